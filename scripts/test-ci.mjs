@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs the test suite and ends with the closing line CI reads: "N passed, N failed".
+// vitest's own summary is not in that form, so the counts come from its JSON reporter.
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "brokersim-tests-"));
+const out = join(dir, "vitest.json");
+const run = spawnSync(
+  "npx",
+  ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...process.argv.slice(2)],
+  { stdio: "inherit" },
+);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const r = JSON.parse(readFileSync(out, "utf8"));
+  passed = r.numPassedTests ?? 0;
+  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+} catch {
+  // No JSON means vitest itself failed before running anything: count that as a failure.
+  failed = Math.max(1, failed);
+}
+rmSync(dir, { recursive: true, force: true });
+if (passed === 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(run.status === 0 && failed === 0 ? 0 : 1);

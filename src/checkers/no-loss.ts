@@ -1,0 +1,58 @@
+// no-loss: every acknowledged message is processed by every consumer group subscribed to its topic by the
+// end of the run (the drain period included). Acked-but-never-processed is "unseen" when the record is
+// still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it.
+import { Op, type History } from "../history/history.ts";
+import type { Anomaly } from "../report/result-types.ts";
+import { fmtS, groupsByTopic, verdictOf, type Checker } from "./verdict.ts";
+
+export const noLoss: Checker = (h: History, scenario) => {
+  const n = h.messageCount;
+  const ackRow = new Int32Array(n).fill(-1);
+  const appendRow = new Int32Array(n).fill(-1);
+  const processed = new Set<string>();
+  // Highest committed offset per (group, partition), to explain where the group stood at the end.
+  const committed = new Map<string, number>();
+  for (let i = 0; i < h.opCount; i++) {
+    const kind = h.opKind[i];
+    const msg = h.opMsg[i];
+    if (kind === Op.Ack) ackRow[msg] = i;
+    else if (kind === Op.Append) appendRow[msg] = i;
+    else if (kind === Op.ProcessEnd) processed.add(`${h.opAux[i]}:${msg}`);
+    else if (kind === Op.Commit) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
+  }
+  const subscribed = groupsByTopic(h, scenario);
+  const anomalies: Anomaly[] = [];
+  let checked = 0;
+  for (let msg = 0; msg < n; msg++) {
+    const a = ackRow[msg];
+    if (a < 0) continue;
+    const groups = subscribed.get(h.msgTopic[msg]) ?? [];
+    for (const g of groups) {
+      checked++;
+      if (processed.has(`${g.group}:${msg}`)) continue;
+      const partition = h.opPartition[a];
+      const offset = h.opOffset[a];
+      const inLog = appendRow[msg] >= 0;
+      const at = committed.get(`${g.group}:${partition}`);
+      anomalies.push({
+        kind: inLog ? "unseen" : "lost-write",
+        explanation:
+          `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
+          `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
+          (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`),
+        messageIds: [msg],
+        keys: [h.keyOf(msg)],
+        partition,
+        offsets: [offset],
+        timesUs: [h.opTimeUs[a]],
+      });
+    }
+  }
+  return verdictOf(
+    "no-loss",
+    checked,
+    anomalies,
+    `every acknowledged message was processed by every subscribed group (${checked} message×group pairs)`,
+    (k) => `${k} acknowledged message×group pair(s) never processed`,
+  );
+};

@@ -1,0 +1,42 @@
+import type { Anomaly, Verdict } from "../report/result-types.ts";
+import type { History } from "../history/history.ts";
+import type { Scenario } from "../scenario/schema.ts";
+
+/** A checker is pure: it reads the history and the resolved scenario and never touches the simulation. */
+export type Checker = (history: History, scenario: Scenario) => Verdict;
+
+/** result.json keeps a bounded sample so a run with a million anomalies stays readable; the count is exact. */
+export const ANOMALY_SAMPLE = 50;
+
+export function verdictOf(invariant: string, checked: number, anomalies: Anomaly[], okSummary: string, badSummary: (n: number) => string): Verdict {
+  const sorted = anomalies
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => (x.a.timesUs?.[0] ?? 0) - (y.a.timesUs?.[0] ?? 0) || x.i - y.i)
+    .map((x) => x.a);
+  return {
+    invariant,
+    holds: anomalies.length === 0,
+    checked,
+    anomalyCount: anomalies.length,
+    anomalies: sorted.slice(0, ANOMALY_SAMPLE),
+    summary: anomalies.length === 0 ? okSummary : badSummary(anomalies.length),
+  };
+}
+
+export function fmtS(us: number): string {
+  return `${(us / 1e6).toFixed(3)}s`;
+}
+
+/** Group actor ids subscribed to each topic actor, from the scenario. */
+export function groupsByTopic(history: History, scenario: Scenario): Map<number, { group: number; name: string }[]> {
+  const out = new Map<number, { group: number; name: string }[]>();
+  for (const g of scenario.consumerGroups) {
+    const topic = history.actorId(g.topic);
+    const group = history.actorId(g.name);
+    if (topic === undefined || group === undefined) continue;
+    let list = out.get(topic);
+    if (!list) out.set(topic, (list = []));
+    list.push({ group, name: g.name });
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+// Human-readable terminal output for runs. Pure string building: main.ts decides where it goes.
+import type { RunResult } from "../report/result-types.ts";
+import type { Scenario, DurationDistribution } from "../scenario/schema.ts";
+import { formatDurationUs, formatRatePerS } from "../scenario/units.ts";
+
+export function describeDistribution(d: DurationDistribution): string {
+  if ("constant" in d) return formatDurationUs(d.constant);
+  if ("uniform" in d) return `uniform(${formatDurationUs(d.uniform.min)}..${formatDurationUs(d.uniform.max)})`;
+  if ("exponential" in d) return `exponential(mean ${formatDurationUs(d.exponential.mean)})`;
+  if ("normal" in d) return `normal(mean ${formatDurationUs(d.normal.mean)}, sd ${formatDurationUs(d.normal.sd)})`;
+  if ("lognormal" in d) return `lognormal(median ${formatDurationUs(d.lognormal.median)}, sigma ${d.lognormal.sigma})`;
+  if ("pareto" in d) return `pareto(scale ${formatDurationUs(d.pareto.scale)}, shape ${d.pareto.shape})`;
+  return `empirical(${d.empirical.values.length} values)`;
+}
+
+/** The resolved settings, one line per thing, printed before the run so a replay shows what ran. */
+export function describeScenario(s: Scenario): string[] {
+  const lines = [
+    `duration ${formatDurationUs(s.duration)}, drain ${formatDurationUs(s.drain)}, ` +
+      `network latency ${describeDistribution(s.network.latency)}, brokers ${s.cluster.brokers}, ` +
+      `append time ${describeDistribution(s.cluster.appendTime)}`,
+  ];
+  for (const t of s.topics) lines.push(`topic ${t.name}: ${t.partitions} partition${t.partitions === 1 ? "" : "s"}`);
+  for (const p of s.producers) {
+    const steps = p.schedule.map((st) => `${formatRatePerS(st.rate)} from ${formatDurationUs(st.at)}`).join(", ");
+    const keys = p.keys.distribution === "zipf" ? `zipf(s=${p.keys.zipfExponent})` : p.keys.distribution;
+    lines.push(
+      `producer ${p.name} -> ${p.topic}: ${formatRatePerS(p.rate)} ${p.arrivals}${steps ? `, then ${steps}` : ""}, ` +
+        `${p.keys.count} keys ${keys}${p.maxMessages !== undefined ? `, at most ${p.maxMessages} messages` : ""}`,
+    );
+  }
+  for (const g of s.consumerGroups) {
+    lines.push(
+      `group ${g.name} <- ${g.topic}: ${g.members} member${g.members === 1 ? "" : "s"}, max.poll.records ${g.maxPollRecords}, ` +
+        `processing ${describeDistribution(g.processing.time)}, commit ${g.commit.mode}`,
+    );
+  }
+  return lines;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+export function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : pad(cell, widths[c]))).join("  ").trimEnd());
+}
+
+export function formatRunSummary(r: RunResult): string[] {
+  const out: string[] = [];
+  out.push("", "verdicts:");
+  const rows = [["  invariant", "verdict", "checked", "anomalies", "summary"]];
+  for (const v of r.verdicts) {
+    rows.push([`  ${v.invariant}`, v.holds ? "holds" : "VIOLATED", String(v.checked), String(v.anomalyCount), v.summary]);
+  }
+  out.push(...table(rows));
+  for (const v of r.verdicts) {
+    for (const a of v.anomalies.slice(0, 3)) out.push(`    ${v.invariant}: ${a.kind}: ${a.explanation}`);
+    if (v.anomalyCount > 3) out.push(`    ${v.invariant}: ... ${v.anomalyCount - 3} more in result.json`);
+  }
+  if (r.expectations.length > 0) {
+    out.push("", "expectations:");
+    for (const e of r.expectations) out.push(`  ${e.met ? "ok  " : "FAIL"}  ${e.expectation}  (${e.detail})`);
+  }
+  const m = r.metrics;
+  const l = m.endToEndLatencyUs;
+  out.push(
+    "",
+    "metrics:",
+    `  end-to-end latency  p50 ${formatDurationUs(l.p50)}  p90 ${formatDurationUs(l.p90)}  p99 ${formatDurationUs(l.p99)}  ` +
+      `max ${formatDurationUs(l.max)}  (${l.count} processed)`,
+    `  messages            produced ${m.produced}  acknowledged ${m.acknowledged}  processed ${m.consumed}`,
+    `  throughput          produced ${m.producedPerS.toFixed(1)}/s  processed ${m.consumedPerS.toFixed(1)}/s`,
+  );
+  for (let i = 0; i < m.maxLag.length; i++) {
+    out.push(`  lag ${m.maxLag[i].group}`.padEnd(22) + `max ${m.maxLag[i].records}  at end ${m.finalLag[i].records}`);
+  }
+  out.push(`  simulated ${formatDurationUs(r.simulatedUs)} in ${r.events} events, fingerprint ${r.fingerprint}`);
+  return out;
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// The command line. The only layer that touches the terminal, files, the environment and the wall clock.
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { BrokersimError } from "../scenario/errors.ts";
+import { BROKERSIM_VERSION } from "../version.ts";
+import { cmdRun, cmdValidate, cmdList, InternalRunError } from "./run.ts";
+import { cmdPartition } from "./partition.ts";
+
+export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const parser = yargs(argv)
+    .scriptName("brokersim")
+    .version(BROKERSIM_VERSION)
+    .usage("$0 <command> [options]\n\nA deterministic simulator of message queues and event streams.")
+    .command(
+      "run <scenario...>",
+      "run scenarios with a seed; writes result.json and report.html",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", array: true, demandOption: true, describe: "scenario file or bundled scenario name" })
+          .option("seed", { type: "number", describe: "seed (default: the scenario's seed, else 1)" })
+          .option("out", { type: "string", default: "reports", describe: "output directory" })
+          .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" }),
+      async (args) => {
+        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json });
+      },
+    )
+    .command(
+      "validate <scenario...>",
+      "check scenario files without running them",
+      (y) => y.positional("scenario", { type: "string", array: true, demandOption: true }),
+      (args) => {
+        code = cmdValidate(args.scenario as string[]);
+      },
+    )
+    .command("list", "list the bundled scenarios", {}, () => {
+      code = cmdList();
+    })
+    .command(
+      "partition [key...]",
+      "which partition each key lands in (Kafka's default partitioner); keys also one per line on stdin",
+      (y) =>
+        y
+          .positional("key", { type: "string", array: true })
+          .option("partitions", { type: "number", demandOption: true, describe: "number of partitions of the topic" })
+          .option("json", { type: "boolean", default: false }),
+      async (args) => {
+        code = await cmdPartition({ keys: (args.key as string[] | undefined) ?? [], partitions: args.partitions, json: args.json });
+      },
+    )
+    .demandCommand(1, "name a command: run, validate, list or partition")
+    .strict()
+    .recommendCommands()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`error: ${msg}\nrun 'brokersim --help' for usage\n`);
+      process.exit(EXIT.badInput);
+    });
+  await parser.parseAsync();
+  return code;
+}
+
+try {
+  process.exitCode = await main(hideBin(process.argv));
+} catch (err) {
+  if (err instanceof InternalRunError) {
+    process.stderr.write(
+      `internal error: this is a bug in brokersim ${BROKERSIM_VERSION}, not in your scenario, ${err.message}\n` +
+        `reproduce with: brokersim run ${err.file} --seed ${err.seed}\n` +
+        (process.env.BROKERSIM_DEBUG ? `${err.stack}\n` : "set BROKERSIM_DEBUG=1 to print the stack trace\n"),
+    );
+    process.exitCode = EXIT.internal;
+  } else if (err instanceof BrokersimError) {
+    process.stderr.write(`error: ${err.format()}\n`);
+    process.exitCode = EXIT.badInput;
+  } else {
+    const e = err as Error;
+    process.stderr.write(
+      `internal error: this is a bug in brokersim ${BROKERSIM_VERSION}, not in your scenario: ${e?.message ?? String(err)}\n` +
+        (process.env.BROKERSIM_DEBUG ? `${e?.stack}\n` : "set BROKERSIM_DEBUG=1 to print the stack trace\n"),
+    );
+    process.exitCode = EXIT.internal;
+  }
+}

@@ -1,0 +1,158 @@
+// `brokersim run`, `validate` and `list`.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadScenarioFile } from "../scenario/load.ts";
+import { BrokersimError, ScenarioError } from "../scenario/errors.ts";
+import { runScenario } from "../runner/run-scenario.ts";
+import { renderReportHtml } from "../report/html.ts";
+import { renderIndexHtml } from "../report/index-page.ts";
+import { writeFileAtomic } from "../report/write-atomic.ts";
+import { stableJson } from "../report/stable-json.ts";
+import type { RunResult } from "../report/result-types.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { BROKERSIM_VERSION } from "../version.ts";
+import { describeScenario, formatRunSummary } from "./format.ts";
+import { bundledScenarioFiles, displayPath, resolveScenarioArg } from "./paths.ts";
+
+export interface RunArgs {
+  scenarios: string[];
+  seed?: number;
+  out: string;
+  json: boolean;
+}
+
+function say(line = ""): void {
+  process.stdout.write(line + "\n");
+}
+
+function loadAll(args: string[]): { file: string; scenario: Scenario }[] {
+  const loaded: { file: string; scenario: Scenario }[] = [];
+  const problems: string[] = [];
+  for (const arg of args) {
+    const file = displayPath(resolveScenarioArg(arg));
+    try {
+      loaded.push({ file, scenario: loadScenarioFile(file) });
+    } catch (err) {
+      if (!(err instanceof BrokersimError)) throw err;
+      problems.push(err.format());
+    }
+  }
+  if (problems.length > 0) {
+    throw new BrokersimError("E_INPUT", problems.join("\n"), {
+      hint: problems.length > 1 ? `${problems.length} scenario files have problems; nothing was run` : undefined,
+    });
+  }
+  return loaded;
+}
+
+/** Raised for failures inside the simulator itself, carrying what is needed to reproduce them. */
+export class InternalRunError extends Error {
+  constructor(
+    readonly file: string,
+    readonly seed: number,
+    readonly inner: unknown,
+  ) {
+    super(`while running ${file} with seed ${seed}: ${(inner as Error)?.message ?? String(inner)}`);
+    this.stack = (inner as Error)?.stack;
+  }
+}
+
+function outDirFor(out: string, result: RunResult): string {
+  return join(out, result.scenario.name, `seed-${result.seed}`);
+}
+
+export async function cmdRun(args: RunArgs): Promise<number> {
+  if (args.seed !== undefined && (!Number.isSafeInteger(args.seed) || args.seed < 0)) {
+    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "e.g. --seed 42" });
+  }
+  const loaded = loadAll(args.scenarios);
+  const results: { result: RunResult; reportPath: string }[] = [];
+  for (const { file, scenario } of loaded) {
+    const seed = args.seed ?? scenario.seed;
+    if (!args.json) {
+      say(`brokersim ${BROKERSIM_VERSION}  scenario ${scenario.name} (${file})  seed ${seed}`);
+      for (const l of describeScenario(scenario)) say(`  ${l}`);
+    }
+    let result: RunResult;
+    try {
+      result = runScenario(scenario, { seed, file }).result;
+    } catch (err) {
+      throw new InternalRunError(file, seed, err);
+    }
+    const dir = outDirFor(args.out, result);
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(join(dir, "result.json"), stableJson(result));
+    const reportPath = join(dir, "report.html");
+    writeFileAtomic(reportPath, renderReportHtml(result));
+    results.push({ result, reportPath });
+    if (!args.json) {
+      for (const l of formatRunSummary(result)) say(l);
+      say(`  result  ${join(dir, "result.json")}`);
+      say(`  report  ${reportPath}`);
+      say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met; replay with:\n  ${result.replay}`);
+      say();
+    }
+  }
+  if (args.json) {
+    const body = results.length === 1 ? results[0].result : results.map((r) => r.result);
+    process.stdout.write(stableJson(body));
+  }
+  const failed = results.filter((r) => !r.result.passed);
+  if (results.length > 1) {
+    const index = join(args.out, "index.html");
+    mkdirSync(args.out, { recursive: true });
+    writeFileAtomic(
+      index,
+      renderIndexHtml(results.map((r) => ({ result: r.result, href: join(r.result.scenario.name, `seed-${r.result.seed}`, "report.html") }))),
+    );
+    if (!args.json) {
+      say(`${results.length - failed.length} of ${results.length} scenarios met their expectations`);
+      for (const f of failed) say(`  replay: ${f.result.replay}`);
+      say(`report: ${index}`);
+    }
+  } else if (!args.json && results.length === 1) {
+    say(`report: ${results[0].reportPath}`);
+  }
+  return failed.length > 0 ? 1 : 0;
+}
+
+export function cmdValidate(args: string[]): number {
+  let bad = 0;
+  for (const arg of args) {
+    const file = displayPath(resolveScenarioArg(arg));
+    try {
+      const s = loadScenarioFile(file);
+      say(`ok    ${file}  (${s.name})`);
+    } catch (err) {
+      if (!(err instanceof BrokersimError)) throw err;
+      bad++;
+      process.stderr.write(`error ${file}\n${err.format().replace(/^/gm, "  ")}\n`);
+      if (err instanceof ScenarioError && err.issues.length > 1) process.stderr.write(`  (${err.issues.length} problems)\n`);
+    }
+  }
+  return bad > 0 ? 2 : 0;
+}
+
+/** First sentence of a description, for one-line listings. */
+export function firstSentence(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  const m = /^(.+?[.!?])(\s|$)/.exec(flat);
+  return m ? m[1] : flat;
+}
+
+export function cmdList(): number {
+  const files = bundledScenarioFiles();
+  const rows: string[][] = [];
+  for (const f of files) {
+    try {
+      const s = loadScenarioFile(f);
+      rows.push([s.name, firstSentence(s.description)]);
+    } catch (err) {
+      rows.push([displayPath(f), `(invalid: ${(err as Error).message.split("\n")[0]})`]);
+    }
+  }
+  const w = Math.max(...rows.map((r) => r[0].length), 4);
+  for (const [n, d] of rows) say(`${n.padEnd(w)}  ${d}`);
+  return 0;
+}
+

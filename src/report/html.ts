@@ -1,0 +1,470 @@
+// The HTML report: one self-contained page that opens from disk with no network at all, so it can be
+// mailed, attached to a ticket or archived next to result.json and still work years later.
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Anomaly, FaultWindow, RunResult, Verdict } from "./result-types.ts";
+
+// ---------- inlined libraries ----------
+
+/** Order matters: vega-lite and vega-embed's UMD wrappers pick up `vega`/`vegaLite` from globals. */
+const LIBRARIES = [
+  ["vega", "build/vega.min.js"],
+  ["vega-lite", "build/vega-lite.min.js"],
+  ["vega-embed", "build/vega-embed.min.js"],
+] as const;
+
+let librariesCache: string[] | undefined;
+
+function packageDir(name: string): string {
+  // The packages' `exports` hide build/*.min.js, so resolve the entry point and walk up to package.json.
+  let entry: string;
+  try {
+    entry = fileURLToPath(import.meta.resolve(name));
+  } catch {
+    entry = createRequire(import.meta.url).resolve(name);
+  }
+  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === name) return dir;
+    if (dirname(dir) === dir) throw new Error(`cannot find the package directory of ${name} from ${entry}`);
+  }
+}
+
+function libraries(): string[] {
+  librariesCache ??= LIBRARIES.map(([name, file]) =>
+    // A sourceMappingURL would make an open devtools panel fetch a .map file that is not there.
+    readFileSync(join(packageDir(name), file), "utf8").replace(/^\/\/# sourceMappingURL=.*$/gm, ""),
+  );
+  return librariesCache;
+}
+
+// ---------- escaping ----------
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** For inlined code: both rewrites keep the meaning inside strings, regexes and comments, where these occur. */
+export function escapeScript(code: string): string {
+  return code.replace(/<\/script/gi, "<\\/script").replace(/<!--/g, "<\\!--");
+}
+
+/** JSON inside <script>: escaping every `<` makes `</script` and `<!--` impossible, whatever the data holds. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c");
+}
+
+// ---------- number formatting (no toLocaleString: the page must not depend on the host's locale) ----------
+
+function groupThousands(n: number, decimals = 0): string {
+  const [int, frac] = Math.abs(n).toFixed(decimals).split(".");
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return (n < 0 ? "-" : "") + grouped + (frac ? `.${frac}` : "");
+}
+
+function formatMs(us: number): string {
+  const ms = us / 1000;
+  return groupThousands(ms, ms < 10 ? 3 : ms < 1000 ? 1 : 0);
+}
+
+export function formatSeconds(us: number): string {
+  // Millisecond precision reads best; show µs only when the time has them.
+  return `${(us / 1e6).toFixed(us % 1000 === 0 ? 3 : 6)} s`;
+}
+
+function listSample(values: readonly (number | string)[] | undefined, max = 8): string {
+  if (!values || values.length === 0) return "—";
+  const shown = values.slice(0, max).map(String).join(", ");
+  return values.length > max ? `${shown} … (+${values.length - max})` : shown;
+}
+
+// ---------- chart specs ----------
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const FAULT_COLOR = "#d62728";
+
+interface SeriesField {
+  field: string;
+  label: string;
+  color: string;
+}
+
+interface TimeChartOptions {
+  rows: Record<string, number | null>[];
+  series: SeriesField[];
+  yTitle: string;
+  yLog?: boolean;
+  tooltipFormat: string;
+  faults: FaultWindow[];
+  totalS: number;
+}
+
+function xEncoding(field: string, totalS: number): object {
+  return {
+    field,
+    type: "quantitative",
+    title: "simulated time (s)",
+    scale: { domain: [0, totalS], nice: false, zero: false },
+  };
+}
+
+function faultLayers(faults: FaultWindow[], totalS: number): object[] {
+  if (faults.length === 0) return [];
+  const values = faults.map((f, i) => ({
+    label: f.label,
+    startS: f.startUs / 1e6,
+    endS: Math.min(f.endUs, totalS * 1e6) / 1e6,
+    // Stagger labels in three rows so that faults close together stay readable.
+    labelY: 10 + (i % 3) * 14,
+  }));
+  const data = { values };
+  return [
+    {
+      data,
+      mark: { type: "rect", clip: true, color: FAULT_COLOR, opacity: 0.12 },
+      encoding: { x: xEncoding("startS", totalS), x2: { field: "endS" } },
+    },
+    {
+      // A rule at the start keeps instantaneous faults (start == end) visible.
+      data,
+      mark: { type: "rule", clip: true, color: FAULT_COLOR, opacity: 0.6, strokeDash: [4, 3] },
+      encoding: { x: xEncoding("startS", totalS) },
+    },
+    {
+      data,
+      mark: { type: "text", clip: true, align: "left", baseline: "middle", dx: 4, fontSize: 11, color: "#9b1c1c" },
+      encoding: {
+        x: xEncoding("startS", totalS),
+        y: { field: "labelY", type: "quantitative", scale: null },
+        text: { field: "label" },
+      },
+    },
+  ];
+}
+
+function timeChart(o: TimeChartOptions): object {
+  const fields = o.series.map((s) => s.field);
+  return {
+    width: "container",
+    height: 240,
+    autosize: { type: "fit-x", contains: "padding" },
+    data: { values: o.rows },
+    config: {
+      font: FONT,
+      view: { stroke: null },
+      axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, gridColor: "#eceff3" },
+      legend: { labelFontSize: 12 },
+    },
+    layer: [
+      ...faultLayers(o.faults, o.totalS),
+      {
+        // Wide rows keep the embedded data small; fold makes them long for one line per series.
+        transform: [
+          { fold: fields, as: ["key", "value"] },
+          {
+            lookup: "key",
+            from: { data: { values: o.series.map((s) => ({ key: s.field, series: s.label })) }, key: "key", fields: ["series"] },
+          },
+        ],
+        params: [{ name: "zoom", select: { type: "interval", encodings: ["x"] }, bind: "scales" }],
+        mark: { type: "line", clip: true, strokeWidth: 1.6 },
+        encoding: {
+          x: xEncoding("t", o.totalS),
+          y: { field: "value", type: "quantitative", title: o.yTitle, scale: o.yLog ? { type: "log" } : { zero: true } },
+          color: {
+            field: "series",
+            type: "nominal",
+            scale: { domain: o.series.map((s) => s.label), range: o.series.map((s) => s.color) },
+            legend: { orient: "top", title: null },
+          },
+        },
+      },
+      {
+        // An invisible rule that follows the pointer and carries the tooltip for all series at that time.
+        params: [{ name: "hover", select: { type: "point", encodings: ["x"], nearest: true, on: "pointermove", clear: "pointerout" } }],
+        mark: { type: "rule", clip: true, color: "#555" },
+        encoding: {
+          x: xEncoding("t", o.totalS),
+          opacity: { condition: { param: "hover", empty: false, value: 0.5 }, value: 0 },
+          tooltip: [
+            { field: "t", type: "quantitative", title: "time (s)", format: ".3f" },
+            ...o.series.map((s) => ({ field: s.field, type: "quantitative", title: s.label, format: o.tooltipFormat })),
+          ],
+        },
+      },
+    ],
+  };
+}
+
+// A missing or non-finite value becomes null, which the line marks draw as a gap rather than a fake zero.
+const round = (v: number | null | undefined, digits: number): number | null =>
+  typeof v === "number" && Number.isFinite(v) ? Number(v.toFixed(digits)) : null;
+const msOrNull = (us: number | null | undefined): number | null => round(us === null || us === undefined ? null : us / 1000, 3);
+
+/** The vega-lite specs of the report's charts, keyed by the chart's `data-chart` name. */
+export function chartSpecs(result: RunResult): Record<string, object> {
+  const { series, faults } = result.metrics;
+  const totalS = result.simulatedUs / 1e6;
+  const tS = series.t.map((t) => Number((t / 1e6).toFixed(6)));
+  const palette = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756", "#72b7b2", "#eeca3b"];
+  return {
+    latency: timeChart({
+      rows: tS.map((t, i) => ({
+        t,
+        p50: msOrNull(series.latencyP50Us[i]),
+        p99: msOrNull(series.latencyP99Us[i]),
+        max: msOrNull(series.latencyMaxUs[i]),
+      })),
+      series: [
+        { field: "p50", label: "p50", color: "#4c78a8" },
+        { field: "p99", label: "p99", color: "#f58518" },
+        { field: "max", label: "max", color: "#9d755d" },
+      ],
+      yTitle: "end-to-end latency (ms, log)",
+      yLog: true,
+      tooltipFormat: ",.3f",
+      faults,
+      totalS,
+    }),
+    throughput: timeChart({
+      rows: tS.map((t, i) => ({ t, produced: round(series.producedPerS[i], 3), consumed: round(series.consumedPerS[i], 3) })),
+      series: [
+        { field: "produced", label: "produced", color: "#4c78a8" },
+        { field: "consumed", label: "consumed", color: "#54a24b" },
+      ],
+      yTitle: "throughput (msg/s)",
+      tooltipFormat: ",.1f",
+      faults,
+      totalS,
+    }),
+    lag: timeChart({
+      // Group names become labels, not field names: a name with a dot would read as a nested field.
+      rows: tS.map((t, i) => Object.fromEntries([["t", t], ...series.lag.map((g, j) => [`g${j}`, round(g.values[i], 0)])])),
+      series: series.lag.map((g, j) => ({ field: `g${j}`, label: g.group, color: palette[j % palette.length] })),
+      yTitle: "consumer lag (records)",
+      tooltipFormat: ",d",
+      faults,
+      totalS,
+    }),
+  };
+}
+
+// ---------- page sections ----------
+
+const CHART_TITLES: Record<string, string> = {
+  latency: "End-to-end latency (p50, p99, max)",
+  throughput: "Produced vs consumed throughput",
+  lag: "Consumer lag per group",
+};
+
+const badge = (ok: boolean, yes: string, no: string): string =>
+  `<span class="badge ${ok ? "ok" : "bad"}">${ok ? yes : no}</span>`;
+
+function headerSection(r: RunResult): string {
+  const meta: [string, string][] = [
+    ["seed", String(r.seed)],
+    ["fingerprint", r.fingerprint],
+    ["simulated", formatSeconds(r.simulatedUs)],
+    ["events", groupThousands(r.events)],
+    ["scenario file", r.scenario.file],
+    ["brokersim", r.brokersim],
+  ];
+  return `<header>
+<div class="title"><h1>${escapeHtml(r.scenario.name)}</h1>${badge(r.passed, "PASS", "FAIL")}</div>
+<p class="description">${escapeHtml(r.scenario.description)}</p>
+<dl class="meta">${meta.map(([k, v]) => `<div><dt>${k}</dt><dd><code>${escapeHtml(v)}</code></dd></div>`).join("")}</dl>
+</header>`;
+}
+
+function expectationsSection(r: RunResult): string {
+  const rows = r.expectations
+    .map((e) => `<tr><td>${badge(e.met, "met", "not met")}</td><td><code>${escapeHtml(e.expectation)}</code></td><td>${escapeHtml(e.detail)}</td></tr>`)
+    .join("");
+  const body = rows || `<tr><td colspan="3" class="muted">The scenario states no expectations.</td></tr>`;
+  return `<section><h2>Expectations</h2><div class="scroll"><table>
+<thead><tr><th>result</th><th>expectation</th><th>detail</th></tr></thead><tbody>${body}</tbody></table></div></section>`;
+}
+
+const ANOMALY_SAMPLE = 20;
+
+function anomalyRow(a: Anomaly): string {
+  const cells = [
+    `<code>${escapeHtml(a.kind)}</code>`,
+    escapeHtml(a.explanation),
+    escapeHtml(listSample(a.messageIds)),
+    escapeHtml(listSample(a.keys)),
+    a.partition === undefined ? "—" : String(a.partition),
+    escapeHtml(listSample(a.offsets)),
+    escapeHtml(listSample(a.timesUs?.map(formatSeconds), 4)),
+  ];
+  return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+}
+
+function verdictBlock(v: Verdict): string {
+  const sample = v.anomalies.slice(0, ANOMALY_SAMPLE);
+  const shown = sample.length < v.anomalyCount ? `showing ${sample.length} of ${groupThousands(v.anomalyCount)}` : `${sample.length}`;
+  const table = sample.length
+    ? `<details${v.holds ? "" : " open"}><summary>Anomalies (${shown})</summary><div class="scroll"><table class="anomalies">
+<thead><tr><th>kind</th><th>explanation</th><th>message ids</th><th>keys</th><th>partition</th><th>offsets</th><th>times</th></tr></thead>
+<tbody>${sample.map(anomalyRow).join("")}</tbody></table></div></details>`
+    : "";
+  return `<article class="verdict ${v.holds ? "holds" : "broken"}">
+<h3><code>${escapeHtml(v.invariant)}</code> ${badge(v.holds, "holds", "violated")}</h3>
+<p>${escapeHtml(v.summary)}</p>
+<p class="muted">checked ${groupThousands(v.checked)} · ${groupThousands(v.anomalyCount)} anomalies</p>${table}</article>`;
+}
+
+function metricsSection(r: RunResult): string {
+  const m = r.metrics;
+  const l = m.endToEndLatencyUs;
+  const tile = (label: string, value: string, unit = ""): string =>
+    `<div class="tile"><div class="label">${label}</div><div class="value">${value}<small>${unit}</small></div></div>`;
+  const latency = (
+    [["p50", l.p50], ["p90", l.p90], ["p99", l.p99], ["p99.9", l.p999], ["max", l.max]] as const
+  ).map(([k, v]) => tile(`latency ${k}`, formatMs(v), " ms"));
+  const counts = [
+    tile("produced", groupThousands(m.produced)),
+    tile("acknowledged", groupThousands(m.acknowledged)),
+    tile("consumed", groupThousands(m.consumed)),
+    tile("produce rate", groupThousands(m.producedPerS, 1), " msg/s"),
+    tile("consume rate", groupThousands(m.consumedPerS, 1), " msg/s"),
+  ];
+  const groups = [...new Set([...m.maxLag.map((g) => g.group), ...m.finalLag.map((g) => g.group)])];
+  const lagOf = (list: { group: string; records: number }[], g: string): string => {
+    const hit = list.find((x) => x.group === g);
+    return hit ? groupThousands(hit.records) : "—";
+  };
+  const lagRows = groups
+    .map((g) => `<tr><td><code>${escapeHtml(g)}</code></td><td class="num">${lagOf(m.maxLag, g)}</td><td class="num">${lagOf(m.finalLag, g)}</td></tr>`)
+    .join("");
+  return `<section><h2>Key metrics</h2>
+<p class="muted">End-to-end latency over ${groupThousands(l.count)} messages (mean ${formatMs(l.mean)} ms).</p>
+<div class="tiles">${latency.join("")}</div><div class="tiles">${counts.join("")}</div>
+<div class="scroll"><table class="lag"><thead><tr><th>consumer group</th><th class="num">max lag</th><th class="num">final lag</th></tr></thead>
+<tbody>${lagRows || `<tr><td colspan="3" class="muted">No consumer groups.</td></tr>`}</tbody></table></div></section>`;
+}
+
+function chartsSection(names: string[]): string {
+  const figures = names
+    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
+    .join("\n");
+  return `<section><h2>Over time</h2>
+<p class="muted">Shaded bands are fault windows. Drag to pan, scroll to zoom the time axis, double-click to reset.</p>
+${figures}</section>`;
+}
+
+function replaySection(r: RunResult): string {
+  const resolved = JSON.stringify(r.scenario.resolved ?? null, null, 2);
+  return `<section><h2>Resolved scenario</h2>
+<details><summary>Scenario with defaults filled and units resolved (durations in µs)</summary><pre>${escapeHtml(resolved)}</pre></details></section>
+<section><h2>Replay</h2><p>This command replays the run event for event:</p>
+<div class="replay"><code id="replay-command">${escapeHtml(r.replay)}</code><button type="button" id="copy-replay">Copy</button></div></section>`;
+}
+
+const CSS = `
+:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--ok:#1a7f37;--bad:#cf222e}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 ${FONT};color:var(--fg);background:var(--bg)}
+main{max-width:1120px;margin:0 auto;padding:24px 20px 48px}
+h1{font-size:1.7rem;margin:0;overflow-wrap:anywhere}
+h2{font-size:1.2rem;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:1rem;margin:0 0 6px;display:flex;gap:8px;align-items:center;flex-wrap:wrap}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:.86em}
+.title{display:flex;gap:12px;align-items:center;flex-wrap:wrap}
+.description{margin:8px 0 12px;color:var(--muted);max-width:80ch}
+.meta{display:flex;flex-wrap:wrap;gap:6px 20px;margin:0}
+.meta div{min-width:0}.meta dt{font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.meta dd{margin:0;overflow-wrap:anywhere}
+.badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:.78rem;font-weight:600;color:#fff;white-space:nowrap}
+.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}
+.title .badge{font-size:.95rem;padding:3px 12px}
+.muted{color:var(--muted)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:var(--soft);font-weight:600;white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+table.lag{width:auto;min-width:320px;margin-top:12px}
+table.anomalies td{min-width:70px}table.anomalies td:first-child code{white-space:nowrap}table.anomalies td:nth-child(2){min-width:260px}
+.verdict{border:1px solid var(--line);border-left:4px solid var(--ok);border-radius:6px;padding:12px 14px;margin:10px 0}
+.verdict.broken{border-left-color:var(--bad)}.verdict p{margin:4px 0}
+details summary{cursor:pointer;margin:6px 0;font-weight:500}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin:10px 0}
+.tile{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 12px}
+.tile .label{font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+.tile .value{font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}
+.tile small{font-size:.75rem;font-weight:400;color:var(--muted)}
+figure.chart{margin:16px 0 24px;padding:10px 12px;border:1px solid var(--line);border-radius:6px}
+figure.chart figcaption{font-weight:600;margin-bottom:4px}
+.chart-body,.chart-body .vega-embed{width:100%;display:block}
+.chart-body .vega-embed{padding-right:0}
+pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:12px;overflow:auto;max-height:480px}
+.replay{display:flex;gap:8px;align-items:stretch;flex-wrap:wrap}
+.replay code{flex:1 1 320px;background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px 12px;overflow-wrap:anywhere;user-select:all}
+.replay button{font:inherit;padding:4px 14px;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer}
+.replay button:hover{background:var(--soft)}
+@media (max-width:600px){main{padding:16px 12px 32px}h1{font-size:1.35rem}.tiles{grid-template-columns:repeat(2,1fr)}}
+`;
+
+// Runs in the page. Plain ES5-ish code, no template literals, so escaping stays trivial.
+const BOOT = `
+(function () {
+  var specs = JSON.parse(document.getElementById("brokersim-charts").textContent);
+  var options = { mode: "vega-lite", renderer: "svg", actions: { export: true, source: false, compiled: false, editor: false } };
+  var names = Object.keys(specs);
+  Promise.all(names.map(function (name) {
+    var el = document.querySelector('[data-chart="' + name + '"] .chart-body');
+    return vegaEmbed(el, specs[name], options);
+  })).then(function () {
+    document.body.dataset.chartsRendered = String(names.length);
+  }, function (err) {
+    document.body.dataset.renderError = String((err && err.message) || err);
+    console.error("brokersim report: a chart failed to render", err);
+  });
+  var button = document.getElementById("copy-replay");
+  button.addEventListener("click", function () {
+    var text = document.getElementById("replay-command").textContent;
+    var done = function () { button.textContent = "Copied"; };
+    var selectIt = function () {
+      var range = document.createRange();
+      range.selectNodeContents(document.getElementById("replay-command"));
+      var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, selectIt);
+    else selectIt();
+  });
+})();
+`;
+
+/** The whole report as one HTML page that needs nothing but a browser: no network, no other files. */
+export function renderReportHtml(result: RunResult): string {
+  const specs = chartSpecs(result);
+  const title = `${result.scenario.name} — brokersim ${result.passed ? "PASS" : "FAIL"}`;
+  const libs = libraries().map((code) => `<script>${escapeScript(code)}</script>`).join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${headerSection(result)}
+${expectationsSection(result)}
+<section><h2>Verdicts</h2>${result.verdicts.map(verdictBlock).join("\n") || `<p class="muted">No invariants were checked.</p>`}</section>
+${metricsSection(result)}
+${chartsSection(Object.keys(specs))}
+${replaySection(result)}
+</main>
+${libs}
+<script type="application/json" id="brokersim-charts">${jsonForScript(specs)}</script>
+<script>${escapeScript(BOOT)}</script>
+</body>
+</html>
+`;
+}

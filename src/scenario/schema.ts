@@ -1,0 +1,150 @@
+// The scenario file schema. Each field carries its description (`.describe`) and its default, written in
+// the same human units a user writes (`.prefault("500ms")` runs through the parser); the scenario-file
+// reference in docs/ is generated from this, so the two cannot drift. Defaults follow the modelled system
+// (semantics.md). Durations resolve to integer microseconds, rates to messages per second, at load.
+import { z } from "zod";
+import { zDuration, zRate } from "./zod-units.ts";
+
+/** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
+export const zDurationDistribution = z.union([
+  zDuration.transform((v) => ({ constant: v })),
+  z.strictObject({ constant: zDuration }),
+  z.strictObject({ uniform: z.strictObject({ min: zDuration, max: zDuration }) }),
+  z.strictObject({ exponential: z.strictObject({ mean: zDuration }) }),
+  z.strictObject({ normal: z.strictObject({ mean: zDuration, sd: zDuration }) }),
+  z.strictObject({ lognormal: z.strictObject({ median: zDuration, sigma: z.number().nonnegative() }) }),
+  z.strictObject({ pareto: z.strictObject({ scale: zDuration, shape: z.number().positive() }) }),
+  z.strictObject({
+    empirical: z.strictObject({
+      values: z.array(zDuration).min(1),
+      weights: z.array(z.number().nonnegative()).optional(),
+    }),
+  }),
+]);
+
+const DIST = "a duration, or a distribution: {constant}, {uniform: {min, max}}, {exponential: {mean}}, {normal: {mean, sd}}, " +
+  "{lognormal: {median, sigma}}, {pareto: {scale, shape}}, {empirical: {values, weights}}";
+
+const zName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a name of letters, digits, '.', '_' or '-'")
+  .describe("Unique name (letters, digits, '.', '_', '-').");
+
+export const zNetwork = z
+  .strictObject({
+    latency: zDurationDistribution.prefault("1ms").describe(`One-way latency of every client↔broker link; ${DIST}.`),
+  })
+  .prefault({})
+  .describe("The network between clients and brokers. Each link delivers in send order, like a TCP connection.");
+
+export const zCluster = z
+  .strictObject({
+    brokers: z.number().int().min(1).max(1000).prefault(1).describe("Number of brokers; partition p is led by broker p mod brokers."),
+    appendTime: zDurationDistribution.prefault("100us").describe("Time a partition leader takes to append one produce request."),
+  })
+  .prefault({})
+  .describe("The brokers.");
+
+export const zTopic = z.strictObject({
+  name: zName,
+  partitions: z.number().int().min(1).max(10000).prefault(1).describe("Number of partitions (Kafka's num.partitions default is 1)."),
+});
+
+export const zRateStep = z.strictObject({
+  at: zDuration.describe("When this rate takes over, from the start of the run."),
+  rate: zRate.describe("The new mean rate, e.g. \"5000/s\" (\"0/s\" pauses the producer)."),
+});
+
+export const zKeys = z
+  .strictObject({
+    count: z.number().int().min(1).max(10_000_000).prefault(100).describe("Number of distinct keys."),
+    distribution: z
+      .enum(["uniform", "zipf", "sequential"])
+      .prefault("uniform")
+      .describe("How keys are drawn: uniform, zipf (a few hot keys) or sequential (round-robin over the key space)."),
+    zipfExponent: z.number().positive().prefault(1).describe("Zipf exponent s: P(rank k) ∝ 1/(k+1)^s."),
+    prefix: z.string().prefault("key-").describe("Keys are written as prefix + index, e.g. key-17."),
+  })
+  .prefault({})
+  .describe("The key space messages are drawn from.");
+
+export const zProducer = z.strictObject({
+  name: zName,
+  topic: z.string().describe("Topic the producer sends to (one of `topics`)."),
+  rate: zRate.describe("Mean send rate, e.g. \"2000/s\"."),
+  arrivals: z
+    .enum(["poisson", "constant"])
+    .prefault("poisson")
+    .describe("poisson: exponential gaps between sends; constant: evenly spaced sends."),
+  schedule: z.array(zRateStep).prefault([]).describe("Rate steps and bursts: from `at` on, the rate becomes `rate` until the next step."),
+  keys: zKeys,
+  maxMessages: z.number().int().positive().optional().describe("Stop after this many messages (by default the producer sends for the whole duration)."),
+  messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
+});
+
+export const zConsumerGroup = z.strictObject({
+  name: zName,
+  topic: z.string().describe("Topic the group subscribes to (one of `topics`)."),
+  members: z.number().int().min(1).max(10000).prefault(1).describe("Number of consumers; partitions are shared by Kafka's range assignor."),
+  maxPollRecords: z.number().int().min(1).prefault(500).describe("max.poll.records: the most records one poll returns."),
+  fetchMaxWait: zDuration.prefault("500ms").describe("fetch.max.wait.ms: how long a fetch waits at the broker when there is no data."),
+  autoOffsetReset: z
+    .enum(["earliest", "latest"])
+    .prefault("earliest")
+    .describe("Where a partition with no committed offset starts. The group starts with the run, so earliest reads everything."),
+  processing: z
+    .strictObject({
+      time: zDurationDistribution.prefault("1ms").describe(`Time to process one record; ${DIST}.`),
+    })
+    .prefault({})
+    .describe("How the consumer's handler behaves."),
+  commit: z
+    .strictObject({
+      mode: z
+        .enum(["sync-after-processing"])
+        .prefault("sync-after-processing")
+        .describe("sync-after-processing: commit the batch's offsets synchronously once every record is processed (at-least-once)."),
+    })
+    .prefault({})
+    .describe("How offsets are committed."),
+});
+
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates"] as const;
+export type InvariantName = (typeof INVARIANTS)[number];
+
+const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
+export const zLatencyBounds = z
+  .strictObject({ p50: bound("median"), p90: bound("90th percentile"), p99: bound("99th percentile"), p999: bound("99.9th percentile"), max: bound("maximum") })
+  .describe("Bounds on end-to-end latency (producer send → processing done), over every group.");
+
+export const zExpect = z
+  .strictObject({
+    hold: z.array(z.enum(INVARIANTS)).prefault([]).describe(`Invariants that must hold: ${INVARIANTS.join(", ")}.`),
+    violate: z.array(z.enum(INVARIANTS)).prefault([]).describe("Invariants this scenario expects to break (teaching scenarios)."),
+    latency: zLatencyBounds.optional(),
+    latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
+  })
+  .prefault({})
+  .describe("What must hold. A run whose expectations are not all met exits with code 1.");
+
+export const zScenario = z
+  .strictObject({
+    name: zName,
+    description: z.string().min(1).describe("What this scenario teaches and what it expects; the first sentence is its one-line summary."),
+    duration: zDuration.describe("How long producers send, e.g. \"60s\"."),
+    drain: zDuration.prefault("30s").describe("Extra time after producers stop for consumers to catch up, before the checks."),
+    seed: z.number().int().nonnegative().prefault(1).describe("Seed used when --seed is not given."),
+    network: zNetwork,
+    cluster: zCluster,
+    topics: z.array(zTopic).min(1).describe("Topics and their partitions."),
+    producers: z.array(zProducer).min(1).describe("Producers and their load."),
+    consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
+    expect: zExpect,
+  })
+  .describe("A scenario file.");
+
+export type Scenario = z.output<typeof zScenario>;
+export type DurationDistribution = z.output<typeof zDurationDistribution>;
+export type ProducerSpec = z.output<typeof zProducer>;
+export type ConsumerGroupSpec = z.output<typeof zConsumerGroup>;
+export type TopicSpec = z.output<typeof zTopic>;

@@ -1,0 +1,102 @@
+// Opens the report in a real headless Chromium, from disk, and checks that it renders every chart
+// without errors and without a single network request.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderReportHtml } from "../../src/report/html.ts";
+import { writeFileAtomic } from "../../src/report/write-atomic.ts";
+import { buildFixtureResult } from "../report/fixture.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+// From toolchain.md: without the networking flags Chromium tries to reach hosts on its own.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`skipping the report browser test: ${CHROMIUM} does not exist (apt-get install -y chromium)`);
+
+describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chromium)", () => {
+  let dir: string;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "brokersim-report-"));
+    context = await chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1200, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openReport(width: number, screenshot?: string) {
+    const file = join(dir, `report-${width}.html`);
+    writeFileAtomic(file, renderReportHtml(buildFixtureResult()));
+    const pageUrl = pathToFileURL(file).href;
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    page.on("request", (r) => {
+      if (r.url() !== pageUrl) requests.push(r.url());
+    });
+    await page.goto(pageUrl);
+    await page.waitForSelector("body[data-charts-rendered], body[data-render-error]", { state: "attached", timeout: 30_000 });
+    const renderError = await page.evaluate(() => document.body.dataset.renderError ?? null);
+    const rendered = await page.evaluate(() => document.body.dataset.chartsRendered ?? null);
+    const charts = await page.$$eval("[data-chart]", (els) =>
+      els.map((el) => {
+        const drawn = el.querySelector("svg.marks, canvas.marks") ?? el.querySelector("svg, canvas");
+        const box = drawn?.getBoundingClientRect();
+        return { name: el.getAttribute("data-chart"), width: box?.width ?? 0, height: box?.height ?? 0 };
+      }),
+    );
+    const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    await page.close();
+    return { renderError, rendered, charts, errors, requests, pageWidth };
+  }
+
+  it("renders the three charts with no console error and no network request", async () => {
+    const r = await openReport(1200, "/tmp/report.png");
+    expect(r.renderError).toBeNull();
+    expect(r.rendered).toBe("3");
+    expect(r.charts.map((c) => c.name)).toEqual(["latency", "throughput", "lag"]);
+    for (const c of r.charts) {
+      expect(c.width, `${c.name} width`).toBeGreaterThan(500);
+      expect(c.height, `${c.name} height`).toBeGreaterThan(150);
+    }
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+  });
+
+  it("fits a narrow phone-sized window without a horizontal scrollbar on the page", async () => {
+    const r = await openReport(380, "/tmp/report-narrow.png");
+    expect(r.renderError).toBeNull();
+    for (const c of r.charts) {
+      expect(c.width, `${c.name} width`).toBeGreaterThan(200);
+      expect(c.width, `${c.name} width`).toBeLessThanOrEqual(380);
+    }
+    expect(r.pageWidth).toBeLessThanOrEqual(380);
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+  });
+});
