@@ -1,21 +1,20 @@
 // no-duplicates: no consumer group processes the same message twice.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
-import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { fmtS, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
 export const noDuplicates: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
   // (group, msg) → first processing row.
-  const first = new Map<string, number>();
+  const first = new PerGroupTable(h.messageCount);
   let checked = 0;
   for (let i = 0; i < h.opCount; i++) {
     if (h.opKind[i] !== Op.ProcessStart) continue;
     checked++;
     const msg = h.opMsg[i];
-    const k = `${h.opAux[i]}:${msg}`;
-    const prev = first.get(k);
-    if (prev === undefined) {
-      first.set(k, i);
+    const prev = first.get(h.opAux[i], msg);
+    if (prev < 0) {
+      first.set(h.opAux[i], msg, i);
       continue;
     }
     const group = h.actorNames[h.opAux[i]];

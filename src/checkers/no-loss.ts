@@ -3,13 +3,13 @@
 // still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
-import { fmtS, groupsByTopic, verdictOf, type Checker } from "./verdict.ts";
+import { fmtS, groupsByTopic, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
 export const noLoss: Checker = (h: History, scenario) => {
   const n = h.messageCount;
   const ackRow = new Int32Array(n).fill(-1);
   const appendRow = new Int32Array(n).fill(-1);
-  const processed = new Set<string>();
+  const processed = new PerGroupTable(n);
   // Highest committed offset per (group, partition), to explain where the group stood at the end.
   const committed = new Map<string, number>();
   for (let i = 0; i < h.opCount; i++) {
@@ -17,7 +17,7 @@ export const noLoss: Checker = (h: History, scenario) => {
     const msg = h.opMsg[i];
     if (kind === Op.Ack) ackRow[msg] = i;
     else if (kind === Op.Append) appendRow[msg] = i;
-    else if (kind === Op.ProcessEnd) processed.add(`${h.opAux[i]}:${msg}`);
+    else if (kind === Op.ProcessEnd) processed.set(h.opAux[i], msg, i);
     else if (kind === Op.Commit) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
   }
   const subscribed = groupsByTopic(h, scenario);
@@ -29,7 +29,7 @@ export const noLoss: Checker = (h: History, scenario) => {
     const groups = subscribed.get(h.msgTopic[msg]) ?? [];
     for (const g of groups) {
       checked++;
-      if (processed.has(`${g.group}:${msg}`)) continue;
+      if (processed.get(g.group, msg) >= 0) continue;
       const partition = h.opPartition[a];
       const offset = h.opOffset[a];
       const inLog = appendRow[msg] >= 0;

@@ -3,25 +3,27 @@
 // processings are compared; that keeps the two anomalies apart.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
-import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { fmtS, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
 export const perKeyOrder: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
   // (group, producer, key) → highest send sequence processed so far, and the message that had it.
-  const last = new Map<string, { seq: number; msg: number; timeUs: number }>();
-  const seen = new Set<string>();
+  const last = new Map<number, Map<number, { seq: number; msg: number; timeUs: number }>>();
+  const seen = new PerGroupTable(h.messageCount);
   let checked = 0;
   for (let i = 0; i < h.opCount; i++) {
     if (h.opKind[i] !== Op.ProcessStart) continue;
     const msg = h.opMsg[i];
     const group = h.opAux[i];
-    const once = `${group}:${msg}`;
-    if (seen.has(once)) continue;
-    seen.add(once);
+    if (seen.get(group, msg) >= 0) continue;
+    seen.set(group, msg, i);
     checked++;
-    const k = `${group}:${h.msgProducer[msg]}:${h.msgKey[msg]}`;
+    let byKey = last.get(group);
+    if (byKey === undefined) last.set(group, (byKey = new Map()));
+    // Producer ids stay below 2^20 and key ids below 2^31, so the pair packs exactly into a double.
+    const k = h.msgProducer[msg] * 2 ** 31 + h.msgKey[msg];
     const seq = h.msgKeySeq[msg];
-    const prev = last.get(k);
+    const prev = byKey.get(k);
     if (prev !== undefined && seq < prev.seq) {
       const groupName = h.actorNames[group];
       anomalies.push({
@@ -36,7 +38,7 @@ export const perKeyOrder: Checker = (h: History) => {
         timesUs: [prev.timeUs, h.opTimeUs[i]],
       });
     } else {
-      last.set(k, { seq, msg, timeUs: h.opTimeUs[i] });
+      byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i] });
     }
   }
   return verdictOf(

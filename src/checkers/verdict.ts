@@ -32,11 +32,31 @@ export function groupsByTopic(history: History, scenario: Scenario): Map<number,
   const out = new Map<number, { group: number; name: string }[]>();
   for (const g of scenario.consumerGroups) {
     const topic = history.actorId(g.topic);
-    const group = history.actorId(g.name);
-    if (topic === undefined || group === undefined) continue;
+    // A group that never recorded anything has no actor id; it still owes every message of its topic.
+    const group = history.actorId(g.name) ?? -1;
+    if (topic === undefined) continue;
     let list = out.get(topic);
     if (!list) out.set(topic, (list = []));
     list.push({ group, name: g.name });
   }
   return out;
+}
+
+/**
+ * Per-(group, message) flags or rows in typed arrays: a Set of "group:msg" strings costs ~100 bytes per entry,
+ * which at a million messages is the largest thing a run allocates.
+ */
+export class PerGroupTable {
+  private readonly tables = new Map<number, Int32Array>();
+  constructor(private readonly messageCount: number) {}
+  /** The row stored for (group, msg), or -1. */
+  get(group: number, msg: number): number {
+    const t = this.tables.get(group);
+    return t === undefined ? -1 : t[msg] - 1;
+  }
+  set(group: number, msg: number, row: number): void {
+    let t = this.tables.get(group);
+    if (t === undefined) this.tables.set(group, (t = new Int32Array(this.messageCount)));
+    t[msg] = row + 1;
+  }
 }

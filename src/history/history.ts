@@ -2,7 +2,12 @@
 // (one row per step in a message's life or per offset commit), both in growable typed arrays so a million
 // messages stay cheap. Checkers read it; models only append to it.
 
-/** Every kind of row in the operation log. Values are stable: they are part of the trace format. */
+/**
+ * Every kind of row in the operation log. Values are stable: they are part of the trace format.
+ * Ranges by family, so families can grow independently: 1-19 core message life, 20-49 Kafka cluster and
+ * producer (replication, retries, elections, faults), 50-79 consumer groups (rebalances, generations),
+ * 80-119 queues (SQS, RabbitMQ, Pulsar), 120-139 exploration markers. OP_NAMES must name every value.
+ */
 export const enum Op {
   /** A producer sent (or re-sent) the message: msg, actor = producer. */
   ProduceAttempt = 1,

@@ -97,4 +97,12 @@ export interface RunResult {
   metrics: RunMetrics;
   /** The exact command that replays this run. */
   replay: string;
+  /** Swarm mode only: the value drawn for each `{oneOf}` / `{range}` in the scenario file, by field path. */
+  swarm?: SwarmDraw[];
+}
+
+/** One value drawn in swarm mode; `resolved` above already holds it, this says which fields were drawn. */
+export interface SwarmDraw {
+  path: string;
+  value: unknown;
 }

@@ -13,6 +13,8 @@ import { evaluateExpectations } from "../checkers/expectations.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { RunResult } from "../report/result-types.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
+import { FaultTargets } from "../faults/targets.ts";
+import type { World } from "./world.ts";
 
 export interface RunOptions {
   seed: number;
@@ -20,6 +22,10 @@ export interface RunOptions {
   file: string;
   /** Stops after this many events (a guard for exploration); the run is then reported as cut short. */
   maxEvents?: number;
+  /** Called with the simulation before it runs: replay and determinism checks attach `onDispatch` here. */
+  observe?: (sim: Simulation) => void;
+  /** Stops at this simulated time instead of duration + drain (replay --until); the checks see a partial history. */
+  untilUs?: number;
 }
 
 export interface RunOutput {
@@ -43,6 +49,18 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
   );
   try {
     const net = new Network(sim, rng.fork("net"), scenario.network.latency);
+    const world: World = {
+      scenario,
+      sim,
+      rng,
+      history,
+      net,
+      metrics,
+      targets: new FaultTargets(),
+      faultWindows: [],
+      stopUs: scenario.duration,
+      endUs: totalUs,
+    };
     const cluster = new Cluster(sim, rng.fork("cluster"), history, scenario.cluster.brokers, scenario.cluster.appendTime);
     for (const t of scenario.topics) cluster.addTopic(t.name, t.partitions);
     const producers = scenario.producers.map(
@@ -54,7 +72,8 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     );
     for (const p of producers) p.start();
     for (const g of groups) g.start();
-    sim.run({ untilUs: totalUs, maxEvents: opts.maxEvents });
+    opts.observe?.(sim);
+    sim.run({ untilUs: Math.min(totalUs, opts.untilUs ?? totalUs), maxEvents: opts.maxEvents });
 
     const verdicts = Object.values(CHECKERS).map((check) => check(history, scenario));
     const latency = metrics.latencySummary();
@@ -81,7 +100,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         maxLag,
         finalLag,
         series,
-        faults: [],
+        faults: world.faultWindows,
       },
       replay: replayCommand(opts.file, opts.seed),
     };

@@ -1,7 +1,7 @@
 // Loads a scenario file: YAML → schema (types, units, defaults) → cross-references that the schema alone
 // cannot see (names that must exist, names that must be unique, expectations that contradict each other).
 import { zScenario, type Scenario } from "./schema.ts";
-import { loadYamlFileLocated, loadYamlLocated, throwIfIssues, type YamlSource } from "./load-yaml.ts";
+import { loadYamlFileLocated, loadYamlLocated, throwIfIssues, type LoadOptions, type YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { formatDurationUs } from "./units.ts";
 
@@ -78,14 +78,14 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   return issues;
 }
 
-export function loadScenarioFile(path: string): Scenario {
-  const { value, source } = loadYamlFileLocated(path, zScenario);
+export function loadScenarioFile(path: string, opts?: LoadOptions): Scenario {
+  const { value, source } = loadYamlFileLocated(path, zScenario, opts);
   throwIfIssues(checkReferences(value, source));
   return value;
 }
 
-export function loadScenarioText(text: string, file: string): Scenario {
-  const { value, source } = loadYamlLocated(text, file, zScenario);
+export function loadScenarioText(text: string, file: string, opts?: LoadOptions): Scenario {
+  const { value, source } = loadYamlLocated(text, file, zScenario, opts);
   throwIfIssues(checkReferences(value, source));
   return value;
 }
