@@ -6,6 +6,7 @@ import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { cmdRun, cmdValidate, cmdList, InternalRunError } from "./run.ts";
 import { cmdPartition } from "./partition.ts";
+import { cmdAssign } from "./assign.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -49,6 +50,26 @@ async function main(argv: string[]): Promise<number> {
           .option("json", { type: "boolean", default: false }),
       async (args) => {
         code = await cmdPartition({ keys: (args.key as string[] | undefined) ?? [], partitions: args.partitions, json: args.json });
+      },
+    )
+    .command(
+      "assign",
+      "the partition assignment an assignor makes for given members and topics",
+      (y) =>
+        y
+          .option("strategy", { type: "string", demandOption: true, describe: "range | roundrobin | sticky | cooperative-sticky" })
+          .option("topics", { type: "string", array: true, demandOption: true, describe: "NAME:COUNT[,NAME:COUNT...]" })
+          .option("member", { type: "string", array: true, demandOption: true, describe: "ID[:TOPIC,TOPIC...] (no list: all topics); repeat per member" })
+          .option("previous", { type: "string", describe: "prior assignment as JSON (the --json shape), for the sticky assignors" })
+          .option("json", { type: "boolean", default: false, describe: 'print {"MEMBER": [{"topic", "partition"}, ...]}' }),
+      (args) => {
+        code = cmdAssign({
+          strategy: args.strategy,
+          topics: args.topics.map(String),
+          members: args.member.map(String),
+          previous: args.previous,
+          json: args.json,
+        });
       },
     )
     .demandCommand(1, "name a command: run, validate, list or partition")

@@ -30,9 +30,26 @@ export function resolveScenarioArg(arg: string): string {
   return arg;
 }
 
-/** Paths shown to users and stored in results: relative to the working directory when that is shorter. */
+/**
+ * How a scenario file is named in output, result.json and the replay command: a bundled scenario by its bare name
+ * (so `brokersim run <name>` replays it from any directory), anything else relative to the working directory.
+ * Never absolute: result.json must not depend on where it was produced.
+ */
 export function displayPath(p: string): string {
-  if (!isAbsolute(p)) return p;
-  const rel = relative(process.cwd(), p);
-  return rel.startsWith("..") && rel.split("/").length > 3 ? p : rel || ".";
+  const abs = isAbsolute(p) ? p : join(process.cwd(), p);
+  if (dirname(abs) === BUNDLED_SCENARIOS && /\.ya?ml$/.test(abs)) {
+    const local = relative(process.cwd(), abs);
+    return local.startsWith("..") ? relative(PACKAGE_ROOT, abs) : local;
+  }
+  return relative(process.cwd(), abs) || p;
+}
+
+/** The argument that replays a scenario: bundled ones by name when the path would not resolve from elsewhere. */
+export function replayArg(file: string): string {
+  const abs = isAbsolute(file) ? file : join(process.cwd(), file);
+  if (!existsSync(abs)) {
+    const m = /^scenarios\/([^/]+)\.ya?ml$/.exec(file);
+    if (m && existsSync(join(BUNDLED_SCENARIOS, `${m[1]}.yaml`))) return m[1];
+  }
+  return file;
 }

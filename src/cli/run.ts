@@ -12,7 +12,7 @@ import type { RunResult } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
-import { bundledScenarioFiles, displayPath, resolveScenarioArg } from "./paths.ts";
+import { bundledScenarioFiles, displayPath, replayArg, resolveScenarioArg } from "./paths.ts";
 
 export interface RunArgs {
   scenarios: string[];
@@ -29,9 +29,10 @@ function loadAll(args: string[]): { file: string; scenario: Scenario }[] {
   const loaded: { file: string; scenario: Scenario }[] = [];
   const problems: string[] = [];
   for (const arg of args) {
-    const file = displayPath(resolveScenarioArg(arg));
+    const path = resolveScenarioArg(arg);
+    const file = displayPath(path);
     try {
-      loaded.push({ file, scenario: loadScenarioFile(file) });
+      loaded.push({ file, scenario: loadScenarioFile(path, { shownAs: file }) });
     } catch (err) {
       if (!(err instanceof BrokersimError)) throw err;
       problems.push(err.format());
@@ -75,7 +76,7 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     }
     let result: RunResult;
     try {
-      result = runScenario(scenario, { seed, file }).result;
+      result = runScenario(scenario, { seed, file, replayAs: replayArg(file) }).result;
     } catch (err) {
       throw new InternalRunError(file, seed, err);
     }
@@ -89,7 +90,7 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       for (const l of formatRunSummary(result)) say(l);
       say(`  result  ${join(dir, "result.json")}`);
       say(`  report  ${reportPath}`);
-      say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met; replay with:\n  ${result.replay}`);
+      say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met`);
       say();
     }
   }
@@ -107,11 +108,13 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     );
     if (!args.json) {
       say(`${results.length - failed.length} of ${results.length} scenarios met their expectations`);
-      for (const f of failed) say(`  replay: ${f.result.replay}`);
       say(`report: ${index}`);
+      // A failure's replay command is the last thing printed, so it is what a person copies.
+      for (const f of failed) say(`replay: ${f.result.replay}`);
     }
   } else if (!args.json && results.length === 1) {
-    say(`report: ${results[0].reportPath}`);
+    const only = results[0];
+    say(only.result.passed ? `report: ${only.reportPath}` : `report: ${only.reportPath}\nreplay: ${only.result.replay}`);
   }
   return failed.length > 0 ? 1 : 0;
 }
@@ -119,9 +122,10 @@ export async function cmdRun(args: RunArgs): Promise<number> {
 export function cmdValidate(args: string[]): number {
   let bad = 0;
   for (const arg of args) {
-    const file = displayPath(resolveScenarioArg(arg));
+    const path = resolveScenarioArg(arg);
+    const file = displayPath(path);
     try {
-      const s = loadScenarioFile(file);
+      const s = loadScenarioFile(path, { shownAs: file });
       say(`ok    ${file}  (${s.name})`);
     } catch (err) {
       if (!(err instanceof BrokersimError)) throw err;
@@ -145,7 +149,7 @@ export function cmdList(): number {
   const rows: string[][] = [];
   for (const f of files) {
     try {
-      const s = loadScenarioFile(f);
+      const s = loadScenarioFile(f, { shownAs: displayPath(f) });
       rows.push([s.name, firstSentence(s.description)]);
     } catch (err) {
       rows.push([displayPath(f), `(invalid: ${(err as Error).message.split("\n")[0]})`]);

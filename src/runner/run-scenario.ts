@@ -20,6 +20,8 @@ export interface RunOptions {
   seed: number;
   /** The scenario file as the user named it; used in the replay command. */
   file: string;
+  /** What to type to replay it, when not `file` (a bundled scenario run from elsewhere is replayed by name). */
+  replayAs?: string;
   /** Stops after this many events (a guard for exploration); the run is then reported as cut short. */
   maxEvents?: number;
   /** Called with the simulation before it runs: replay and determinism checks attach `onDispatch` here. */
@@ -102,7 +104,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         series,
         faults: world.faultWindows,
       },
-      replay: replayCommand(opts.file, opts.seed),
+      replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
     };
     return { result, history };
   } finally {

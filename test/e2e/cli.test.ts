@@ -54,11 +54,14 @@ describe("brokersim run", () => {
   });
 
   it("exits 1 and ends with the exact replay command when an expectation fails", () => {
-    const f = scenarioFile("strict.yaml", TINY.replace("  hold:", "  latency: { max: 1us }\n  hold:"));
-    const r = cli(["run", f, "--seed", "3", "--out", join(tmp, "out2")]);
+    scenarioFile("strict.yaml", TINY.replace("  hold:", "  latency: { max: 1us }\n  hold:"));
+    const r = cli(["run", "strict.yaml", "--seed", "3", "--out", "out2"], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL/);
-    expect(r.stdout.trimEnd().split("\n").slice(-2).join("\n")).toContain(`brokersim run ${f} --seed 3`);
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("replay: brokersim run strict.yaml --seed 3");
+    const result = JSON.parse(readFileSync(join(tmp, "out2", "tiny", "seed-3", "result.json"), "utf8"));
+    expect(result.scenario.file).toBe("strict.yaml");
+    expect(JSON.stringify(result)).not.toContain(tmp);
   });
 
   it("prints the result as JSON with --json", () => {
@@ -109,6 +112,14 @@ describe("brokersim validate and list", () => {
     const bad = cli(["validate", scenarioFile("v2.yaml", TINY.replace("rate: 200/s", "rate: fast"))]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/v2\.yaml:6:\d+ +producers\[0\]\.rate: expected a rate/);
+  });
+
+  it("runs a bundled scenario by name from any directory and replays it by name", () => {
+    const r = cli(["run", "baseline", "--json", "--out", join(tmp, "out5")], { cwd: tmp });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.scenario.file).toBe("scenarios/baseline.yaml");
+    expect(result.replay).toBe("brokersim run baseline --seed 1");
   });
 
   it("lists the bundled scenarios with one-line descriptions", () => {
