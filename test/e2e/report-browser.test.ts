@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReportHtml } from "../../src/report/html.ts";
 import { writeFileAtomic } from "../../src/report/write-atomic.ts";
 import { buildFixtureResult } from "../report/fixture.ts";
+import type { RunResult } from "../../src/report/result-types.ts";
+import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/runner/run-scenario.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // From toolchain.md: without the networking flags Chromium tries to reach hosts on its own.
@@ -43,9 +46,9 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openReport(width: number, screenshot?: string) {
-    const file = join(dir, `report-${width}.html`);
-    writeFileAtomic(file, renderReportHtml(buildFixtureResult()));
+  async function openReport(width: number, screenshot?: string, result: RunResult = buildFixtureResult()) {
+    const file = join(dir, `report-${width}-${result.scenario.name}.html`);
+    writeFileAtomic(file, renderReportHtml(result));
     const pageUrl = pathToFileURL(file).href;
     const page = await context.newPage();
     await page.setViewportSize({ width, height: 900 });
@@ -96,6 +99,17 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
       expect(c.width, `${c.name} width`).toBeLessThanOrEqual(380);
     }
     expect(r.pageWidth).toBeLessThanOrEqual(380);
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+  });
+
+  it("renders the report of a real run of a bundled scenario the same way", async () => {
+    const scenario = loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", "slow-consumer.yaml"));
+    const { result } = runScenario(scenario, { seed: 1, file: "scenarios/slow-consumer.yaml" });
+    const r = await openReport(1200, undefined, result);
+    expect(r.renderError).toBeNull();
+    expect(r.rendered).toBe("3");
+    for (const c of r.charts) expect(c.height, `${c.name} height`).toBeGreaterThan(150);
     expect(r.errors).toEqual([]);
     expect(r.requests).toEqual([]);
   });
