@@ -24,6 +24,15 @@ export function evaluateExpectations(scenario: Scenario, verdicts: Verdict[], la
       detail: v.holds ? `expected a violation, but ${v.summary}` : `violated as expected: ${v.summary}`,
     });
   }
+  for (const inv of scenario.expect.permitted ?? []) {
+    const v = byName.get(inv)!;
+    const bad = v.holds ? 0 : (v.unpermitted ?? v.anomalyCount);
+    out.push({
+      expectation: `permitted: ${inv}`,
+      met: bad === 0,
+      detail: bad === 0 ? (v.holds ? v.summary : `only as the settings permit: ${v.summary}`) : `${bad} anomalies no setting permits: ${v.summary}`,
+    });
+  }
   const bounds = scenario.expect.latency;
   if (bounds) {
     const broken: string[] = [];

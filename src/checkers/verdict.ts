@@ -1,6 +1,7 @@
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import type { History } from "../history/history.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import { groupTopics } from "../scenario/group-topics.ts";
 
 /** A checker is pure: it reads the history and the resolved scenario and never touches the simulation. */
 export type Checker = (history: History, scenario: Scenario) => Verdict;
@@ -31,13 +32,16 @@ export function fmtS(us: number): string {
 export function groupsByTopic(history: History, scenario: Scenario): Map<number, { group: number; name: string }[]> {
   const out = new Map<number, { group: number; name: string }[]>();
   for (const g of scenario.consumerGroups) {
-    const topic = history.actorId(g.topic);
-    // A group that never recorded anything has no actor id; it still owes every message of its topic.
+    // A group that never recorded anything has no actor id; it still owes every message of its topics.
     const group = history.actorId(g.name) ?? -1;
-    if (topic === undefined) continue;
-    let list = out.get(topic);
-    if (!list) out.set(topic, (list = []));
-    list.push({ group, name: g.name });
+    // Per-member subscriptions (memberTopics) count too: the group owes every topic some member reads.
+    for (const name of new Set([...groupTopics(g), ...(g.memberTopics ?? []).flat()])) {
+      const topic = history.actorId(name);
+      if (topic === undefined) continue;
+      let list = out.get(topic);
+      if (!list) out.set(topic, (list = []));
+      list.push({ group, name: g.name });
+    }
   }
   return out;
 }

@@ -31,8 +31,10 @@ export function describeScenario(s: Scenario): string[] {
   }
   for (const g of s.consumerGroups) {
     lines.push(
-      `group ${g.name} <- ${g.topic}: ${g.members} member${g.members === 1 ? "" : "s"}, max.poll.records ${g.maxPollRecords}, ` +
-        `processing ${describeDistribution(g.processing.time)}, commit ${g.commit.mode}`,
+      `group ${g.name} <- ${(g.topics ?? [g.topic]).join(", ")}: ${g.members} member${g.members === 1 ? "" : "s"}, ${g.assignor}` +
+        `${g.staticMembership ? " (static)" : ""}, max.poll.records ${g.maxPollRecords}, ` +
+        `processing ${describeDistribution(g.processing.time)}, commit ${g.commit.mode}` +
+        `${g.commit.mode === "auto" ? ` every ${formatDurationUs(g.commit.interval)}` : ""}`,
     );
   }
   return lines;
@@ -75,6 +77,26 @@ export function formatRunSummary(r: RunResult): string[] {
   );
   for (let i = 0; i < m.maxLag.length; i++) {
     out.push(`  lag ${m.maxLag[i].group}`.padEnd(22) + `max ${m.maxLag[i].records}  at end ${m.finalLag[i].records}`);
+    const g = m.groups?.find((x) => x.group === m.maxLag[i].group);
+    if (g && (g.rebalances > 0 || g.partitionUnownedUs > 0)) {
+      out.push(
+        `  rebalances ${g.group}`.padEnd(22) +
+          `${g.rebalances} (${g.protocol}), ${formatDurationUs(g.rebalanceUs)} rebalancing, partitions unowned ${formatDurationUs(g.partitionUnownedUs)} in total`,
+      );
+    }
+    if (g && g.recovery.length > 0) {
+      const parts = g.recovery.map((r) => `${r.fault} ${r.recoveredAfterUs === null ? "not recovered" : formatDurationUs(r.recoveredAfterUs)}`);
+      out.push(`  recovery ${g.group}`.padEnd(22) + `lag <= ${g.lagThreshold} again after: ${parts.join("; ")}`);
+    }
+  }
+  for (const q of m.queues ?? []) {
+    const l = q.ledger;
+    out.push(
+      `  queue ${q.queue}`.padEnd(22) +
+        `wait mean ${formatDurationUs(Math.round(q.waitMeanExactUs))} p99 ${formatDurationUs(q.queueWaitUs.p99)}  processing mean ${formatDurationUs(q.processingUs.mean)}  ` +
+        `avg depth ${q.timeAvgDepth.toFixed(2)}  redeliveries ${q.redeliveries}` +
+        (l ? `  sent ${l.sent}: acked ${l.acked}, in DLQ ${l.inDeadLetterQueue}, dropped ${l.dropped}, dedup ${l.deduplicated}, left ${l.waiting + l.inFlight}` : `  enqueued ${q.enqueued}`),
+    );
   }
   out.push(`  simulated ${formatDurationUs(r.simulatedUs)} in ${r.events} events, fingerprint ${r.fingerprint}`);
   return out;

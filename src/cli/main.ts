@@ -6,6 +6,9 @@ import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { cmdRun, cmdValidate, cmdList, InternalRunError } from "./run.ts";
 import { cmdPartition } from "./partition.ts";
+import { cmdSweep, cmdMerge } from "./sweep.ts";
+import { cmdShrink } from "./shrink.ts";
+import { cmdReplay } from "./replay.ts";
 import { cmdAssign } from "./assign.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
@@ -24,9 +27,69 @@ async function main(argv: string[]): Promise<number> {
           .positional("scenario", { type: "string", array: true, demandOption: true, describe: "scenario file or bundled scenario name" })
           .option("seed", { type: "number", describe: "seed (default: the scenario's seed, else 1)" })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
-          .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" }),
+          .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" })
+          .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" }),
       async (args) => {
-        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json });
+        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism });
+      },
+    )
+    .command(
+      "sweep <scenario>",
+      "run a range of seeds on every core; summary.json and report.html with failure rates, metric distributions, coverage",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true, describe: "scenario file or bundled scenario name" })
+          .option("seeds", { type: "string", demandOption: true, describe: "seed range, both ends included: 1..1000" })
+          .option("jobs", { type: "number", describe: "worker threads (default: every core)" })
+          .option("shard", { type: "string", describe: "run only shard I of N (0-based), e.g. --shard $JOB_COMPLETION_INDEX/8; combine with brokersim merge" })
+          .option("out", { type: "string", default: "reports", describe: "output directory" })
+          .option("json", { type: "boolean", default: false, describe: "print the summary JSON to stdout" })
+          .option("check-determinism", { type: "boolean", default: false, describe: "run every seed twice and compare" }),
+      async (args) => {
+        code = await cmdSweep({
+          scenario: args.scenario, seeds: args.seeds, jobs: args.jobs, shard: args.shard, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism,
+        });
+      },
+    )
+    .command(
+      "merge <summary...>",
+      "combine the summary.json files of sweep shards into one summary and report",
+      (y) =>
+        y
+          .positional("summary", { type: "string", array: true, demandOption: true })
+          .option("out", { type: "string", default: "reports", describe: "output directory" })
+          .option("json", { type: "boolean", default: false, describe: "print the merged summary JSON to stdout" }),
+      (args) => {
+        code = cmdMerge({ summaries: args.summary as string[], out: args.out, json: args.json });
+      },
+    )
+    .command(
+      "shrink <scenario>",
+      "shrink a failing seed's scenario to a minimal one that fails the same expectation; writes it as YAML",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true })
+          .option("seed", { type: "number", demandOption: true, describe: "the failing seed" })
+          .option("expectation", { type: "string", describe: "which unmet expectation to keep failing (default: the first)" })
+          .option("max-runs", { type: "number", default: 200, describe: "stop after this many simulation runs" })
+          .option("out", { type: "string", describe: "where to write the minimal scenario (default reports/<name>/shrunk-seed-S.yaml)" }),
+      (args) => {
+        code = cmdShrink({ scenario: args.scenario, seed: args.seed, expectation: args.expectation, maxRuns: args.maxRuns, out: args.out });
+      },
+    )
+    .command(
+      "replay <scenario>",
+      "re-run one seed: event trace as JSON lines, lineage timeline of a message or key",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true })
+          .option("seed", { type: "number", describe: "seed (default: the scenario's seed)" })
+          .option("until", { type: "string", describe: "stop at this simulated time, e.g. 12.5s" })
+          .option("trace", { type: "string", describe: "write every event (time, kind, id) to this file as JSON lines" })
+          .option("message", { type: "string", describe: "print the lineage of this message, e.g. m-42" })
+          .option("key", { type: "string", describe: "print the timeline of every message with this key" }),
+      (args) => {
+        code = cmdReplay({ scenario: args.scenario, seed: args.seed, until: args.until, trace: args.trace, message: args.message, key: args.key });
       },
     )
     .command(
@@ -72,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, "name a command: run, validate, list or partition")
+    .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")
     .strict()
     .recommendCommands()
     .help()

@@ -1,5 +1,5 @@
 // `brokersim run`, `validate` and `list`.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { BrokersimError, ScenarioError } from "../scenario/errors.ts";
@@ -8,7 +8,11 @@ import { renderReportHtml } from "../report/html.ts";
 import { renderIndexHtml } from "../report/index-page.ts";
 import { writeFileAtomic } from "../report/write-atomic.ts";
 import { stableJson } from "../report/stable-json.ts";
-import type { RunResult } from "../report/result-types.ts";
+import type { RunResult, SwarmDraw } from "../report/result-types.ts";
+import { swarmPrepare } from "../explore/run-seed.ts";
+import { checkDeterminism, digestRun } from "../explore/determinism.ts";
+import { digestInWorker } from "../explore/determinism-thread.ts";
+import { describeDraws } from "./swarm-format.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
@@ -19,20 +23,25 @@ export interface RunArgs {
   seed?: number;
   out: string;
   json: boolean;
+  /** Run each seed a second time in a worker thread and compare fingerprints and result bytes. */
+  checkDeterminism?: boolean;
 }
 
 function say(line = ""): void {
   process.stdout.write(line + "\n");
 }
 
-function loadAll(args: string[]): { file: string; scenario: Scenario }[] {
-  const loaded: { file: string; scenario: Scenario }[] = [];
+function loadAll(args: string[], seed?: number): { path: string; file: string; scenario: Scenario; draws: SwarmDraw[] }[] {
+  const loaded: { path: string; file: string; scenario: Scenario; draws: SwarmDraw[] }[] = [];
   const problems: string[] = [];
   for (const arg of args) {
     const path = resolveScenarioArg(arg);
     const file = displayPath(path);
     try {
-      loaded.push({ file, scenario: loadScenarioFile(path, { shownAs: file }) });
+      // Swarm values ({oneOf}, {range}) are drawn from the seed, so a single seed replays its configuration.
+      let draws: SwarmDraw[] = [];
+      const scenario = loadScenarioFile(path, { shownAs: file, ...swarmPrepare(seed, (d) => (draws = d)) });
+      loaded.push({ path, file, scenario, draws });
     } catch (err) {
       if (!(err instanceof BrokersimError)) throw err;
       problems.push(err.format());
@@ -66,12 +75,14 @@ export async function cmdRun(args: RunArgs): Promise<number> {
   if (args.seed !== undefined && (!Number.isSafeInteger(args.seed) || args.seed < 0)) {
     throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "e.g. --seed 42" });
   }
-  const loaded = loadAll(args.scenarios);
+  const loaded = loadAll(args.scenarios, args.seed);
   const results: { result: RunResult; reportPath: string }[] = [];
-  for (const { file, scenario } of loaded) {
+  let diverged = 0;
+  for (const { path, file, scenario, draws } of loaded) {
     const seed = args.seed ?? scenario.seed;
     if (!args.json) {
       say(`brokersim ${BROKERSIM_VERSION}  scenario ${scenario.name} (${file})  seed ${seed}`);
+      for (const l of describeDraws(draws)) say(`  ${l}`);
       for (const l of describeScenario(scenario)) say(`  ${l}`);
     }
     let result: RunResult;
@@ -79,6 +90,14 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       result = runScenario(scenario, { seed, file, replayAs: replayArg(file) }).result;
     } catch (err) {
       throw new InternalRunError(file, seed, err);
+    }
+    if (draws.length > 0) result.swarm = draws;
+    if (args.checkDeterminism) {
+      const finding = await checkDeterminism({ text: readFileSync(path, "utf8"), file, seed }, digestRun, digestInWorker);
+      if (!finding.same) diverged++;
+      const line = `determinism: ${finding.same ? "ok" : "DIVERGED"}, main thread vs worker thread: ${finding.detail}`;
+      if (args.json) process.stderr.write(`${line}\n`);
+      else say(line);
     }
     const dir = outDirFor(args.out, result);
     mkdirSync(dir, { recursive: true });
@@ -116,7 +135,7 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     const only = results[0];
     say(only.result.passed ? `report: ${only.reportPath}` : `report: ${only.reportPath}\nreplay: ${only.result.replay}`);
   }
-  return failed.length > 0 ? 1 : 0;
+  return failed.length > 0 || diverged > 0 ? 1 : 0;
 }
 
 export function cmdValidate(args: string[]): number {

@@ -23,8 +23,107 @@ export const enum Op {
   Deliver = 6,
   ProcessStart = 7,
   ProcessEnd = 8,
-  /** An offset commit took effect: msg = -1, actor = member, aux = group, partition, offset = committed (next to read). */
+  /**
+   * An offset commit took effect: actor = member, aux = group, partition, offset = committed (next to read);
+   * msg = -2 - topic actor (consumer groups record the topic this way; -1 = topic not recorded).
+   */
   Commit = 9,
+
+  // ---- Consumer groups (50-79): aux = group; msg = -2 - topic actor on per-partition rows (see Commit). ----
+  /** The coordinator began a rebalance: actor = group, partition = RebalanceCause, offset = generation before it. */
+  RebalanceStart = 50,
+  /** SyncGroup completed, the group is stable: actor = group, partition = member count, offset = new generation. */
+  GroupStable = 51,
+  /** A member started owning a partition: actor = member, offset = generation. */
+  PartitionAssigned = 52,
+  /** A member gave a partition up in a rebalance (after its revocation commit): actor = member, offset = generation. */
+  PartitionRevoked = 53,
+  /** A member lost a partition without revoking it (crash, session or poll timeout, fencing): actor = member. */
+  PartitionLost = 54,
+  /** A member starts fetching a partition at offset (its committed offset, or the reset position). */
+  FetchPosition = 55,
+  /** The coordinator refused a commit: actor = member, partition = error code, offset = the member's generation. */
+  CommitRejected = 56,
+  /** The coordinator added a member: actor = member, offset = generation. */
+  MemberJoined = 57,
+  /** The coordinator removed a member: actor = member, partition = LeaveReason, offset = generation. */
+  MemberLeft = 58,
+  /** A consumer process crashed (fault): actor = member. */
+  ConsumerCrashed = 59,
+  /** A consumer process restarted (fault): actor = member. */
+  ConsumerRestarted = 60,
+  /** A consumer froze (long GC pause): actor = member, offset = pause length in µs. */
+  ConsumerPaused = 61,
+  /** The group coordinator moved to another broker: actor = group, partition = broker id, offset = generation. */
+  CoordinatorMoved = 62,
+  /** No committed offset: auto.offset.reset chose the position: actor = member, partition, offset = position. */
+  OffsetReset = 63,
+  /** No committed offset and auto.offset.reset=none: the consumer failed: actor = member, partition. */
+  OffsetResetFailed = 64,
+  /** A group timeline event took effect (scale, slowdown, pause partitions): actor = group, partition = event index. */
+  GroupEvent = 65,
+
+  // ---- Kafka cluster and producer (20-49). Non-message rows have msg = -1 unless stated. ----
+  /** A producer re-sent the message after a retriable error or timeout: actor = producer, partition, aux = attempt (2, 3, ...). */
+  ProduceRetry = 20,
+  /** A replica cut its log: actor = broker, partition, offset = new log end, aux = topic, msg = records removed. */
+  Truncate = 21,
+  /** The controller elected a leader from the ISR: actor = broker, partition, offset = its log end, aux = topic, msg = leader epoch. */
+  LeaderElection = 22,
+  /** Like LeaderElection, but from outside the ISR (unclean.leader.election.enable=true). */
+  UncleanLeaderElection = 23,
+  /** No eligible leader: the partition is offline. actor = topic, partition, aux = topic. */
+  PartitionOffline = 24,
+  /** A replica left the ISR: actor = broker, partition, offset = new ISR size, aux = topic. */
+  IsrShrink = 25,
+  /** A replica rejoined the ISR: actor = broker, partition, offset = new ISR size, aux = topic. */
+  IsrExpand = 26,
+  /** A fault began: actor = target (or -1 for a network fault), aux = fault index in the schedule. */
+  FaultStart = 27,
+  /** A fault ended (restart, heal). Same columns as FaultStart. */
+  FaultEnd = 28,
+  /** A produce attempt for the message got an error: actor = producer, partition, aux = ProduceErrorCode. */
+  ProduceError = 29,
+  /** An idempotent broker recognised a duplicate batch: actor = topic, partition, offset = original offset. */
+  DuplicateSuppressed = 30,
+  /** End-of-run log of a partition, one row per leader-epoch range: actor = topic, partition, offset = range start, msg = range end, aux = epoch. */
+  FinalLogRange = 31,
+  /** The controller fenced a broker (session expired) or unfenced it: actor = broker, aux = 1 fenced / 0 unfenced. */
+  BrokerFence = 32,
+
+  // ---- Queues (80-119): SQS, RabbitMQ, Pulsar subscriptions. aux = the queue's actor unless stated. ----
+  /** A queue producer sent the message: actor = producer, aux = queue. */
+  QueueSend = 80,
+  /** The queue stored it (or a DLQ/redrive moved it in): actor = queue, offset = the queue's enqueue sequence. */
+  QueueEnqueue = 81,
+  /** The producer got its answer (SendMessage response / publisher confirm): actor = producer, aux = queue. */
+  QueueSendAck = 82,
+  /** A FIFO queue answered a repeat within the dedup window with success but did not enqueue it: actor = queue. */
+  QueueDeduplicated = 83,
+  /** Handed to a consumer: actor = consumer, aux = queue, partition = delivery number (1-based), offset = receipt handle. */
+  QueueDeliver = 84,
+  /** The consumer's handler started: actor = consumer, aux = queue, offset = receipt handle. */
+  QueueProcessStart = 85,
+  /** The handler finished: actor = consumer, aux = queue, partition = HandlerOutcome, offset = receipt handle. */
+  QueueProcessEnd = 86,
+  /** The queue removed the message on an ack / DeleteMessage: actor = consumer, aux = queue, offset = handle. */
+  QueueAck = 87,
+  /** DeleteMessage with an old receipt handle: answered with success, message NOT deleted. */
+  QueueAckStale = 88,
+  /** Consumer nacked/rejected: actor = consumer, aux = queue, partition = 1 if requeue asked, offset = handle. */
+  QueueNack = 89,
+  /** The message is deliverable again: actor = queue, partition = ReturnReason, offset = handle returned (-1: none). */
+  QueueReturn = 90,
+  /** Moved to a dead-letter queue: actor = source queue, aux = DLQ, partition = DeadLetterReason, offset = deliveries so far. */
+  QueueDeadLetter = 91,
+  /** Removed without a dead-letter target: actor = queue, partition = DeadLetterReason, offset = deliveries so far. */
+  QueueDrop = 92,
+  /** A redrive task moved it from a DLQ back: actor = DLQ, aux = destination queue. */
+  QueueRedrive = 93,
+  /** End-of-run census: still in the queue: actor = queue, partition = 0 waiting / 1 in flight. */
+  QueueResidual = 94,
+  /** ChangeMessageVisibility took effect: actor = consumer, aux = queue, offset = new timeout in µs. */
+  QueueVisibilityChange = 95,
 }
 
 export const OP_NAMES: Record<number, string> = {
@@ -37,6 +136,51 @@ export const OP_NAMES: Record<number, string> = {
   7: "process-start",
   8: "process-end",
   9: "commit",
+  50: "rebalance-start",
+  51: "group-stable",
+  52: "partition-assigned",
+  53: "partition-revoked",
+  54: "partition-lost",
+  55: "fetch-position",
+  56: "commit-rejected",
+  57: "member-joined",
+  58: "member-left",
+  59: "consumer-crashed",
+  60: "consumer-restarted",
+  61: "consumer-paused",
+  62: "coordinator-moved",
+  63: "offset-reset",
+  64: "offset-reset-failed",
+  65: "group-event",
+  20: "produce-retry",
+  21: "truncate",
+  22: "leader-election",
+  23: "unclean-leader-election",
+  24: "partition-offline",
+  25: "isr-shrink",
+  26: "isr-expand",
+  27: "fault-start",
+  28: "fault-end",
+  29: "produce-error",
+  30: "duplicate-suppressed",
+  31: "final-log-range",
+  32: "broker-fence",
+  80: "queue-send",
+  81: "queue-enqueue",
+  82: "queue-send-ack",
+  83: "queue-deduplicated",
+  84: "queue-deliver",
+  85: "queue-process-start",
+  86: "queue-process-end",
+  87: "queue-ack",
+  88: "queue-ack-stale",
+  89: "queue-nack",
+  90: "queue-return",
+  91: "queue-dead-letter",
+  92: "queue-drop",
+  93: "queue-redrive",
+  94: "queue-residual",
+  95: "queue-visibility-change",
 };
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
@@ -48,7 +192,7 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: numb
   return b;
 }
 
-export type ActorKind = "producer" | "broker" | "consumer" | "group" | "topic";
+export type ActorKind = "producer" | "broker" | "consumer" | "group" | "topic" | "queue";
 
 export class History {
   // Actors (producers, consumer members, groups, brokers, topics) are interned names.

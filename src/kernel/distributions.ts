@@ -1,6 +1,10 @@
-// User-facing distributions (already resolved to numbers, e.g. microseconds) and samplers over an Rng.
-import type { Rng } from "./rng.ts";
+import { Rng, searchCdf } from "./rng.ts";
 
+/**
+ * A distribution as a scenario states it, with units already resolved (durations in microseconds). Samples are
+ * raw doubles: callers that need a duration round it and apply their own floor (a normal can go negative).
+ * Key popularity (Zipf) is not here: it is a distribution over ranks, see Rng.zipf.
+ */
 export type DistributionSpec =
   | { constant: number }
   | { uniform: { min: number; max: number } }
@@ -10,78 +14,168 @@ export type DistributionSpec =
   | { pareto: { scale: number; shape: number } }
   | { empirical: { values: number[]; weights?: number[] } };
 
-function check(ok: boolean, message: string): void {
-  if (!ok) throw new RangeError(message);
+export type DistributionName = "constant" | "uniform" | "exponential" | "normal" | "lognormal" | "pareto" | "empirical";
+
+const NAMES: readonly DistributionName[] = [
+  "constant",
+  "uniform",
+  "exponential",
+  "normal",
+  "lognormal",
+  "pareto",
+  "empirical",
+];
+
+/** Which distribution a spec names; throws if it names none or several. */
+export function distributionName(spec: DistributionSpec): DistributionName {
+  if (spec === null || typeof spec !== "object") {
+    throw new RangeError(`a distribution must be an object such as { exponential: { mean: 1000 } }, got ${String(spec)}`);
+  }
+  const keys = Object.keys(spec);
+  if (keys.length !== 1 || !NAMES.includes(keys[0] as DistributionName)) {
+    throw new RangeError(
+      `a distribution must have exactly one of the keys ${NAMES.join(", ")}; got ${keys.length === 0 ? "none" : keys.join(", ")}`,
+    );
+  }
+  return keys[0] as DistributionName;
 }
 
-export function makeSampler(spec: DistributionSpec, rng: Rng): () => number {
-  if ("constant" in spec) {
-    const v = spec.constant;
-    return () => v;
+function finite(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a finite number, got ${String(value)}`);
   }
-  if ("uniform" in spec) {
-    const { min, max } = spec.uniform;
-    check(min <= max, `uniform: min (${min}) must not exceed max (${max})`);
-    return () => rng.uniform(min, max);
+  return value;
+}
+
+function positive(name: string, value: unknown): number {
+  const x = finite(name, value);
+  if (!(x > 0)) throw new RangeError(`${name} must be > 0, got ${x}`);
+  return x;
+}
+
+function nonNegative(name: string, value: unknown): number {
+  const x = finite(name, value);
+  if (!(x >= 0)) throw new RangeError(`${name} must be >= 0, got ${x}`);
+  return x;
+}
+
+interface Empirical {
+  values: Float64Array;
+  /** Normalised cumulative weights, or null when all values are equally likely. */
+  cdf: Float64Array | null;
+  mean: number;
+}
+
+function checkEmpirical(spec: { values: number[]; weights?: number[] }): Empirical {
+  const { values: raw, weights } = spec;
+  if (!Array.isArray(raw) || raw.length === 0) throw new RangeError("empirical.values must be a non-empty array");
+  const values = Float64Array.from(raw, (v, i) => finite(`empirical.values[${i}]`, v));
+  if (weights === undefined) {
+    return { values, cdf: null, mean: values.reduce((a, b) => a + b, 0) / values.length };
   }
-  if ("exponential" in spec) {
-    const { mean } = spec.exponential;
-    check(mean >= 0, `exponential: mean must be >= 0, got ${mean}`);
-    return () => rng.exponential(mean);
+  if (!Array.isArray(weights) || weights.length !== values.length) {
+    throw new RangeError(
+      `empirical.weights must have one weight per value (${values.length}), got ${Array.isArray(weights) ? weights.length : String(weights)}`,
+    );
   }
-  if ("normal" in spec) {
-    const { mean, sd } = spec.normal;
-    check(sd >= 0, `normal: sd must be >= 0, got ${sd}`);
-    return () => rng.normal(mean, sd);
-  }
-  if ("lognormal" in spec) {
-    const { median, sigma } = spec.lognormal;
-    check(median > 0 && sigma >= 0, `lognormal: median must be > 0 and sigma >= 0`);
-    return () => rng.lognormal(median, sigma);
-  }
-  if ("pareto" in spec) {
-    const { scale, shape } = spec.pareto;
-    check(scale > 0 && shape > 0, `pareto: scale and shape must be > 0`);
-    return () => rng.pareto(scale, shape);
-  }
-  const { values, weights } = spec.empirical;
-  check(values.length > 0, "empirical: needs at least one value");
-  if (!weights) return () => values[rng.int(values.length)];
-  check(weights.length === values.length, `empirical: ${weights.length} weights for ${values.length} values`);
-  const cdf: number[] = [];
+  const cdf = new Float64Array(values.length);
   let total = 0;
-  for (const w of weights) {
-    check(w >= 0, "empirical: weights must be >= 0");
+  let weighted = 0;
+  for (let i = 0; i < values.length; i++) {
+    const w = nonNegative(`empirical.weights[${i}]`, weights[i]);
     total += w;
-    cdf.push(total);
+    weighted += w * values[i];
+    cdf[i] = total;
   }
-  check(total > 0, "empirical: weights must not all be 0");
-  return () => {
-    const u = rng.next() * total;
-    let lo = 0;
-    let hi = cdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return values[lo];
-  };
+  if (!(total > 0)) throw new RangeError("empirical.weights must not all be zero");
+  for (let i = 0; i < cdf.length; i++) cdf[i] /= total;
+  // Rounding must never leave a draw past the last positive weight.
+  for (let i = cdf.length - 1; i >= 0 && cdf[i] >= cdf[cdf.length - 1]; i--) cdf[i] = 1;
+  return { values, cdf, mean: weighted / total };
 }
 
-/** Analytic mean where it is finite; Infinity for a Pareto with shape <= 1. */
-export function distributionMean(spec: DistributionSpec): number {
-  if ("constant" in spec) return spec.constant;
-  if ("uniform" in spec) return (spec.uniform.min + spec.uniform.max) / 2;
-  if ("exponential" in spec) return spec.exponential.mean;
-  if ("normal" in spec) return spec.normal.mean;
-  if ("lognormal" in spec) return spec.lognormal.median * Math.exp((spec.lognormal.sigma * spec.lognormal.sigma) / 2);
-  if ("pareto" in spec) {
-    const { scale, shape } = spec.pareto;
-    return shape <= 1 ? Infinity : (shape * scale) / (shape - 1);
+/** Validates every parameter, then returns a closure that draws from rng (one or two draws per sample). */
+export function makeSampler(spec: DistributionSpec, rng: Rng): () => number {
+  switch (distributionName(spec)) {
+    case "constant": {
+      const c = finite("constant", (spec as { constant: number }).constant);
+      return () => c;
+    }
+    case "uniform": {
+      const { min, max } = (spec as { uniform: { min: number; max: number } }).uniform;
+      finite("uniform.min", min);
+      finite("uniform.max", max);
+      if (!(min <= max)) throw new RangeError(`uniform.min (${min}) must be <= uniform.max (${max})`);
+      const width = max - min;
+      return () => min + width * rng.next();
+    }
+    case "exponential": {
+      const mean = nonNegative("exponential.mean", (spec as { exponential: { mean: number } }).exponential.mean);
+      // -0 * log(u) would be -0; a zero mean is a valid "no delay".
+      if (mean === 0) return () => 0;
+      return () => rng.exponential(mean);
+    }
+    case "normal": {
+      const { mean, sd } = (spec as { normal: { mean: number; sd: number } }).normal;
+      finite("normal.mean", mean);
+      nonNegative("normal.sd", sd);
+      return () => rng.normal(mean, sd);
+    }
+    case "lognormal": {
+      const { median, sigma } = (spec as { lognormal: { median: number; sigma: number } }).lognormal;
+      positive("lognormal.median", median);
+      nonNegative("lognormal.sigma", sigma);
+      return () => rng.lognormal(median, sigma);
+    }
+    case "pareto": {
+      const { scale, shape } = (spec as { pareto: { scale: number; shape: number } }).pareto;
+      positive("pareto.scale", scale);
+      positive("pareto.shape", shape);
+      return () => rng.pareto(scale, shape);
+    }
+    case "empirical": {
+      const { values, cdf } = checkEmpirical((spec as { empirical: { values: number[]; weights?: number[] } }).empirical);
+      if (cdf === null) return () => values[Math.floor(rng.next() * values.length)];
+      return () => values[searchCdf(cdf, rng.next())];
+    }
   }
-  const { values, weights } = spec.empirical;
-  if (!weights) return values.reduce((a, b) => a + b, 0) / values.length;
-  const total = weights.reduce((a, b) => a + b, 0);
-  return values.reduce((acc, v, i) => acc + v * weights[i], 0) / total;
+}
+
+/**
+ * The analytic mean, for reports and sanity checks: Infinity for a Pareto with shape <= 1, whose mean does not
+ * exist. Validates like makeSampler.
+ */
+export function distributionMean(spec: DistributionSpec): number {
+  switch (distributionName(spec)) {
+    case "constant":
+      return finite("constant", (spec as { constant: number }).constant);
+    case "uniform": {
+      const { min, max } = (spec as { uniform: { min: number; max: number } }).uniform;
+      finite("uniform.min", min);
+      finite("uniform.max", max);
+      if (!(min <= max)) throw new RangeError(`uniform.min (${min}) must be <= uniform.max (${max})`);
+      return (min + max) / 2;
+    }
+    case "exponential":
+      return nonNegative("exponential.mean", (spec as { exponential: { mean: number } }).exponential.mean);
+    case "normal": {
+      const { mean, sd } = (spec as { normal: { mean: number; sd: number } }).normal;
+      nonNegative("normal.sd", sd);
+      return finite("normal.mean", mean);
+    }
+    case "lognormal": {
+      const { median, sigma } = (spec as { lognormal: { median: number; sigma: number } }).lognormal;
+      positive("lognormal.median", median);
+      nonNegative("lognormal.sigma", sigma);
+      return median * Math.exp((sigma * sigma) / 2);
+    }
+    case "pareto": {
+      const { scale, shape } = (spec as { pareto: { scale: number; shape: number } }).pareto;
+      positive("pareto.scale", scale);
+      positive("pareto.shape", shape);
+      return shape > 1 ? (shape * scale) / (shape - 1) : Infinity;
+    }
+    case "empirical":
+      return checkEmpirical((spec as { empirical: { values: number[]; weights?: number[] } }).empirical).mean;
+  }
 }

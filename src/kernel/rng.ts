@@ -39,13 +39,13 @@ export class Rng {
   /** Uniform integer in [0, n). */
   int(n: number): number {
     if (!(n >= 1) || !Number.isSafeInteger(n)) {
-      throw new RangeError(`Rng.int(n) needs a positive safe integer n, got ${n}`);
+      throw badArgument("Rng.int(n) needs a positive safe integer n", n);
     }
     return Math.floor(this.draw() * n);
   }
 
   bernoulli(p: number): boolean {
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Rng.bernoulli(p) needs 0 <= p <= 1, got ${p}`);
+    if (!(p >= 0 && p <= 1)) throw badArgument("Rng.bernoulli(p) needs 0 <= p <= 1", p);
     return this.draw() < p;
   }
 
@@ -56,7 +56,7 @@ export class Rng {
 
   /** Uniform in [a, b). */
   uniform(a: number, b: number): number {
-    if (!(a <= b)) throw new RangeError(`Rng.uniform(a, b) needs a <= b, got ${a}, ${b}`);
+    if (!(a <= b)) throw badArgument("Rng.uniform(a, b) needs a <= b", a, b);
     return a + (b - a) * this.draw();
   }
 
@@ -117,6 +117,14 @@ export class Rng {
     const u2 = this.draw();
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
+}
+
+/**
+ * Messages are built out of line: a template literal in a hot method's throw branch was compiled into an eager
+ * number-to-string conversion on every call (see sim.ts).
+ */
+function badArgument(message: string, ...got: unknown[]): RangeError {
+  return new RangeError(`${message}, got ${got.map(String).join(", ")}`);
 }
 
 export class ZipfSampler {

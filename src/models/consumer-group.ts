@@ -1,227 +1,217 @@
-// A consumer group with a fixed range assignment. Each member runs Kafka's poll loop: fetch (the leader
-// answers at once when records are below the high watermark, else after fetch.max.wait or the next append),
-// process the returned records one by one, commit the positions synchronously, poll again. The committed
-// offset is the next offset to read (lastProcessed + 1).
-import type { Simulation } from "../kernel/sim.ts";
+// A Kafka consumer group: its members (each a fault target named <group>-<i>), its coordinator (on the broker
+// leading the group's offsets partition; it moves when that broker dies), the group's event timeline
+// (scale out/in, processing slowdowns, partition pause for backpressure), and the bookkeeping the report
+// needs: lag per partition and per group (committed records below the high watermark minus the committed
+// offset), who owns what, rebalance markers, and recovery after faults.
+import type { World } from "../runner/world.ts";
 import type { Rng } from "../kernel/rng.ts";
-import { makeSampler } from "../kernel/distributions.ts";
-import { Op, type History } from "../history/history.ts";
-import type { Network } from "../net/network.ts";
-import type { Cluster, Topic } from "./broker.ts";
-import { rangeAssign } from "./assignors.ts";
+import { Op } from "../history/history.ts";
+import type { Cluster } from "./cluster.ts";
+import type { Partition } from "./partition.ts";
+import { isCooperative, tpKey, type TopicPartition } from "./assignors.ts";
+import { GroupCoordinator, LEAVE_REASONS, REBALANCE_CAUSES, type LeaveReason, type RebalanceCause } from "./group-coordinator.ts";
+import { ConsumerMember } from "./consumer.ts";
 import type { ConsumerGroupSpec } from "../scenario/schema.ts";
-import type { MetricsCollector } from "../metrics/collector.ts";
-
-interface FetchedRecord {
-  partition: number;
-  offset: number;
-  msg: number;
-}
-
-/** Java's String.hashCode, used to place the group coordinator as Kafka does (abs(hash) % 50 offsets partitions). */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { groupTopics } from "../scenario/group-topics.ts";
+import { GroupMetrics } from "../metrics/group-metrics.ts";
+import type { GroupRunMetrics } from "../report/result-types.ts";
 
 export class ConsumerGroup {
   readonly actorId: number;
   readonly members: ConsumerMember[] = [];
-  /** Committed offset (next to read) per partition. */
-  readonly committed: Float64Array;
-  /** Records in partitions not yet covered by a commit: high watermark minus committed, summed. */
+  readonly coordinator: GroupCoordinator;
+  readonly cooperative: boolean;
+  readonly topics: string[];
+  private readonly partitionsPerTopic = new Map<string, number>();
+  /** Index of each subscribed partition in the per-partition arrays. */
+  private readonly index = new Map<string, number>();
+  private readonly tps: TopicPartition[] = [];
+  /** Records committed (below the HW) and the group's committed offset, per partition. */
+  private readonly endOffset: Float64Array;
+  private readonly committedOffset: Float64Array;
   lag = 0;
-  readonly coordinator: string;
+  private readonly paused = new Map<string, number>();
+  private slowdowns: { untilUs: number; factor: number }[] = [];
+  readonly metrics: GroupMetrics;
+  private readonly rng: Rng;
+  private readonly eventKind: number;
 
   constructor(
-    readonly sim: Simulation,
-    rng: Rng,
-    readonly history: History,
-    readonly net: Network,
-    readonly cluster: Cluster,
-    readonly topic: Topic,
+    readonly world: World,
+    private readonly cluster: Cluster,
     readonly spec: ConsumerGroupSpec,
-    readonly metrics: MetricsCollector,
-    readonly index: number,
+    readonly groupIndex: number,
   ) {
+    const { history, sim } = world;
     this.actorId = history.actor(spec.name, "group");
-    this.committed = new Float64Array(topic.partitionCount);
-    const offsetsPartition = (Math.abs(javaStringHash(spec.name)) | 0) % 50;
-    this.coordinator = cluster.brokers[offsetsPartition % cluster.brokers.length].name;
-    const names = Array.from({ length: spec.members }, (_, i) => `${spec.name}-${i}`);
-    const assignment = rangeAssign(
-      names.map((memberId) => ({ memberId, topics: [topic.name] })),
-      new Map([[topic.name, topic.partitionCount]]),
+    this.rng = world.rng.fork(`group/${spec.name}`);
+    this.cooperative = isCooperative(spec.assignor);
+    const all = new Set([...groupTopics(spec), ...(spec.memberTopics ?? []).flat()]);
+    this.topics = [...all];
+    for (const name of [...all].sort()) {
+      const topic = cluster.topics.get(name)!;
+      this.partitionsPerTopic.set(name, topic.partitionCount);
+      for (let p = 0; p < topic.partitionCount; p++) {
+        this.index.set(tpKey({ topic: name, partition: p }), this.tps.length);
+        this.tps.push({ topic: name, partition: p });
+      }
+      topic.appendListeners.push((partition) => this.onCommittedRecord(name, partition));
+    }
+    this.endOffset = new Float64Array(this.tps.length);
+    this.committedOffset = new Float64Array(this.tps.length);
+    this.metrics = new GroupMetrics(
+      spec.name,
+      this.tps,
+      world.metrics.bucketUs,
+      world.metrics.bucketCount,
+      spec.recovery.lagThreshold,
+      this.cooperative ? "cooperative" : "eager",
     );
-    for (const name of names) {
-      const partitions = assignment.get(name)!.map((tp) => tp.partition);
-      this.members.push(new ConsumerMember(this, name, partitions, rng.fork(name)));
-    }
-    for (let p = 0; p < topic.partitionCount; p++) {
-      const start = spec.autoOffsetReset === "latest" ? topic.logs[p].highWatermark : 0;
-      this.committed[p] = start;
-      this.lag += topic.logs[p].highWatermark - start;
-    }
-    topic.appendListeners.push(this.onAppend);
-    metrics.onLag(index, this.lag, sim.nowUs);
+    const liveness = {
+      brokers: cluster.brokers,
+      isAlive: (id: number) => cluster.isAlive(id),
+    };
+    this.coordinator = new GroupCoordinator(world, spec.name, spec.assignor, this.partitionsPerTopic, spec.initialRebalanceDelay, liveness, this.rng.fork("coordinator"), {
+      rebalanceStarted: (cause: RebalanceCause, generation: number) => this.metrics.rebalanceStarted(sim.nowUs, REBALANCE_CAUSES[cause], generation),
+      stable: (generation: number) => this.metrics.rebalanceEnded(sim.nowUs, generation),
+      committed: (tp: TopicPartition, offset: number) => this.onCommit(tp, offset),
+      memberRemoved: (_client, _reason: LeaveReason) => undefined,
+    });
+    this.eventKind = sim.registerKind("group.event");
+    const hostKind = sim.registerKind("group.coordinator-check");
+    cluster.onBrokerEvent((e) => {
+      if (e.kind === "crash") this.metrics.fault(`crash ${e.broker}`, e.atUs);
+      // The cluster tells listeners before the broker is marked down; look once the event has settled.
+      sim.after(0, this.onBrokerChange, undefined, hostKind, this.actorId);
+    });
+    for (let i = 0; i < spec.members; i++) this.addMember();
+    spec.events.forEach((e, i) => sim.at(e.at, this.onEvent, i, this.eventKind, this.actorId));
   }
 
-  private readonly onAppend = (): void => {
-    this.lag += 1;
-    this.metrics.onLag(this.index, this.lag, this.sim.nowUs);
+  private readonly onBrokerChange = (): void => {
+    if (!this.coordinator.refreshHost() || !this.coordinator.available) return;
+    // Members find the new coordinator (FindCoordinator) and re-send what was waiting on the old one.
+    for (const m of this.members) m.coordinatorMoved();
   };
+
+  private addMember(): ConsumerMember {
+    const i = this.members.length;
+    const name = `${this.spec.name}-${i}`;
+    const topics = this.spec.memberTopics?.[i] ?? groupTopics(this.spec);
+    const m = new ConsumerMember(this, name, topics, this.rng.fork(name));
+    this.members.push(m);
+    this.world.targets.register(m);
+    return m;
+  }
 
   start(): void {
-    for (const m of this.members) m.start(this.committed);
-  }
-
-  /** Applies a commit at the coordinator: offsets only move forward here since one member owns each partition. */
-  commit(member: ConsumerMember, offsets: Map<number, number>): void {
-    const now = this.sim.nowUs;
-    for (const [p, offset] of offsets) {
-      const before = this.committed[p];
-      if (offset === before) continue;
-      this.committed[p] = offset;
-      this.lag -= offset - before;
-      this.history.record(Op.Commit, now, -1, member.actorId, p, offset, this.actorId);
-    }
-    this.metrics.onLag(this.index, this.lag, now);
-  }
-}
-
-export class ConsumerMember {
-  readonly actorId: number;
-  private readonly position = new Map<number, number>();
-  private readonly processSample: () => number;
-  private batch: FetchedRecord[] = [];
-  private batchIndex = 0;
-  /** Rotates the partition a fetch starts from, so one busy partition cannot starve the others. */
-  private nextPartition = 0;
-  private readonly fetchKind: number;
-  private readonly processKind: number;
-
-  constructor(
-    private readonly group: ConsumerGroup,
-    readonly name: string,
-    readonly partitions: number[],
-    rng: Rng,
-  ) {
-    this.actorId = group.history.actor(name, "consumer");
-    this.processSample = makeSampler(group.spec.processing.time, rng.fork("processing"));
-    this.fetchKind = group.sim.registerKind("consumer.fetch-timeout");
-    this.processKind = group.sim.registerKind("consumer.process-end");
-  }
-
-  start(committed: Float64Array): void {
-    for (const p of this.partitions) this.position.set(p, committed[p]);
-    // A member without partitions has nothing to fetch; Kafka's would poll empty-handed forever.
-    if (this.partitions.length > 0) this.poll();
-  }
-
-  private get broker(): string {
-    return this.group.cluster.leaderOf(this.group.topic, this.partitions[0]).name;
-  }
-
-  private poll(): void {
-    this.group.net.send(this.name, this.broker, this.onFetchAtBroker, undefined, this.actorId);
-  }
-
-  /** Reads up to max.poll.records below the high watermark, starting from a rotating partition. */
-  private readAvailable(): FetchedRecord[] {
-    const out: FetchedRecord[] = [];
-    const max = this.group.spec.maxPollRecords;
-    const n = this.partitions.length;
-    for (let k = 0; k < n && out.length < max; k++) {
-      const p = this.partitions[(this.nextPartition + k) % n];
-      const log = this.group.topic.logs[p];
-      let offset = this.position.get(p)!;
-      while (offset < log.highWatermark && out.length < max) {
-        out.push({ partition: p, offset, msg: log.read(offset) });
-        offset++;
+    if (this.spec.startsStable && this.members.length > 0) {
+      const ids = this.coordinator.bootstrap(
+        this.members.map((m) => ({
+          client: m,
+          memberId: "",
+          instanceId: m.instanceId,
+          topics: m.topics,
+          owned: [],
+          ownedGeneration: -1,
+          rebalanceTimeoutUs: this.spec.maxPollInterval,
+          sessionTimeoutUs: this.spec.sessionTimeout,
+        })),
+      );
+      for (const m of this.members) {
+        const memberId = ids.get(m.name)!;
+        m.start({ memberId, generation: this.coordinator.generation, assignment: this.coordinator.assignmentOf(memberId) });
       }
-    }
-    this.nextPartition = (this.nextPartition + 1) % n;
-    return out;
+    } else for (const m of this.members) m.start();
   }
 
-  private readonly onFetchAtBroker = (): void => {
-    const records = this.readAvailable();
-    if (records.length > 0) {
-      this.respond(records);
-      return;
-    }
-    // Long poll: answer on the first append to any assigned partition, or empty after fetch.max.wait.
-    const sim = this.group.sim;
-    let done = false;
-    const logs = this.partitions.map((p) => this.group.topic.logs[p]);
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      sim.cancel(timer);
-      for (const log of logs) log.removeWaiter(finish);
-      this.respond(this.readAvailable());
-    };
-    const timer = sim.after(this.group.spec.fetchMaxWait, finish, undefined, this.fetchKind, this.actorId);
-    for (const log of logs) log.onAppend(finish);
-  };
+  // ---------- what members ask of the group ----------
 
-  private respond(records: FetchedRecord[]): void {
-    this.group.net.send(this.broker, this.name, this.onFetchResponse, records, this.actorId);
+  partition(tp: TopicPartition): Partition {
+    return this.cluster.topics.get(tp.topic)!.logs[tp.partition];
   }
 
-  private readonly onFetchResponse = (records: FetchedRecord[]): void => {
-    if (records.length === 0) {
-      this.poll();
-      return;
-    }
-    const h = this.group.history;
-    const now = this.group.sim.nowUs;
-    for (const r of records) {
-      h.record(Op.Deliver, now, r.msg, this.actorId, r.partition, r.offset, this.group.actorId);
-      this.position.set(r.partition, r.offset + 1);
-    }
-    this.batch = records;
-    this.batchIndex = 0;
-    this.startProcessing();
-  };
-
-  private startProcessing(): void {
-    const r = this.batch[this.batchIndex];
-    const sim = this.group.sim;
-    this.group.history.record(Op.ProcessStart, sim.nowUs, r.msg, this.actorId, r.partition, r.offset, this.group.actorId);
-    const t = Math.max(0, Math.round(this.processSample()));
-    sim.after(t, this.onProcessed, undefined, this.processKind, r.msg);
+  leaderNameFor(client: string, tp: TopicPartition): string {
+    const leader = this.cluster.leaderFor(client, this.partition(tp));
+    return (leader ?? this.cluster.brokers.find((b) => b.alive) ?? this.cluster.brokers[0]).name;
   }
 
-  private readonly onProcessed = (): void => {
-    const r = this.batch[this.batchIndex];
-    const g = this.group;
-    const now = g.sim.nowUs;
-    g.history.record(Op.ProcessEnd, now, r.msg, this.actorId, r.partition, r.offset, g.actorId);
-    g.metrics.onProcessed(now, now - g.history.msgCreatedUs[r.msg]);
-    this.batchIndex++;
-    if (this.batchIndex < this.batch.length) {
-      this.startProcessing();
-      return;
+  isPaused(tp: TopicPartition): boolean {
+    const until = this.paused.get(tpKey(tp));
+    return until !== undefined && this.world.sim.nowUs < until;
+  }
+
+  slowdownFactor(): number {
+    const now = this.world.sim.nowUs;
+    let f = 1;
+    for (const s of this.slowdowns) if (now < s.untilUs) f *= s.factor;
+    return f;
+  }
+
+  /** A member started (`owner`) or stopped (`undefined`) owning tp. */
+  ownerChanged(tp: TopicPartition, owner: ConsumerMember | undefined, _previous?: ConsumerMember): void {
+    const i = this.index.get(tpKey(tp));
+    if (i !== undefined) this.metrics.onOwner(i, owner ? 1 : -1, this.world.sim.nowUs);
+  }
+
+  // ---------- lag ----------
+
+  private onCommittedRecord(topic: string, partition: number): void {
+    const i = this.index.get(tpKey({ topic, partition }))!;
+    this.endOffset[i]++;
+    this.lag++;
+    this.lagChanged(i);
+  }
+
+  private onCommit(tp: TopicPartition, offset: number): void {
+    const i = this.index.get(tpKey(tp));
+    if (i === undefined) return;
+    this.lag += this.committedOffset[i] - offset;
+    this.committedOffset[i] = offset;
+    this.lagChanged(i);
+  }
+
+  private lagChanged(i: number): void {
+    const now = this.world.sim.nowUs;
+    this.metrics.onPartitionLag(i, Math.max(0, this.endOffset[i] - this.committedOffset[i]), now);
+    this.metrics.onGroupLag(this.lag, now);
+    this.world.metrics.onLag(this.groupIndex, this.lag, now);
+  }
+
+  // ---------- the group's timeline ----------
+
+  private readonly onEvent = (i: number): void => {
+    const e = this.spec.events[i];
+    const now = this.world.sim.nowUs;
+    this.world.history.record(Op.GroupEvent, now, -1, this.actorId, i, -1, this.actorId);
+    if (e.scale !== undefined) {
+      const live = this.members.filter((m) => m.alive);
+      this.metrics.fault(`scale ${live.length}→${e.scale}`, now);
+      for (let k = live.length; k < e.scale; k++) this.addMember().start();
+      // Scale in closes the highest-numbered members.
+      for (const m of live.slice(e.scale).reverse()) m.close();
+    } else if (e.slowdown) {
+      this.metrics.fault(`slowdown ×${e.slowdown.factor}`, now);
+      this.slowdowns = this.slowdowns.filter((s) => now < s.untilUs);
+      this.slowdowns.push({ untilUs: now + e.slowdown.for, factor: e.slowdown.factor });
+    } else if (e.pausePartitions) {
+      const topic = e.pausePartitions.topic ?? this.topics[0];
+      for (const partition of e.pausePartitions.partitions) this.paused.set(tpKey({ topic, partition }), now + e.pausePartitions.for);
     }
-    this.commitSync();
   };
 
-  private commitSync(): void {
-    const offsets = new Map<number, number>();
-    for (const r of this.batch) offsets.set(r.partition, r.offset + 1);
-    this.batch = [];
-    const g = this.group;
-    g.net.send(
-      this.name,
-      g.coordinator,
-      () => {
-        g.commit(this, offsets);
-        g.net.send(g.coordinator, this.name, () => this.poll(), undefined, this.actorId);
-      },
-      undefined,
-      this.actorId,
-    );
+  /** Consumer faults call this so recovery is measured from them. */
+  noteFault(label: string): void {
+    this.metrics.fault(label, this.world.sim.nowUs);
+  }
+
+  finish(externalFaults: { label: string; startUs: number }[]): GroupRunMetrics {
+    // Another group's consumer faults are not this group's to recover from.
+    const mine = new Set(this.members.map((m) => m.name));
+    const others = this.world.targets.names("consumer").filter((n) => !mine.has(n));
+    const relevant = externalFaults.filter((f) => !others.some((n) => new RegExp(`(^|\\s)${n.replace(/[.]/g, "\\.")}($|\\s)`).test(f.label)));
+    return this.metrics.finish(this.world.sim.nowUs, relevant);
   }
 }
+
+export { LEAVE_REASONS };

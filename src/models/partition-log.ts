@@ -1,11 +1,45 @@
-// One partition's append-only log. Offsets start at 0; logEndOffset is the next offset to write and the
-// high watermark bounds what consumers may read (equal to the LEO while a partition has a single replica).
+// One replica's copy of a partition: an append-only log in growable typed arrays. Per record it keeps the
+// message id, the leader epoch it was written in (how replicas find where their logs diverge, as Kafka's
+// leader-epoch cache does), and the idempotent producer id and sequence (so a follower that becomes leader
+// still recognises duplicates). Offsets start at 0; logEndOffset (LEO) is the next offset to write.
+//
+// The high watermark is set by the replica layer (HW = min LEO over the ISR, on the leader). Consumers read
+// only below it. After an unclean election a log can be truncated below offsets it once held:
+// `read(offset)` never throws, it returns -1 outside [0, highWatermark), and `isOutOfRange(position)` says
+// whether a consumer's position is past the log end — Kafka answers such a fetch with OFFSET_OUT_OF_RANGE
+// and the consumer applies auto.offset.reset.
+
+/** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
+export interface LogChunk {
+  baseOffset: number;
+  msgs: Int32Array;
+  epochs: Int32Array;
+  pids: Int32Array;
+  seqs: Int32Array;
+  /** 1 where a producer batch starts. */
+  batchStarts: Uint8Array;
+}
+
+function grown<T extends Int32Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  let n = a.length * 2;
+  while (n < need) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
 
 export class PartitionLog {
-  private msgIds = new Int32Array(256);
+  private msgIds = new Int32Array(64);
+  private epochs = new Int32Array(64);
+  private pids = new Int32Array(64);
+  private seqs = new Int32Array(64);
+  private batchStart = new Uint8Array(64);
   logEndOffset = 0;
   highWatermark = 0;
-  /** Called once after each append that moved the high watermark (long-poll fetches wait on this). */
+  /** Records below this offset reached disk; a crash that loses unflushed data truncates to it. */
+  flushedOffset = 0;
+  /** One-shot callbacks for the next high-watermark advance (long-poll fetches wait on these). */
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -13,30 +47,151 @@ export class PartitionLog {
     readonly partition: number,
   ) {}
 
-  append(msgId: number): number {
-    const offset = this.logEndOffset;
-    if (offset >= this.msgIds.length) {
-      const next = new Int32Array(this.msgIds.length * 2);
-      next.set(this.msgIds);
-      this.msgIds = next;
+  private ensure(need: number): void {
+    if (need <= this.msgIds.length) return;
+    this.msgIds = grown(this.msgIds, need);
+    this.epochs = grown(this.epochs, need);
+    this.pids = grown(this.pids, need);
+    this.seqs = grown(this.seqs, need);
+    this.batchStart = grown(this.batchStart, need);
+  }
+
+  /** Appends one record as a batch of its own (single-replica use and tests). Returns its offset. */
+  append(msgId: number, leaderEpoch = 0): number {
+    const offset = this.appendBatch([msgId], leaderEpoch, -1, -1);
+    // A log used alone (no replication layer) commits on append, as a single-replica partition does.
+    this.setHighWatermark(this.logEndOffset);
+    return offset;
+  }
+
+  /** Appends a producer batch written by the leader in `leaderEpoch`; returns the base offset. */
+  appendBatch(msgs: ArrayLike<number>, leaderEpoch: number, producerId: number, baseSequence: number): number {
+    const base = this.logEndOffset;
+    const n = msgs.length;
+    this.ensure(base + n);
+    for (let i = 0; i < n; i++) {
+      this.msgIds[base + i] = msgs[i];
+      this.epochs[base + i] = leaderEpoch;
+      this.pids[base + i] = producerId;
+      this.seqs[base + i] = baseSequence < 0 ? -1 : baseSequence + i;
+      this.batchStart[base + i] = i === 0 ? 1 : 0;
     }
-    this.msgIds[offset] = msgId;
-    this.logEndOffset = offset + 1;
-    this.highWatermark = this.logEndOffset;
-    if (this.waiters.length > 0) {
+    this.logEndOffset = base + n;
+    return base;
+  }
+
+  /** Copies whole batches from `from` (up to `maxRecords`, at least one batch) for a follower's fetch. */
+  chunk(from: number, maxRecords: number): LogChunk | undefined {
+    if (from >= this.logEndOffset) return undefined;
+    let end = Math.min(this.logEndOffset, from + maxRecords);
+    // Never split a batch: extend to the next batch start.
+    while (end < this.logEndOffset && this.batchStart[end] === 0) end++;
+    return {
+      baseOffset: from,
+      msgs: this.msgIds.slice(from, end),
+      epochs: this.epochs.slice(from, end),
+      pids: this.pids.slice(from, end),
+      seqs: this.seqs.slice(from, end),
+      batchStarts: this.batchStart.slice(from, end),
+    };
+  }
+
+  /** Appends a chunk replicated from the leader; it must start at this log's end. */
+  appendChunk(c: LogChunk): void {
+    if (c.baseOffset !== this.logEndOffset) throw new Error(`chunk at ${c.baseOffset} does not start at LEO ${this.logEndOffset}`);
+    const n = c.msgs.length;
+    this.ensure(this.logEndOffset + n);
+    const b = this.logEndOffset;
+    this.msgIds.set(c.msgs, b);
+    this.epochs.set(c.epochs, b);
+    this.pids.set(c.pids, b);
+    this.seqs.set(c.seqs, b);
+    this.batchStart.set(c.batchStarts, b);
+    this.logEndOffset = b + n;
+  }
+
+  /** Removes every record at or above `offset`. The high watermark never stays above the log end. */
+  truncateTo(offset: number): number {
+    if (offset >= this.logEndOffset) return 0;
+    const removed = this.logEndOffset - offset;
+    this.logEndOffset = offset;
+    if (this.highWatermark > offset) this.highWatermark = offset;
+    if (this.flushedOffset > offset) this.flushedOffset = offset;
+    return removed;
+  }
+
+  /** Moves the high watermark (never above the LEO) and wakes long-poll waiters when it advanced. */
+  setHighWatermark(hw: number): void {
+    const v = Math.min(hw, this.logEndOffset);
+    const advanced = v > this.highWatermark;
+    this.highWatermark = v;
+    if (advanced && this.waiters.length > 0) {
       const w = this.waiters;
       this.waiters = [];
       for (const fn of w) fn();
     }
-    return offset;
   }
 
-  /** The message id stored at an offset below the high watermark. */
+  /** The message id at an offset below the high watermark, or -1 when the offset is not readable. */
   read(offset: number): number {
-    if (offset < 0 || offset >= this.highWatermark) {
-      throw new RangeError(`${this.topic}/${this.partition}: offset ${offset} outside [0, ${this.highWatermark})`);
-    }
+    if (offset < 0 || offset >= this.highWatermark) return -1;
     return this.msgIds[offset];
+  }
+
+  /** Any stored record, committed or not (replication and tests; consumers use `read`). */
+  msgAt(offset: number): number {
+    return offset >= 0 && offset < this.logEndOffset ? this.msgIds[offset] : -1;
+  }
+
+  epochAt(offset: number): number {
+    return offset >= 0 && offset < this.logEndOffset ? this.epochs[offset] : -1;
+  }
+
+  pidAt(offset: number): number {
+    return this.pids[offset];
+  }
+
+  seqAt(offset: number): number {
+    return this.seqs[offset];
+  }
+
+  isBatchStart(offset: number): boolean {
+    return this.batchStart[offset] === 1;
+  }
+
+  /** The leader epoch of the last record, or -1 for an empty log. */
+  get lastEpoch(): number {
+    return this.logEndOffset === 0 ? -1 : this.epochs[this.logEndOffset - 1];
+  }
+
+  /**
+   * Where this log stops agreeing with `leader`: the first offset whose record differs. Logs that hold the same
+   * epoch at an offset hold the same records below it (a leader writes each offset once per epoch), so the
+   * agreeing offsets form a prefix and a binary search finds its end — what OffsetsForLeaderEpoch computes.
+   */
+  divergenceFrom(leader: PartitionLog): number {
+    let lo = 0;
+    let hi = Math.min(this.logEndOffset, leader.logEndOffset);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.epochs[mid] === leader.epochs[mid]) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Leader-epoch ranges of the log: [epoch, startOffset] pairs in offset order (the epoch cache). */
+  epochRanges(): [number, number][] {
+    const out: [number, number][] = [];
+    let prev = -2;
+    for (let o = 0; o < this.logEndOffset; o++) {
+      const e = this.epochs[o];
+      if (e !== prev) {
+        out.push([e, o]);
+        prev = e;
+      }
+    }
+    return out;
   }
 
   /** Registers a one-shot callback for the next high-watermark advance. */
@@ -47,5 +202,10 @@ export class PartitionLog {
   removeWaiter(fn: () => void): void {
     const i = this.waiters.indexOf(fn);
     if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  /** True when a consumer at `position` would get OFFSET_OUT_OF_RANGE (past the log end, e.g. after truncation). */
+  isOutOfRange(position: number): boolean {
+    return position < 0 || position > this.logEndOffset;
   }
 }

@@ -1,14 +1,22 @@
-// A producer client: sends keyed messages to a topic at a rate profile (constant or Poisson arrivals, with
-// step/burst changes), chooses partitions with Kafka's keyed partitioner, and records each send's life:
-// attempt, then the ack once the leader's answer comes back over the network.
-import type { Simulation } from "../kernel/sim.ts";
+// A Kafka producer client: sends messages to a topic at a rate profile (constant or Poisson arrivals, with
+// step/burst changes), picks partitions with Kafka's keyed partitioner (murmur2) or, for null keys, the
+// uniform sticky partitioner, and hands records to the accumulator; the Sender batches, sends, retries.
+// History: produce-attempt when send() is called, then exactly one of ack / produce-fail / produce-unknown.
+// It is a fault target: a crash ends everything buffered or in flight; a restart takes a new producer id.
 import type { Rng } from "../kernel/rng.ts";
-import { Op, type History } from "../history/history.ts";
-import type { Network } from "../net/network.ts";
-import type { Cluster, Topic } from "./broker.ts";
+import { Op } from "../history/history.ts";
+import type { World } from "../runner/world.ts";
+import type { Cluster, Topic } from "./cluster.ts";
 import { KeyPartitionCache } from "./partitioner.ts";
 import type { ProducerSpec } from "../scenario/schema.ts";
-import type { MetricsCollector } from "../metrics/collector.ts";
+import type { FaultTarget } from "../faults/targets.ts";
+import { RecordAccumulator } from "./accumulator.ts";
+import { UniformStickyPartitioner } from "./sticky-partitioner.ts";
+import { Sender } from "./sender.ts";
+import type { Partition } from "./partition.ts";
+import { resolveIdempotence } from "../scenario/schema-kafka.ts";
+
+export { resolveIdempotence };
 
 export interface RateStep {
   atUs: number;
@@ -47,38 +55,53 @@ export class KeyChooser {
   }
 }
 
-export class Producer {
+export class Producer implements FaultTarget {
+  readonly name: string;
+  readonly kind = "producer" as const;
   readonly actorId: number;
+  readonly idempotent: boolean;
   private readonly steps: RateStep[];
   private readonly arrivalRng: Rng;
   private readonly keys: KeyChooser;
   private readonly partitions: KeyPartitionCache;
-  private readonly keyIds: number[];
+  private readonly keyIds: number[] = [];
+  private readonly partitionOfKey: number[] = [];
+  private readonly nullKeyId: number;
+  private readonly sticky: UniformStickyPartitioner;
+  readonly accumulator: RecordAccumulator;
+  readonly sender: Sender;
   private sent = 0;
+  private alive = true;
+  private arrivalTimer = 0;
   private readonly sendKind: number;
+  private readonly depth: (p: Partition) => number;
 
   constructor(
-    private readonly sim: Simulation,
-    rng: Rng,
-    private readonly history: History,
-    private readonly net: Network,
+    private readonly world: World,
     private readonly cluster: Cluster,
     private readonly topic: Topic,
     private readonly spec: ProducerSpec,
-    private readonly stopUs: number,
-    private readonly metrics: MetricsCollector,
   ) {
-    this.actorId = history.actor(spec.name, "producer");
+    const rng = world.rng.fork(`producer/${spec.name}`);
+    this.name = spec.name;
+    this.actorId = world.history.actor(spec.name, "producer");
     this.steps = rateSteps(spec);
     this.arrivalRng = rng.fork("arrivals");
     this.keys = new KeyChooser(spec.keys, rng.fork("keys"));
     this.partitions = new KeyPartitionCache(topic.partitionCount);
-    this.keyIds = [];
-    this.sendKind = sim.registerKind("producer.send");
+    this.nullKeyId = world.history.key("");
+    this.idempotent = resolveIdempotence(spec);
+    this.accumulator = new RecordAccumulator(spec.batchSize, spec.lingerMs);
+    this.sticky = new UniformStickyPartitioner(rng.fork("sticky"), spec.batchSize);
+    this.depth = (p) => this.accumulator.queueDepth(p);
+    // Producer ids come from the cluster in Kafka; a per-run counter keeps them deterministic and distinct.
+    this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent }, this.actorId, rng.fork("retry"), () => cluster.nextProducerId());
+    this.sendKind = world.sim.registerKind("producer.send");
+    world.targets.register(this);
   }
 
   start(): void {
-    this.scheduleNext(0, true);
+    this.scheduleNext(this.world.sim.nowUs, true);
   }
 
   /** Next send time at or after `fromUs`, honouring the step in force; rate 0 waits for the next step. */
@@ -112,47 +135,70 @@ export class Producer {
   private scheduleNext(fromUs: number, first: boolean): void {
     if (this.spec.maxMessages !== undefined && this.sent >= this.spec.maxMessages) return;
     const at = this.nextArrivalUs(fromUs, first);
-    if (at === undefined || at >= this.stopUs) return;
-    this.sim.at(at, this.send, undefined, this.sendKind, this.actorId);
+    if (at === undefined || at >= this.world.stopUs) return;
+    this.arrivalTimer = this.world.sim.at(at, this.send, undefined, this.sendKind, this.actorId);
+  }
+
+  /** murmur2 of the key, computed once per key of the key space. */
+  private keyedPartition(index: number, keyId: number): number {
+    let p = this.partitionOfKey[index];
+    if (p === undefined) {
+      p = this.partitions.partition(this.world.history.keyNames[keyId]);
+      this.partitionOfKey[index] = p;
+    }
+    return p;
   }
 
   private keyId(index: number): number {
     let id = this.keyIds[index];
     if (id === undefined) {
-      id = this.history.key(`${this.spec.keys.prefix}${index}`);
+      id = this.world.history.key(`${this.spec.keys.prefix}${index}`);
       this.keyIds[index] = id;
     }
     return id;
   }
 
   private readonly send = (): void => {
-    const now = this.sim.nowUs;
-    const keyIndex = this.keys.nextIndex();
-    const keyId = this.keyId(keyIndex);
-    const msg = this.history.newMessage(this.actorId, keyId, this.topic.actorId, now);
-    const partition = this.partitions.partition(this.history.keyNames[keyId]);
-    this.history.record(Op.ProduceAttempt, now, msg, this.actorId, partition);
-    this.metrics.onProduced(now);
+    const now = this.world.sim.nowUs;
+    const h = this.world.history;
+    const nullKey = this.spec.keys.none;
+    const keyIndex = nullKey ? -1 : this.keys.nextIndex();
+    const keyId = nullKey ? this.nullKeyId : this.keyId(keyIndex);
+    const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
+    const all = this.topic.logs;
+    const p = nullKey ? this.sticky.partition(all, this.depth) : all[this.keyedPartition(keyIndex, keyId)];
+    h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    this.world.metrics.onProduced(now);
     this.sent++;
-    const leader = this.cluster.leaderOf(this.topic, partition);
-    this.net.send(
-      this.spec.name,
-      leader.name,
-      () =>
-        this.cluster.append({
-          msg,
-          topic: this.topic,
-          partition,
-          onAppended: (offset) => this.net.send(leader.name, this.spec.name, this.onAck, { msg, partition, offset }, msg),
-        }),
-      undefined,
-      msg,
-    );
+    // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
+    const bytes = this.spec.messageBytes + h.keyNames[keyId].length + 12;
+    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
+    if (nullKey) this.sticky.onAppend(bytes, full || batch.attempts > 0, all, this.depth);
+    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
     this.scheduleNext(now, false);
   };
 
-  private readonly onAck = (a: { msg: number; partition: number; offset: number }): void => {
-    this.history.record(Op.Ack, this.sim.nowUs, a.msg, this.actorId, a.partition, a.offset);
-    this.metrics.onAcknowledged();
-  };
+  // ---- fault target ----
+
+  crash(_opts: { loseUnflushed: boolean }): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.world.sim.cancel(this.arrivalTimer);
+    this.sender.abandonAll();
+    this.sender.stopped = true;
+    this.world.net.setDown(this.name);
+  }
+
+  restart(): void {
+    if (this.alive) return;
+    this.alive = true;
+    this.world.net.setUp(this.name);
+    this.sender.stopped = false;
+    this.sender.resetProducerId();
+    this.scheduleNext(this.world.sim.nowUs, true);
+  }
+
+  pause(durationUs: number): void {
+    this.world.net.pause(this.name, this.world.sim.nowUs + durationUs);
+  }
 }

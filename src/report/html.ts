@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Anomaly, FaultWindow, RunResult, Verdict } from "./result-types.ts";
+import type { Anomaly, FaultWindow, RunResult, Verdict, RebalanceMarker } from "./result-types.ts";
+import { QUEUE_CHART_TITLES, queueChartSpecs, queuesSection } from "./queue-charts.ts";
 
 // ---------- inlined libraries ----------
 
@@ -32,7 +33,8 @@ function packageDir(name: string): string {
   }
 }
 
-function libraries(): string[] {
+/** The vega, vega-lite and vega-embed bundles, read once; inline each with escapeScript. */
+export function libraries(): string[] {
   librariesCache ??= LIBRARIES.map(([name, file]) =>
     // A sourceMappingURL would make an open devtools panel fetch a .map file that is not there.
     readFileSync(join(packageDir(name), file), "utf8").replace(/^\/\/# sourceMappingURL=.*$/gm, ""),
@@ -42,7 +44,7 @@ function libraries(): string[] {
 
 // ---------- escaping ----------
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -85,19 +87,21 @@ function listSample(values: readonly (number | string)[] | undefined, max = 8): 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const FAULT_COLOR = "#d62728";
 
-interface SeriesField {
+export interface SeriesField {
   field: string;
   label: string;
   color: string;
 }
 
-interface TimeChartOptions {
+export interface TimeChartOptions {
   rows: Record<string, number | null>[];
   series: SeriesField[];
   yTitle: string;
   yLog?: boolean;
   tooltipFormat: string;
   faults: FaultWindow[];
+  /** Consumer-group rebalances, drawn as rules at their start (optional so other charts need not pass them). */
+  rebalances?: RebalanceMarker[];
   totalS: number;
 }
 
@@ -144,6 +148,37 @@ function faultLayers(faults: FaultWindow[], totalS: number): object[] {
   ];
 }
 
+const REBALANCE_COLOR = "#1f5f99";
+
+/** One dotted rule per rebalance start; the tooltip says which group, why, and how long it took. */
+function rebalanceLayers(markers: RebalanceMarker[], totalS: number): object[] {
+  if (markers.length === 0) return [];
+  const values = markers.map((m) => ({
+    startS: m.startUs / 1e6,
+    group: m.group,
+    generation: m.generation,
+    cause: m.cause,
+    protocol: m.protocol,
+    durationMs: Math.round((m.endUs - m.startUs) / 1000),
+  }));
+  return [
+    {
+      data: { values },
+      mark: { type: "rule", clip: true, color: REBALANCE_COLOR, opacity: 0.55, strokeDash: [2, 2] },
+      encoding: {
+        x: xEncoding("startS", totalS),
+        tooltip: [
+          { field: "group", title: "rebalance of group" },
+          { field: "generation", title: "→ generation" },
+          { field: "cause", title: "cause" },
+          { field: "protocol", title: "protocol" },
+          { field: "durationMs", title: "duration (ms)" },
+        ],
+      },
+    },
+  ];
+}
+
 function timeChart(o: TimeChartOptions): object {
   const fields = o.series.map((s) => s.field);
   return {
@@ -159,6 +194,7 @@ function timeChart(o: TimeChartOptions): object {
     },
     layer: [
       ...faultLayers(o.faults, o.totalS),
+      ...rebalanceLayers(o.rebalances ?? [], o.totalS),
       {
         // Wide rows keep the embedded data small; fold makes them long for one line per series.
         transform: [
@@ -206,6 +242,7 @@ const msOrNull = (us: number | null | undefined): number | null => round(us === 
 /** The vega-lite specs of the report's charts, keyed by the chart's `data-chart` name. */
 export function chartSpecs(result: RunResult): Record<string, object> {
   const { series, faults } = result.metrics;
+  const rebalances = (result.metrics.groups ?? []).flatMap((g) => g.markers);
   const totalS = result.simulatedUs / 1e6;
   const tS = series.t.map((t) => Number((t / 1e6).toFixed(6)));
   const palette = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756", "#72b7b2", "#eeca3b"];
@@ -226,6 +263,7 @@ export function chartSpecs(result: RunResult): Record<string, object> {
       yLog: true,
       tooltipFormat: ",.3f",
       faults,
+      rebalances,
       totalS,
     }),
     throughput: timeChart({
@@ -237,6 +275,7 @@ export function chartSpecs(result: RunResult): Record<string, object> {
       yTitle: "throughput (msg/s)",
       tooltipFormat: ",.1f",
       faults,
+      rebalances,
       totalS,
     }),
     lag: timeChart({
@@ -246,8 +285,10 @@ export function chartSpecs(result: RunResult): Record<string, object> {
       yTitle: "consumer lag (records)",
       tooltipFormat: ",d",
       faults,
+      rebalances,
       totalS,
     }),
+    ...queueChartSpecs(result, timeChart),
   };
 }
 
@@ -348,7 +389,7 @@ function metricsSection(r: RunResult): string {
 
 function chartsSection(names: string[]): string {
   const figures = names
-    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
+    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? QUEUE_CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
     .join("\n");
   return `<section><h2>Over time</h2>
 <p class="muted">Shaded bands are fault windows. Drag to pan, scroll to zoom the time axis, double-click to reset.</p>
@@ -458,6 +499,7 @@ ${headerSection(result)}
 ${expectationsSection(result)}
 <section><h2>Verdicts</h2>${result.verdicts.map(verdictBlock).join("\n") || `<p class="muted">No invariants were checked.</p>`}</section>
 ${metricsSection(result)}
+${queuesSection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
 ${replaySection(result)}
 </main>

@@ -1,4 +1,6 @@
 // The shape of result.json. Everything here is deterministic: no wall-clock time, host or absolute path.
+import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
+import type { QueueLedger } from "../checkers/queue-accounting.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -22,6 +24,10 @@ export interface Verdict {
   /** At most a bounded sample, first by time. */
   anomalies: Anomaly[];
   summary: string;
+  /** Config-aware verdicts (Kafka replication checkers): the scenario settings that permit the anomalies found. */
+  permittedBy?: string[];
+  /** Config-aware verdicts: how many anomalies no setting permits (a contract violation when > 0). */
+  unpermitted?: number;
 }
 
 export interface ExpectationOutcome {
@@ -61,6 +67,36 @@ export interface FaultWindow {
   endUs: number;
 }
 
+/** A consumer-group rebalance, drawn as a marker on the time charts. */
+export interface RebalanceMarker {
+  group: string;
+  /** The generation the rebalance produced. */
+  generation: number;
+  startUs: number;
+  endUs: number;
+  cause: string;
+  protocol: "eager" | "cooperative";
+}
+
+/** Per consumer group: rebalances, how long it could not consume, recovery after faults, lag per partition. */
+export interface GroupRunMetrics {
+  group: string;
+  protocol: "eager" | "cooperative";
+  rebalances: number;
+  /** Summed duration of the rebalances (start of PreparingRebalance → SyncGroup done). */
+  rebalanceUs: number;
+  /** Time no partition of the group had an owner (the whole group stood still). */
+  notConsumingUs: number;
+  /** Partition-time without an owner, summed over partitions (cooperative rebalancing keeps this small). */
+  partitionUnownedUs: number;
+  markers: RebalanceMarker[];
+  lagThreshold: number;
+  /** Per fault: time until the group lag was back at or under lagThreshold (null: not by the end of the run). */
+  recovery: { fault: string; atUs: number; recoveredAfterUs: number | null }[];
+  /** Lag per partition at the end of each bucket (omitted beyond 64 partitions). */
+  partitionLag?: { topic: string; partition: number; values: number[] }[];
+}
+
 export interface RunMetrics {
   endToEndLatencyUs: LatencySummaryUs;
   produced: number;
@@ -75,7 +111,14 @@ export interface RunMetrics {
   finalLag: { group: string; records: number }[];
   series: TimeSeries;
   faults: FaultWindow[];
+  /** Per queue (SQS, RabbitMQ, Pulsar): wait vs processing, time-averaged depth, the ledger, series. Absent without queues. */
+  queues?: QueueRunMetrics[];
+  /** Consumer-group detail (rebalances, pause time, recovery, per-partition lag), one entry per group. */
+  groups?: GroupRunMetrics[];
 }
+
+/** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */
+export type QueueRunMetrics = QueueStats & { ledger: QueueLedger | null; series: QueueSeries };
 
 export interface RunResult {
   brokersim: string;

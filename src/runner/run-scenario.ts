@@ -11,10 +11,14 @@ import { MetricsCollector } from "../metrics/collector.ts";
 import { CHECKERS } from "../checkers/index.ts";
 import { evaluateExpectations } from "../checkers/expectations.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import type { RunResult } from "../report/result-types.ts";
+import type { QueueRunMetrics, RunResult } from "../report/result-types.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { FaultTargets } from "../faults/targets.ts";
+import { FaultSchedule } from "../faults/schedule.ts";
 import type { World } from "./world.ts";
+import { QueueSystem } from "../models/queue/queue-system.ts";
+import { queueLedger } from "../checkers/queue-accounting.ts";
+import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
 
 export interface RunOptions {
   seed: number;
@@ -49,6 +53,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     totalUs,
     scenario.consumerGroups.map((g) => g.name),
   );
+  let queues: QueueSystem | undefined;
   try {
     const net = new Network(sim, rng.fork("net"), scenario.network.latency);
     const world: World = {
@@ -63,24 +68,29 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       stopUs: scenario.duration,
       endUs: totalUs,
     };
-    const cluster = new Cluster(sim, rng.fork("cluster"), history, scenario.cluster.brokers, scenario.cluster.appendTime);
-    for (const t of scenario.topics) cluster.addTopic(t.name, t.partitions);
-    const producers = scenario.producers.map(
-      (p) =>
-        new Producer(sim, rng.fork(`producer/${p.name}`), history, net, cluster, cluster.topics.get(p.topic)!, p, scenario.duration, metrics),
-    );
-    const groups = scenario.consumerGroups.map(
-      (g, i) => new ConsumerGroup(sim, rng.fork(`group/${g.name}`), history, net, cluster, cluster.topics.get(g.topic)!, g, metrics, i),
-    );
+    const cluster = new Cluster(world);
+    const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
+    const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));
+    // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
+    queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
+    cluster.start();
+    new FaultSchedule(world).install(scenario.faults);
     for (const p of producers) p.start();
     for (const g of groups) g.start();
+    queues?.start();
     opts.observe?.(sim);
     sim.run({ untilUs: Math.min(totalUs, opts.untilUs ?? totalUs), maxEvents: opts.maxEvents });
+    cluster.recordFinalLogs();
+    const queueEnd = queues?.finish(sim.nowUs);
 
     const verdicts = Object.values(CHECKERS).map((check) => check(history, scenario));
     const latency = metrics.latencySummary();
-    const expectations = evaluateExpectations(scenario, verdicts, latency);
+    const expectations = [
+      ...evaluateExpectations(scenario, verdicts, latency),
+      ...evaluateQueueExpectations(scenario, queueEnd?.stats ?? []),
+    ];
     const { series, maxLag, finalLag } = metrics.finish();
+    const groupMetrics = groups.map((g) => g.finish(world.faultWindows));
     const seconds = scenario.duration / 1e6;
     const result: RunResult = {
       brokersim: BROKERSIM_VERSION,
@@ -103,13 +113,20 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         finalLag,
         series,
         faults: world.faultWindows,
+        ...(groupMetrics.length > 0 ? { groups: groupMetrics } : {}),
+        ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
     };
     return { result, history };
   } finally {
     metrics.destroy();
+    queues?.destroy();
   }
+}
+
+function queueRunMetrics(end: ReturnType<QueueSystem["finish"]>, ledger: ReturnType<typeof queueLedger>): QueueRunMetrics[] {
+  return end.stats.map((st, i) => ({ ...st, ledger: ledger.find((l) => l.queue === st.queue) ?? null, series: end.series[i] }));
 }
 
 function round3(x: number): number {

@@ -17,6 +17,13 @@ export interface SourcePos { line: number; col: number }
 export interface LoadOptions {
   /** Stop listing after this many issues; a long list usually has one cause near its top. Default 50. */
   maxIssues?: number;
+  /**
+   * Rewrites the parsed data before schema validation (swarm mode draws its `{oneOf}`/`{range}` values here);
+   * it may report located issues through `source`. Schema errors then describe the rewritten data.
+   */
+  prepare?: (data: unknown, source: YamlSource) => unknown;
+  /** How messages name a file read by path (the path as the user knows it); default: the path itself. */
+  shownAs?: string;
 }
 
 /** A parsed file that can turn a data path into a position, for issues found after schema validation. */
@@ -59,7 +66,11 @@ export function loadYamlLocated<S extends z.ZodType>(
   } catch (err) {
     throw new ScenarioError([{ file, line: 1, col: 1, path: "", message: (err as Error).message, code: "E_YAML_SYNTAX" }]);
   }
-  const source = makeSource(doc, lineCounter, file, data);
+  let source = makeSource(doc, lineCounter, file, data);
+  if (opts.prepare) {
+    data = opts.prepare(data, source);
+    source = makeSource(doc, lineCounter, file, data);
+  }
   if (data === null || data === undefined || typeof data !== "object" || Array.isArray(data)) {
     const found = data == null ? "an empty document" : Array.isArray(data) ? "a list" : showValue(data);
     throw new ScenarioError([{
@@ -81,7 +92,7 @@ export function loadYamlFile<S extends z.ZodType>(path: string, schema: S, opts?
 }
 
 export function loadYamlFileLocated<S extends z.ZodType>(path: string, schema: S, opts?: LoadOptions): Located<z.output<S>> {
-  return loadYamlLocated(readScenarioText(path), path, schema, opts);
+  return loadYamlLocated(readScenarioText(path), opts?.shownAs ?? path, schema, opts);
 }
 
 /** Throws one ScenarioError for all of them, in file order; does nothing for an empty list. */

@@ -4,6 +4,11 @@ import { zScenario, type Scenario } from "./schema.ts";
 import { loadYamlFileLocated, loadYamlLocated, throwIfIssues, type LoadOptions, type YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { formatDurationUs } from "./units.ts";
+import { groupIssues } from "./load-groups.ts";
+import { queueReferenceIssues } from "./check-queues.ts";
+import { kafkaReferenceIssues } from "./check-kafka.ts";
+import { coverageIssues } from "../explore/coverage.ts";
+import { swarmPrepare } from "../explore/swarm.ts";
 
 export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -20,7 +25,7 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
     );
   };
   s.producers.forEach((p, i) => topicRef(["producers", i, "topic"], p.topic));
-  s.consumerGroups.forEach((g, i) => topicRef(["consumerGroups", i, "topic"], g.topic));
+  s.consumerGroups.forEach((g, i) => issues.push(...groupIssues(g, i, s, source, topicRef)));
 
   // Names identify actors in the history and the report, so they must be unique across kinds.
   const seen = new Map<string, string>();
@@ -40,6 +45,11 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   unique("topics", s.topics);
   unique("producers", s.producers);
   unique("consumerGroups", s.consumerGroups);
+  unique("queues", s.queues);
+  unique("queueProducers", s.queueProducers);
+  unique("queueConsumers", s.queueConsumers);
+  issues.push(...queueReferenceIssues(s, source));
+  issues.push(...kafkaReferenceIssues(s, source));
 
   s.producers.forEach((p, i) =>
     p.schedule.forEach((step, j) => {
@@ -75,17 +85,23 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   if (s.expect.latency && Object.values(s.expect.latency).every((v) => v === undefined)) {
     issues.push(source.issue(["expect", "latency"], "no bound given", { hint: "e.g. latency: { p99: 200ms }", code: "E_SCHEMA" }));
   }
+  issues.push(...coverageIssues(s.coverage, source));
   return issues;
 }
 
+/** Swarm values ({oneOf}, {range}) are drawn with the file's own seed unless the caller draws them itself. */
+function withSwarm(opts?: LoadOptions): LoadOptions {
+  return opts?.prepare ? opts : { ...opts, ...swarmPrepare(undefined, () => {}) };
+}
+
 export function loadScenarioFile(path: string, opts?: LoadOptions): Scenario {
-  const { value, source } = loadYamlFileLocated(path, zScenario, opts);
+  const { value, source } = loadYamlFileLocated(path, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
   return value;
 }
 
 export function loadScenarioText(text: string, file: string, opts?: LoadOptions): Scenario {
-  const { value, source } = loadYamlLocated(text, file, zScenario, opts);
+  const { value, source } = loadYamlLocated(text, file, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
   return value;
 }

@@ -4,6 +4,10 @@
 // (semantics.md). Durations resolve to integer microseconds, rates to messages per second, at load.
 import { z } from "zod";
 import { zDuration, zRate } from "./zod-units.ts";
+import { makeConsumerGroupSchema } from "./schema-groups.ts";
+import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
+import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
+import { zFaults } from "./schema-faults.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -39,8 +43,9 @@ export const zNetwork = z
 
 export const zCluster = z
   .strictObject({
-    brokers: z.number().int().min(1).max(1000).prefault(1).describe("Number of brokers; partition p is led by broker p mod brokers."),
+    brokers: z.number().int().min(1).max(1000).prefault(1).describe("Number of brokers; partition p's replicas start at broker p mod brokers, its preferred leader."),
     appendTime: zDurationDistribution.prefault("100us").describe("Time a partition leader takes to append one produce request."),
+    ...clusterReplicationFields,
   })
   .prefault({})
   .describe("The brokers.");
@@ -48,6 +53,7 @@ export const zCluster = z
 export const zTopic = z.strictObject({
   name: zName,
   partitions: z.number().int().min(1).max(10000).prefault(1).describe("Number of partitions (Kafka's num.partitions default is 1)."),
+  ...topicReplicationFields,
 });
 
 export const zRateStep = z.strictObject({
@@ -64,6 +70,7 @@ export const zKeys = z
       .describe("How keys are drawn: uniform, zipf (a few hot keys) or sequential (round-robin over the key space)."),
     zipfExponent: z.number().positive().prefault(1).describe("Zipf exponent s: P(rank k) ∝ 1/(k+1)^s."),
     prefix: z.string().prefault("key-").describe("Keys are written as prefix + index, e.g. key-17."),
+    ...keyFields,
   })
   .prefault({})
   .describe("The key space messages are drawn from.");
@@ -80,36 +87,13 @@ export const zProducer = z.strictObject({
   keys: zKeys,
   maxMessages: z.number().int().positive().optional().describe("Stop after this many messages (by default the producer sends for the whole duration)."),
   messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
+  ...producerKafkaFields,
 });
 
-export const zConsumerGroup = z.strictObject({
-  name: zName,
-  topic: z.string().describe("Topic the group subscribes to (one of `topics`)."),
-  members: z.number().int().min(1).max(10000).prefault(1).describe("Number of consumers; partitions are shared by Kafka's range assignor."),
-  maxPollRecords: z.number().int().min(1).prefault(500).describe("max.poll.records: the most records one poll returns."),
-  fetchMaxWait: zDuration.prefault("500ms").describe("fetch.max.wait.ms: how long a fetch waits at the broker when there is no data."),
-  autoOffsetReset: z
-    .enum(["earliest", "latest"])
-    .prefault("earliest")
-    .describe("Where a partition with no committed offset starts. The group starts with the run, so earliest reads everything."),
-  processing: z
-    .strictObject({
-      time: zDurationDistribution.prefault("1ms").describe(`Time to process one record; ${DIST}.`),
-    })
-    .prefault({})
-    .describe("How the consumer's handler behaves."),
-  commit: z
-    .strictObject({
-      mode: z
-        .enum(["sync-after-processing"])
-        .prefault("sync-after-processing")
-        .describe("sync-after-processing: commit the batch's offsets synchronously once every record is processed (at-least-once)."),
-    })
-    .prefault({})
-    .describe("How offsets are committed."),
-});
+// Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
+export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -121,11 +105,18 @@ export const zExpect = z
   .strictObject({
     hold: z.array(z.enum(INVARIANTS)).prefault([]).describe(`Invariants that must hold: ${INVARIANTS.join(", ")}.`),
     violate: z.array(z.enum(INVARIANTS)).prefault([]).describe("Invariants this scenario expects to break (teaching scenarios)."),
+    permitted: z
+      .array(z.enum(INVARIANTS))
+      .prefault([])
+      .describe("Invariants that may break only where the scenario's settings permit it (config-aware Kafka checkers): met when every anomaly found is permitted by a setting."),
     latency: zLatencyBounds.optional(),
     latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
+    queueWait: zQueueWaitExpect,
   })
   .prefault({})
   .describe("What must hold. A run whose expectations are not all met exits with code 1.");
+
+const QUEUES = queueSchemas({ zName, zKeys, zRateStep, zDurationDistribution, DIST });
 
 export const zScenario = z
   .strictObject({
@@ -136,10 +127,20 @@ export const zScenario = z
     seed: z.number().int().nonnegative().prefault(1).describe("Seed used when --seed is not given."),
     network: zNetwork,
     cluster: zCluster,
-    topics: z.array(zTopic).min(1).describe("Topics and their partitions."),
-    producers: z.array(zProducer).min(1).describe("Producers and their load."),
+    topics: z.array(zTopic).prefault([]).describe("Topics and their partitions (a queue-only scenario may leave them out)."),
+    producers: z.array(zProducer).prefault([]).describe("Producers and their load; a scenario needs at least one producer or queue producer."),
     consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
+    ...QUEUES,
+    faults: zFaults,
     expect: zExpect,
+    coverage: z
+      .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+      .prefault([])
+      .describe(
+        "Situations a seed sweep should reach at least once, as a name or { name: parameter }: processed-twice, redelivered, " +
+          "produce-retry, retry-after-unknown, produce-fail, produce-unknown, { latency-above: 2s }, { lag-above: 5000 }, " +
+          "leader-change, rebalance, rebalance-during-commit, dlq, { op: <history op name> }. `brokersim sweep` reports which were reached and in how many seeds.",
+      ),
   })
   .describe("A scenario file.");
 

@@ -124,7 +124,7 @@ describe("expectations", () => {
   const latency = { count: 10, mean: 1000, p50: 1000, p90: 2000, p99: 5000, p999: 6000, max: 9000 };
 
   it("meets hold when the invariant holds and violate when it breaks", () => {
-    const s = { ...scenario, expect: { hold: ["no-loss" as const], violate: ["no-duplicates" as const], latencyViolated: false } };
+    const s = { ...scenario, expect: { ...scenario.expect, hold: ["no-loss" as const], violate: ["no-duplicates" as const], latencyViolated: false } };
     const verdicts = [
       { invariant: "no-loss", holds: true, checked: 1, anomalyCount: 0, anomalies: [], summary: "ok" },
       { invariant: "no-duplicates", holds: true, checked: 1, anomalyCount: 0, anomalies: [], summary: "ok" },
@@ -135,18 +135,18 @@ describe("expectations", () => {
   });
 
   it("checks latency bounds and their expected violation", () => {
-    const within = evaluateExpectations({ ...scenario, expect: { hold: [], violate: [], latency: { p99: 5000 }, latencyViolated: false } }, [], latency);
+    const within = evaluateExpectations({ ...scenario, expect: { ...scenario.expect, hold: [], violate: [], latency: { p99: 5000 }, latencyViolated: false } }, [], latency);
     expect(within[0].met).toBe(true);
-    const over = evaluateExpectations({ ...scenario, expect: { hold: [], violate: [], latency: { max: 8000 }, latencyViolated: false } }, [], latency);
+    const over = evaluateExpectations({ ...scenario, expect: { ...scenario.expect, hold: [], violate: [], latency: { max: 8000 }, latencyViolated: false } }, [], latency);
     expect(over[0].met).toBe(false);
     expect(over[0].detail).toMatch(/max 9ms > 8ms/);
-    const wanted = evaluateExpectations({ ...scenario, expect: { hold: [], violate: [], latency: { max: 8000 }, latencyViolated: true } }, [], latency);
+    const wanted = evaluateExpectations({ ...scenario, expect: { ...scenario.expect, hold: [], violate: [], latency: { max: 8000 }, latencyViolated: true } }, [], latency);
     expect(wanted[0].met).toBe(true);
   });
 
   it("fails a latency bound when nothing was processed", () => {
     const none = { ...latency, count: 0 };
-    const out = evaluateExpectations({ ...scenario, expect: { hold: [], violate: [], latency: { p99: 5000 }, latencyViolated: false } }, [], none);
+    const out = evaluateExpectations({ ...scenario, expect: { ...scenario.expect, hold: [], violate: [], latency: { p99: 5000 }, latencyViolated: false } }, [], none);
     expect(out[0].met).toBe(false);
   });
 });

@@ -1,0 +1,47 @@
+// Sweep throughput: seeds per second of wall time at --jobs 1 and --jobs 2 on the bundled partitions-12
+// scenario (20 s of 1500 msg/s, 12 consumers). "steady" leaves out the pool's start-up (each thread loads
+// tsx and compiles the sources once): it is the rate between the first and the last finished seed.
+// The speedup can only approach the number of idle cores, so the machine's load average is printed too.
+// Alone: `npx tsx bench/sweep.ts`; in the suite: `npm run bench sweep`.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import os from "node:os";
+import { runSweep } from "../src/explore/sweep.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const FILE = "scenarios/partitions-12.yaml";
+const SEEDS = 12;
+
+async function measure(jobs: number): Promise<Record<string, number | string>> {
+  const text = readFileSync(join(ROOT, FILE), "utf8");
+  const load = os.loadavg()[0]!;
+  const finished: number[] = [];
+  const t0 = performance.now();
+  const summary = await runSweep({ text, file: FILE, from: 1, to: SEEDS, jobs, onProgress: () => finished.push(performance.now()) });
+  const totalS = (performance.now() - t0) / 1000;
+  const spanS = (finished[finished.length - 1]! - finished[0]!) / 1000;
+  return {
+    jobs,
+    seeds: summary.counts.run,
+    wallS: Number(totalS.toFixed(2)),
+    seedsPerS: Number((summary.counts.run / totalS).toFixed(3)),
+    steadySeedsPerS: Number(((finished.length - 1) / spanS).toFixed(3)),
+    loadAvgBefore: Number(load.toFixed(2)),
+  };
+}
+
+export async function benchSweep(): Promise<Record<string, number | string>[]> {
+  const one = await measure(1);
+  const two = await measure(2);
+  return [one, two, {
+    jobs: "2 vs 1",
+    seeds: SEEDS,
+    wallS: Number((one.wallS as number / (two.wallS as number)).toFixed(2)),
+    seedsPerS: Number(((two.seedsPerS as number) / (one.seedsPerS as number)).toFixed(2)),
+    steadySeedsPerS: Number(((two.steadySeedsPerS as number) / (one.steadySeedsPerS as number)).toFixed(2)),
+    loadAvgBefore: `${os.cpus().length} cores`,
+  }];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.table(await benchSweep());

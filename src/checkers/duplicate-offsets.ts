@@ -1,0 +1,60 @@
+// no-duplicate-offsets: no message occupies two offsets in the final log. A producer that retries after an
+// unknown outcome (a timeout, a lost answer, NotEnoughReplicasAfterAppend) appends the batch again unless it
+// is idempotent, in which case the broker recognises the sequence among the last 5 batches.
+import { Op, type History } from "../history/history.ts";
+import type { Anomaly } from "../report/result-types.ts";
+import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { duplicationPermittedBy, hasFinalLog, readKafkaLog, withPermission } from "./kafka-log.ts";
+import { PRODUCE_ERROR_NAMES } from "../models/sender.ts";
+
+export const duplicateOffsets: Checker = (h: History, scenario) => {
+  const v = readKafkaLog(h);
+  // Surviving offsets per duplicated message, and its first produce error, for the explanation.
+  const offsets = new Map<number, number[]>();
+  const firstError = new Map<number, number>();
+  for (let i = 0; i < h.opCount; i++) {
+    const k = h.opKind[i];
+    const m = h.opMsg[i];
+    if (k === Op.ProduceError && !firstError.has(m)) firstError.set(m, i);
+    if (k !== Op.Append || v.survivingCount[m] < 2) continue;
+    let list = offsets.get(m);
+    if (!list) offsets.set(m, (list = []));
+    list.push(h.opOffset[i]);
+  }
+  const anomalies: Anomaly[] = [];
+  const permitted = new Set<string>();
+  let unpermitted = 0;
+  let checked = 0;
+  for (let msg = 0; msg < h.messageCount; msg++) {
+    const part = v.survivingPartition[msg];
+    if (part < 0 || !hasFinalLog(v, h, msg, part)) continue;
+    checked++;
+    if (v.survivingCount[msg] < 2) continue;
+    const producer = h.actorNames[h.msgProducer[msg]];
+    const why = duplicationPermittedBy(scenario, producer);
+    for (const w of why) permitted.add(w);
+    if (why.length === 0) unpermitted++;
+    const at = [...new Set(offsets.get(msg) ?? [])].sort((a, b) => a - b);
+    const e = firstError.get(msg);
+    const cause = e !== undefined ? `its first attempt got ${PRODUCE_ERROR_NAMES[h.opAux[e]]} at ${fmtS(h.opTimeUs[e])} and was retried` : "it was sent again";
+    anomalies.push({
+      kind: "duplicate",
+      explanation:
+        `${h.messageName(msg)} (key ${h.keyOf(msg)}) from ${producer} is in the log ${v.survivingCount[msg]} times, at offsets ${at.join(", ")} of partition ${part}: ${cause}. ` +
+        (why.length > 0 ? `Expected under ${why.join("; ")}.` : "The producer is idempotent: the broker should have recognised the retry."),
+      messageIds: [msg],
+      keys: [h.keyOf(msg)],
+      partition: part,
+      offsets: at,
+      timesUs: [h.msgCreatedUs[msg]],
+    });
+  }
+  const verdict = verdictOf(
+    "no-duplicate-offsets",
+    checked,
+    anomalies,
+    `no message is in the log twice (${checked} checked)`,
+    (k) => `${k} message(s) written at more than one offset`,
+  );
+  return withPermission(verdict, permitted, unpermitted);
+};

@@ -1,0 +1,40 @@
+// monotonic-poll: without its position being reset, a member never gets an offset of a partition at or
+// below one it already got (Jepsen's "nonmonotonic poll"). Rewinds are legal only through a position row:
+// a new assignment starting from the committed offset, or auto.offset.reset.
+import { Op, type History } from "../history/history.ts";
+import type { Anomaly } from "../report/result-types.ts";
+import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+
+export const monotonicPoll: Checker = (h: History) => {
+  const anomalies: Anomaly[] = [];
+  const last = new Map<string, { offset: number; timeUs: number }>();
+  let checked = 0;
+  for (let i = 0; i < h.opCount; i++) {
+    const kind = h.opKind[i];
+    if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
+    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
+    if (kind !== Op.Deliver) {
+      last.delete(k);
+      continue;
+    }
+    checked++;
+    const offset = h.opOffset[i];
+    const prev = last.get(k);
+    last.set(k, { offset, timeUs: h.opTimeUs[i] });
+    if (prev === undefined || offset > prev.offset) continue;
+    const msg = h.opMsg[i];
+    anomalies.push({
+      kind: "nonmonotonic-poll",
+      explanation:
+        `${h.actorNames[h.opActor[i]]} (group ${h.actorNames[h.opAux[i]]}) got ${tpName(h, topicOfRow(h, i), h.opPartition[i])} offset ${offset} ` +
+        `at ${fmtS(h.opTimeUs[i])} after offset ${prev.offset} at ${fmtS(prev.timeUs)}, with no rebalance or reset in between`,
+      messageIds: [msg],
+      keys: [h.keyOf(msg)],
+      partition: h.opPartition[i],
+      offsets: [prev.offset, offset],
+      timesUs: [prev.timeUs, h.opTimeUs[i]],
+    });
+  }
+  return verdictOf("monotonic-poll", checked, anomalies, `every member's polls moved forward (${checked} deliveries checked)`, (n) => `${n} poll(s) went backwards`);
+};

@@ -1,0 +1,46 @@
+// no-poll-skip: a consumer's successive polls of a partition return consecutive offsets. Once a member's
+// position is set (assignment, committed offset, auto.offset.reset), the next record it gets from that
+// partition must be at that position, and each later one at the previous + 1. Anything bigger skipped
+// records the member never saw (Jepsen's "poll skip"); a reset by auto.offset.reset is announced, not a skip.
+import { Op, type History } from "../history/history.ts";
+import type { Anomaly } from "../report/result-types.ts";
+import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+
+export const noPollSkip: Checker = (h: History) => {
+  const anomalies: Anomaly[] = [];
+  /** Next expected offset per (group, member, topic, partition); absent = unknown (no position row yet). */
+  const expected = new Map<string, number>();
+  let checked = 0;
+  for (let i = 0; i < h.opCount; i++) {
+    const kind = h.opKind[i];
+    if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
+    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
+    if (kind === Op.FetchPosition || kind === Op.OffsetReset) {
+      expected.set(k, h.opOffset[i]);
+      continue;
+    }
+    if (kind !== Op.Deliver) {
+      expected.delete(k);
+      continue;
+    }
+    checked++;
+    const offset = h.opOffset[i];
+    const want = expected.get(k);
+    expected.set(k, offset + 1);
+    if (want === undefined || offset <= want) continue;
+    const msg = h.opMsg[i];
+    anomalies.push({
+      kind: "poll-skip",
+      explanation:
+        `${h.actorNames[h.opActor[i]]} (group ${h.actorNames[h.opAux[i]]}) was at ${tpName(h, topicOfRow(h, i), h.opPartition[i])} offset ${want} ` +
+        `but its next poll returned offset ${offset} at ${fmtS(h.opTimeUs[i])}: offsets ${want}..${offset - 1} were skipped`,
+      messageIds: [msg],
+      keys: [h.keyOf(msg)],
+      partition: h.opPartition[i],
+      offsets: [want, offset],
+      timesUs: [h.opTimeUs[i]],
+    });
+  }
+  return verdictOf("no-poll-skip", checked, anomalies, `no poll skipped an offset (${checked} deliveries checked)`, (n) => `${n} poll(s) skipped offsets`);
+};

@@ -1,0 +1,112 @@
+// The producer's RecordAccumulator: per partition a queue of batches. A record joins the partition's last
+// open batch while it fits in batch.size, else starts a new one. A partition's head batch is ready when it is
+// full, has waited linger.ms, has a batch queued behind it, or its retry backoff is over.
+import type { Partition } from "./partition.ts";
+
+export class ProducerBatch {
+  readonly msgs: number[] = [];
+  bytes = 0;
+  attempts = 0;
+  producerId = -1;
+  baseSequence = -1;
+  /** Some attempt may have been written (timeout, lost answer, NotEnoughReplicasAfterAppend). */
+  maybeWritten = false;
+  retryAtUs = 0;
+  constructor(
+    readonly partition: Partition,
+    readonly createdUs: number,
+  ) {}
+}
+
+export class RecordAccumulator {
+  private readonly queues = new Map<Partition, ProducerBatch[]>();
+  constructor(
+    private readonly batchSize: number,
+    private readonly lingerUs: number,
+  ) {}
+
+  /** Adds a record; returns its batch and whether that batch is now full. */
+  append(p: Partition, msg: number, bytes: number, nowUs: number): { batch: ProducerBatch; full: boolean; created: boolean } {
+    let q = this.queues.get(p);
+    if (!q) this.queues.set(p, (q = []));
+    let b = q.length > 0 ? q[q.length - 1] : undefined;
+    let created = false;
+    if (!b || b.attempts > 0 || (b.bytes > 0 && b.bytes + bytes > this.batchSize)) {
+      b = new ProducerBatch(p, nowUs);
+      q.push(b);
+      created = true;
+    }
+    b.msgs.push(msg);
+    b.bytes += bytes;
+    return { batch: b, full: b.bytes >= this.batchSize, created };
+  }
+
+  queueDepth(p: Partition): number {
+    return this.queues.get(p)?.length ?? 0;
+  }
+
+  /** The head batch if it may be sent now. */
+  readyHead(p: Partition, nowUs: number): ProducerBatch | undefined {
+    const q = this.queues.get(p);
+    if (!q || q.length === 0) return undefined;
+    const b = q[0];
+    if (b.retryAtUs > nowUs) return undefined;
+    if (b.attempts > 0 || q.length > 1 || b.bytes >= this.batchSize || nowUs - b.createdUs >= this.lingerUs) return b;
+    return undefined;
+  }
+
+  /** When something next becomes ready (linger or backoff ends) and the oldest head's creation time, in one pass. */
+  nextTimes(): { readyUs: number; oldestUs: number } {
+    let t = Infinity;
+    let oldest = Infinity;
+    for (const q of this.queues.values()) {
+      if (q.length === 0) continue;
+      const b = q[0];
+      const at = b.attempts > 0 || q.length > 1 || b.bytes >= this.batchSize ? b.retryAtUs : Math.max(b.retryAtUs, b.createdUs + this.lingerUs);
+      if (at < t) t = at;
+      if (b.createdUs < oldest) oldest = b.createdUs;
+    }
+    return { readyUs: t, oldestUs: oldest };
+  }
+
+  partitions(): Iterable<Partition> {
+    return this.queues.keys();
+  }
+
+  shift(p: Partition): ProducerBatch | undefined {
+    return this.queues.get(p)?.shift();
+  }
+
+  /**
+   * Puts a failed batch back. Without idempotence at the front (Kafka's addFirst), so a batch sent later may
+   * already have landed: that is the reordering. With idempotence in sequence order, so order is restored.
+   */
+  reenqueue(b: ProducerBatch, bySequence: boolean): void {
+    let q = this.queues.get(b.partition);
+    if (!q) this.queues.set(b.partition, (q = []));
+    if (!bySequence) {
+      q.unshift(b);
+      return;
+    }
+    let i = 0;
+    while (i < q.length && q[i].baseSequence >= 0 && q[i].baseSequence < b.baseSequence) i++;
+    q.splice(i, 0, b);
+  }
+
+  /** Removes and returns every batch that has waited longer than `deadlineUs` allows (delivery.timeout). */
+  expire(nowUs: number, deliveryTimeoutUs: number): ProducerBatch[] {
+    const out: ProducerBatch[] = [];
+    for (const q of this.queues.values()) {
+      while (q.length > 0 && nowUs - q[0].createdUs >= deliveryTimeoutUs) out.push(q.shift()!);
+    }
+    return out;
+  }
+
+  /** Empties everything (a producer crash). */
+  drainAll(): ProducerBatch[] {
+    const out: ProducerBatch[] = [];
+    for (const q of this.queues.values()) out.push(...q.splice(0));
+    return out;
+  }
+
+}

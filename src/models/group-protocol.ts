@@ -1,0 +1,91 @@
+// The classic consumer-group protocol's vocabulary, shared by the coordinator and its members: error codes,
+// why members leave and rebalances start (both recorded in the history by number), the request shapes,
+// where a group's coordinator lives (Utils.abs(groupId.hashCode) % 50 offsets partitions), and how group
+// rows name their topic in the history.
+import type { TopicPartition } from "./assignors.ts";
+
+export type GroupError = "NONE" | "UNKNOWN_MEMBER_ID" | "ILLEGAL_GENERATION" | "REBALANCE_IN_PROGRESS" | "FENCED_INSTANCE_ID";
+export const GROUP_ERROR_CODES: Record<GroupError, number> = {
+  NONE: 0,
+  UNKNOWN_MEMBER_ID: 1,
+  ILLEGAL_GENERATION: 2,
+  REBALANCE_IN_PROGRESS: 3,
+  FENCED_INSTANCE_ID: 4,
+};
+
+/** Why a member left the group; recorded as the MemberLeft row's partition column. */
+export const enum LeaveReason {
+  LeaveGroup = 0,
+  SessionTimeout = 1,
+  PollTimeout = 2,
+  Fenced = 3,
+  RebalanceTimeout = 4,
+}
+export const LEAVE_REASONS = ["left the group", "session timeout", "max.poll.interval exceeded", "fenced", "did not rejoin within the rebalance timeout"];
+
+/** Why a rebalance started; recorded as the RebalanceStart row's partition column. */
+export const enum RebalanceCause {
+  MemberJoined = 0,
+  MemberLeft = 1,
+  SessionTimeout = 2,
+  RevokedPartitions = 3,
+  CoordinatorMoved = 4,
+  MetadataChanged = 5,
+}
+export const REBALANCE_CAUSES = ["a member joined", "a member left", "a member's session timed out", "a member revoked partitions (cooperative second round)", "the coordinator moved", "subscription changed"];
+
+/** The client side the coordinator answers; responses travel over the network like any other. */
+export interface GroupClient {
+  readonly name: string;
+  readonly actorId: number;
+  onJoinResponse(r: { error: GroupError; memberId: string; generation: number; leader: boolean }): void;
+  onSyncResponse(r: { error: GroupError; generation: number; assignment: TopicPartition[] }): void;
+  onHeartbeatResponse(r: { error: GroupError }): void;
+  onCommitResponse(r: { error: GroupError; offsets: CommitOffset[]; generation: number; sync: boolean }): void;
+}
+
+export interface CommitOffset {
+  tp: TopicPartition;
+  offset: number;
+}
+
+export interface JoinRequest {
+  client: GroupClient;
+  memberId: string;
+  instanceId?: string;
+  topics: string[];
+  owned: TopicPartition[];
+  ownedGeneration: number;
+  rebalanceTimeoutUs: number;
+  sessionTimeoutUs: number;
+}
+
+/** Java String.hashCode. */
+export function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** Kafka's Utils.abs (MIN_VALUE → 0) of the group id's hash, modulo offsets.topic.num.partitions (50). */
+export function offsetsPartitionFor(groupId: string, offsetsPartitions = 50): number {
+  const h = javaStringHash(groupId);
+  return (h === -2147483648 ? 0 : Math.abs(h)) % offsetsPartitions;
+}
+
+/** What the coordinator needs from the cluster: which brokers are up, and news of crashes. */
+export interface BrokerLiveness {
+  readonly brokers: readonly { readonly id: number; readonly name: string }[];
+  isAlive(broker: number): boolean;
+  onBrokerEvent?(fn: (e: { kind: "crash" | "restart"; brokerId: number }) => void): void;
+}
+
+/** Commit rows carry the topic in the msg column as -2 - topic actor (-1 would mean "topic not recorded"). */
+export function commitMsgFor(topicActor: number): number {
+  return topicActor >= 0 ? -2 - topicActor : -1;
+}
+
+/** The topic actor of a commit / assignment row, or -1 when it was not recorded. */
+export function topicOfCommitRow(msg: number): number {
+  return msg <= -2 ? -2 - msg : -1;
+}

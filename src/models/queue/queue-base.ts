@@ -1,0 +1,190 @@
+// Bookkeeping every queue model shares: the held-message table (insertion order = oldest first, which gives
+// the oldest-message age for free), history rows, metrics levels, handing a message to a dead-letter queue
+// and taking one in from a DLQ or a redrive. The delivery rules themselves live in each system's file.
+import type { Simulation } from "../../kernel/sim.ts";
+import { Op, type History } from "../../history/history.ts";
+import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
+import { DeadLetterReason, newQueueMessage, type Delivery, type QueueConsumerPort, type QueueMessage } from "./queue-types.ts";
+
+export interface QueueContext {
+  sim: Simulation;
+  history: History;
+  metrics: QueueMetrics;
+}
+
+export abstract class QueueBase {
+  readonly actorId: number;
+  protected readonly sim: Simulation;
+  protected readonly history: History;
+  readonly metrics: QueueMetrics;
+  /** Every message this queue holds (waiting, delayed or in flight), oldest first. */
+  protected readonly held = new Map<number, QueueMessage>();
+  protected readonly consumers: QueueConsumerPort[] = [];
+  protected nextSeq = 0;
+  protected nextHandle = 0;
+  protected readyCount = 0;
+  protected inFlightCount = 0;
+  /** Where dead letters go; undefined: they are dropped (RabbitMQ without a DLX). */
+  deadLetterTarget?: QueueBase;
+
+  constructor(
+    readonly name: string,
+    readonly kind: string,
+    ctx: QueueContext,
+  ) {
+    this.sim = ctx.sim;
+    this.history = ctx.history;
+    this.metrics = ctx.metrics;
+    this.actorId = ctx.history.actor(name, "queue");
+  }
+
+  get depth(): number {
+    return this.readyCount;
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Expiry for a message entering now: retention / TTL rules per system. */
+  protected abstract expiryFor(sentUs: number, ttlUs: number | undefined, moved: boolean): number;
+  /** Puts a message among the deliverable ones (system-specific order). */
+  protected abstract addReady(m: QueueMessage, returned: boolean): void;
+  /** Something became deliverable: serve waiting receivers / push to consumers. */
+  protected abstract dispatch(): void;
+
+  protected levels(): void {
+    const first = this.held.values().next();
+    this.metrics.oldestSinceUs = first.done ? -1 : first.value.enqueuedUs;
+    this.metrics.setLevels(this.sim.nowUs, this.readyCount, this.inFlightCount);
+  }
+
+  /** Stores a message (from a producer, a dead-lettering source or a redrive) and makes it deliverable. */
+  protected store(msg: number, key: number, sentUs: number, ttlUs: number | undefined, origin: number, delayUs = 0): QueueMessage {
+    const now = this.sim.nowUs;
+    const m = newQueueMessage(msg, key, sentUs, now, this.expiryFor(sentUs, ttlUs, origin >= 0));
+    m.seq = this.nextSeq++;
+    m.origin = origin;
+    // A second copy of the same message id (SQS standard resend) replaces the table entry; the old copy's
+    // ready entries are skipped because they no longer match.
+    this.held.delete(msg);
+    this.held.set(msg, m);
+    this.history.record(Op.QueueEnqueue, now, msg, this.actorId, -1, m.seq);
+    this.metrics.enqueued++;
+    if (delayUs > 0) {
+      m.timer = this.sim.after(delayUs, this.onDelayOver, m);
+    } else {
+      this.addReady(m, false);
+      this.readyCount++;
+    }
+    this.levels();
+    this.dispatch();
+    return m;
+  }
+
+  private readonly onDelayOver = (m: QueueMessage): void => {
+    m.timer = 0;
+    if (this.held.get(m.msg) !== m) return;
+    m.readySinceUs = this.sim.nowUs;
+    this.addReady(m, false);
+    this.readyCount++;
+    this.levels();
+    this.dispatch();
+  };
+
+  /** Takes a message moved here from another queue (dead-lettering or redrive). */
+  acceptMoved(m: QueueMessage, from: QueueBase): void {
+    this.store(m.msg, m.key, m.sentUs, undefined, from.actorId);
+  }
+
+  /** True if `m` is still the live copy held here (lazy deletion in ready structures). */
+  protected live(m: QueueMessage): boolean {
+    return this.held.get(m.msg) === m;
+  }
+
+  /** Marks a waiting message as handed out and builds the delivery. Caller has removed it from ready. */
+  protected handOut(m: QueueMessage, c: QueueConsumerPort): Delivery {
+    const now = this.sim.nowUs;
+    m.deliveries++;
+    m.handle = ++this.nextHandle;
+    m.holder = c.index;
+    if (m.firstReceiveUs < 0) m.firstReceiveUs = now;
+    m.lastDeliveredUs = now;
+    this.readyCount--;
+    this.inFlightCount++;
+    this.history.record(Op.QueueDeliver, now, m.msg, c.actorId, m.deliveries, m.handle, this.actorId);
+    this.metrics.onDelivered(now, now - m.readySinceUs, m.deliveries > 1);
+    return { msg: m.msg, key: m.key, handle: m.handle, deliveryNumber: m.deliveries, sentUs: m.sentUs };
+  }
+
+  /** Removes an acked message. */
+  protected remove(m: QueueMessage, c: QueueConsumerPort): void {
+    if (m.timer) this.sim.cancel(m.timer);
+    m.timer = 0;
+    this.held.delete(m.msg);
+    if (m.holder >= 0) this.inFlightCount--;
+    else this.readyCount--;
+    m.holder = -2;
+    this.history.record(Op.QueueAck, this.sim.nowUs, m.msg, c.actorId, m.deliveries, m.handle, this.actorId);
+    this.metrics.acked++;
+    this.levels();
+  }
+
+  /** An in-flight message becomes deliverable again. */
+  protected giveBack(m: QueueMessage, reason: number): void {
+    if (m.timer) this.sim.cancel(m.timer);
+    m.timer = 0;
+    m.holder = -1;
+    this.inFlightCount--;
+    m.readySinceUs = this.sim.nowUs;
+    this.history.record(Op.QueueReturn, this.sim.nowUs, m.msg, this.actorId, reason, m.handle);
+    this.addReady(m, true);
+    this.readyCount++;
+    this.levels();
+  }
+
+  /**
+   * The message leaves without an ack: to the dead-letter target if there is one, else dropped. `wasReady`
+   * says which count it leaves (it must already be out of the ready structure, or skipped lazily later).
+   */
+  protected deadLetter(m: QueueMessage, reason: DeadLetterReason, wasReady: boolean): void {
+    if (m.timer) this.sim.cancel(m.timer);
+    m.timer = 0;
+    this.held.delete(m.msg);
+    if (wasReady) this.readyCount--;
+    else this.inFlightCount--;
+    m.holder = -2;
+    const now = this.sim.nowUs;
+    const target = reason === DeadLetterReason.Retention ? undefined : this.deadLetterTarget;
+    if (target) {
+      this.history.record(Op.QueueDeadLetter, now, m.msg, this.actorId, reason, m.deliveries, target.actorId);
+      this.metrics.deadLettered++;
+      this.levels();
+      target.acceptMoved(m, this);
+    } else {
+      this.history.record(Op.QueueDrop, now, m.msg, this.actorId, reason, m.deliveries);
+      this.metrics.dropped++;
+      this.levels();
+    }
+  }
+
+  /** Removes the oldest message for a redrive task; undefined when nothing waits. */
+  takeOldestForRedrive(): QueueMessage | undefined {
+    for (const m of this.held.values()) {
+      if (m.holder !== -1 || m.timer) continue;
+      this.held.delete(m.msg);
+      this.readyCount--;
+      m.holder = -2;
+      this.levels();
+      return m;
+    }
+    return undefined;
+  }
+
+  census(): void {
+    this.metrics.advance(this.sim.nowUs);
+    for (const m of this.held.values()) {
+      this.history.record(Op.QueueResidual, this.sim.nowUs, m.msg, this.actorId, m.holder >= 0 ? 1 : 0, m.deliveries);
+    }
+  }
+}

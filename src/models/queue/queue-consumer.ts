@@ -1,0 +1,220 @@
+// A consumer competing for messages on one queue. It gets deliveries (pulled with ReceiveMessage on SQS,
+// pushed up to its prefetch on RabbitMQ and Pulsar), runs its handler on one message at a time, and settles
+// each: ack on success; on failure what the scenario says (SQS: leave it to the visibility timeout or release
+// it; RabbitMQ: nack with requeue or reject; Pulsar: negative ack or reconsume later). Poison messages
+// (chosen by key or message id) always fail. It is a fault target: a crash drops its local buffer and the
+// handler in progress, and the queue gets its unacked deliveries back by that system's rule.
+import type { Simulation } from "../../kernel/sim.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import { makeSampler } from "../../kernel/distributions.ts";
+import { Op, type History } from "../../history/history.ts";
+import type { Network } from "../../net/network.ts";
+import type { FaultTarget } from "../../faults/targets.ts";
+import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
+import { Deque } from "./deque.ts";
+import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type Settlement } from "./queue-types.ts";
+import type { DistributionSpec } from "../../kernel/distributions.ts";
+
+export interface QueueConsumerConfig {
+  name: string;
+  processingTime: DistributionSpec;
+  failureProbability: number;
+  poisonKeys: ReadonlySet<number>;
+  /** Message ids m with m % poisonEveryNth === poisonEveryNth - 1 are poison; 0: none. */
+  poisonEveryNth: number;
+  onFailure: Settlement;
+  prefetch: number;
+  /** SQS ReceiveMessage. */
+  maxMessages: number;
+  waitTimeUs: number;
+  visibilityTimeoutUs?: number;
+  /** SQS: extend the visibility of the message in hand this often while the handler runs (0: never). */
+  extendVisibilityEveryUs: number;
+  extendVisibilityByUs: number;
+  /** Pause before the next short poll after an empty answer. */
+  emptyPollDelayUs: number;
+}
+
+export class QueueConsumer implements QueueConsumerPort, FaultTarget {
+  readonly kind = "queue-consumer" as const;
+  readonly actorId: number;
+  index = -1;
+  private readonly buffer = new Deque<Delivery>();
+  private readonly sample: () => number;
+  private readonly outcomeRng: Rng;
+  private up = true;
+  /** Bumped on crash and restart: callbacks of an older incarnation are ignored. */
+  private epoch = 0;
+  private busy: Delivery | undefined;
+  private busyStartUs = 0;
+  private busyTimer = 0;
+  private extendTimer = 0;
+  private receiving = false;
+  private pausedUntilUs = 0;
+  private readonly pull: boolean;
+  private readonly kindProcess: number;
+
+  constructor(
+    private readonly sim: Simulation,
+    rng: Rng,
+    private readonly history: History,
+    private readonly net: Network,
+    private readonly queue: QueueService,
+    private readonly metrics: QueueMetrics,
+    private readonly config: QueueConsumerConfig,
+  ) {
+    this.actorId = history.actor(config.name, "consumer");
+    this.sample = makeSampler(config.processingTime, rng.fork("processing"));
+    this.outcomeRng = rng.fork("outcomes");
+    this.pull = queue.receive !== undefined;
+    this.kindProcess = sim.registerKind("queue-consumer.processed");
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get prefetch(): number {
+    return this.config.prefetch;
+  }
+
+  start(): void {
+    this.queue.attach(this);
+    if (this.pull) this.poll();
+  }
+
+  // ---------- receiving ----------
+
+  private poll(): void {
+    if (!this.up || this.receiving || this.busy || this.buffer.size > 0) return;
+    this.receiving = true;
+    const epoch = this.epoch;
+    this.net.send(this.name, this.queue.name, () => {
+      this.queue.receive!(this, this.config.maxMessages, this.config.waitTimeUs, (batch) =>
+        this.net.send(this.queue.name, this.name, this.onReceived, { epoch, batch }),
+      this.config.visibilityTimeoutUs);
+    }, undefined, this.actorId);
+  }
+
+  private readonly onReceived = (r: { epoch: number; batch: Delivery[] }): void => {
+    if (r.epoch !== this.epoch) return; // answered to an incarnation that crashed: the messages time out
+    this.receiving = false;
+    for (const d of r.batch) this.buffer.push(d);
+    if (r.batch.length === 0) {
+      if (this.config.waitTimeUs === 0) this.sim.after(this.config.emptyPollDelayUs, this.repoll, this.epoch);
+      else this.poll();
+      return;
+    }
+    this.next();
+  };
+
+  private readonly repoll = (epoch: number): void => {
+    if (epoch === this.epoch) this.poll();
+  };
+
+  /** Push-based queues call this at the queue; the delivery crosses the network to the consumer. */
+  deliver(batch: Delivery[]): void {
+    this.net.send(this.queue.name, this.name, this.onPushed, { epoch: this.epoch, batch });
+  }
+
+  private readonly onPushed = (r: { epoch: number; batch: Delivery[] }): void => {
+    if (r.epoch !== this.epoch || !this.up) return;
+    for (const d of r.batch) this.buffer.push(d);
+    this.next();
+  };
+
+  // ---------- handling ----------
+
+  private next(): void {
+    if (!this.up || this.busy) return;
+    const now = this.sim.nowUs;
+    if (now < this.pausedUntilUs) return;
+    const d = this.buffer.shift();
+    if (!d) {
+      if (this.pull) this.poll();
+      return;
+    }
+    this.busy = d;
+    this.busyStartUs = now;
+    this.history.record(Op.QueueProcessStart, now, d.msg, this.actorId, d.deliveryNumber, d.handle, this.queue.actorId);
+    const t = Math.max(0, Math.round(this.sample()));
+    this.busyTimer = this.sim.after(t, this.onHandled, d, this.kindProcess, d.msg);
+    if (this.pull && this.config.extendVisibilityEveryUs > 0) {
+      this.extendTimer = this.sim.after(this.config.extendVisibilityEveryUs, this.onExtend, d);
+    }
+  }
+
+  private readonly onExtend = (d: Delivery): void => {
+    this.extendTimer = 0;
+    if (this.busy !== d) return;
+    const by = this.config.extendVisibilityByUs;
+    this.net.send(this.name, this.queue.name, () => this.queue.changeVisibility?.(this, d.msg, d.handle, by), undefined, d.msg);
+    this.extendTimer = this.sim.after(this.config.extendVisibilityEveryUs, this.onExtend, d);
+  };
+
+  private isPoison(d: Delivery): boolean {
+    const n = this.config.poisonEveryNth;
+    return this.config.poisonKeys.has(d.key) || (n > 0 && d.msg % n === n - 1);
+  }
+
+  private readonly onHandled = (d: Delivery): void => {
+    const now = this.sim.nowUs;
+    if (now < this.pausedUntilUs) {
+      // Frozen (a GC pause): the handler finishes when the pause ends.
+      this.busyTimer = this.sim.at(this.pausedUntilUs, this.onHandled, d, this.kindProcess, d.msg);
+      return;
+    }
+    this.busyTimer = 0;
+    if (this.extendTimer) this.sim.cancel(this.extendTimer);
+    this.extendTimer = 0;
+    const outcome = this.isPoison(d)
+      ? HandlerOutcome.Poison
+      : this.config.failureProbability > 0 && this.outcomeRng.bernoulli(this.config.failureProbability)
+        ? HandlerOutcome.TransientFailure
+        : HandlerOutcome.Success;
+    this.history.record(Op.QueueProcessEnd, now, d.msg, this.actorId, outcome, d.handle, this.queue.actorId);
+    this.metrics.onProcessed(now, now - this.busyStartUs);
+    const how: Settlement = outcome === HandlerOutcome.Success ? "ack" : this.config.onFailure;
+    if (how === "requeue" || how === "reject") {
+      this.history.record(Op.QueueNack, now, d.msg, this.actorId, how === "requeue" ? 1 : 0, d.handle, this.queue.actorId);
+    }
+    if (how !== "abandon") {
+      this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how), undefined, d.msg);
+    }
+    this.busy = undefined;
+    this.next();
+  };
+
+  // ---------- faults ----------
+
+  crash(_opts: { loseUnflushed: boolean }): void {
+    if (!this.up) return;
+    this.up = false;
+    this.epoch++;
+    if (this.busyTimer) this.sim.cancel(this.busyTimer);
+    if (this.extendTimer) this.sim.cancel(this.extendTimer);
+    this.busyTimer = this.extendTimer = 0;
+    this.busy = undefined;
+    while (this.buffer.shift() !== undefined);
+    this.receiving = false;
+    // The broker sees the connection drop; what happens to the unacked deliveries is the queue's rule.
+    this.queue.detach(this, true);
+  }
+
+  restart(): void {
+    if (this.up) return;
+    this.up = true;
+    this.epoch++;
+    this.pausedUntilUs = 0;
+    this.start();
+  }
+
+  pause(durationUs: number): void {
+    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + durationUs);
+    this.sim.at(this.pausedUntilUs, this.onPauseOver, this.epoch);
+  }
+
+  private readonly onPauseOver = (epoch: number): void => {
+    if (epoch === this.epoch && this.sim.nowUs >= this.pausedUntilUs) this.next();
+  };
+}

@@ -1,0 +1,148 @@
+// What every queue model (SQS, RabbitMQ, Pulsar subscription) shares with the consumers and producers that
+// talk to it: the stored message, the delivery a consumer holds, and the codes recorded in the history.
+// Codes are part of the trace format: append, never renumber.
+
+/** Why a message became deliverable again (QueueReturn.partition). */
+export const enum ReturnReason {
+  /** SQS: the visibility timeout ran out before DeleteMessage. */
+  VisibilityTimeout = 0,
+  /** RabbitMQ nack/reject with requeue, SQS ChangeMessageVisibility(0), Pulsar negative ack. */
+  Requeue = 1,
+  /** The consumer (its channel / connection) went away with the delivery unacknowledged. */
+  ConsumerCrash = 2,
+  /** Pulsar ackTimeout, RabbitMQ consumer_timeout. */
+  AckTimeout = 3,
+  /** SQS standard: a copy on a server that was briefly unavailable came back after the delete (at-least-once). */
+  StandardDuplicate = 4,
+}
+
+export const RETURN_REASON_NAMES = ["visibility timeout expired", "requeued by the consumer", "consumer crashed", "ack timeout", "SQS standard duplicate copy"];
+
+/** Why a message left a queue without an ack (QueueDeadLetter / QueueDrop partition), RabbitMQ's words where they exist. */
+export const enum DeadLetterReason {
+  /** SQS redrive policy: the receive count would exceed maxReceiveCount. */
+  MaxReceiveCount = 0,
+  /** RabbitMQ reject / nack with requeue=false. */
+  Rejected = 1,
+  /** RabbitMQ message TTL. */
+  Expired = 2,
+  /** RabbitMQ max-length overflow (drop-head). */
+  Maxlen = 3,
+  /** RabbitMQ quorum queue delivery-limit. */
+  DeliveryLimit = 4,
+  /** Pulsar DeadLetterPolicy: maxRedeliverCount + 1 deliveries. */
+  MaxRedeliverCount = 5,
+  /** SQS retention period ran out (never dead-lettered, just gone). */
+  Retention = 6,
+}
+
+export const DEAD_LETTER_REASON_NAMES = ["maxReceiveCount", "rejected", "expired", "maxlen", "delivery_limit", "maxRedeliverCount", "retention"];
+
+/** QueueProcessEnd.partition. */
+export const enum HandlerOutcome {
+  Success = 0,
+  TransientFailure = 1,
+  Poison = 2,
+}
+
+/** A message as a queue stores it. One object per message copy in a queue; moves between queues as a new copy. */
+export interface QueueMessage {
+  /** History message id. */
+  readonly msg: number;
+  /** Interned key id (FIFO MessageGroupId, Pulsar key, AMQP routing key). */
+  readonly key: number;
+  /** When the producer first sent it (SQS standard DLQ retention counts from here). */
+  readonly sentUs: number;
+  /** When it entered this queue. */
+  enqueuedUs: number;
+  /** Enqueue sequence in this queue: RabbitMQ classic reinserts a requeued message at this position. */
+  seq: number;
+  /** When it last became deliverable (enqueue or return): queue wait is measured from here. */
+  readySinceUs: number;
+  /** Deliveries from this queue so far (SQS ApproximateReceiveCount, Pulsar redeliveryCount + 1). */
+  deliveries: number;
+  /** RabbitMQ quorum x-delivery-count: returns counted toward the delivery limit. */
+  returns: number;
+  /** Absolute expiry (retention or TTL), Infinity when none. */
+  expiresAtUs: number;
+  /** Receipt handle of the current (or last) delivery; -1 before the first. */
+  handle: number;
+  /** Consumer index holding it, -1 when not in flight. */
+  holder: number;
+  /** First receive time (the 12 h visibility cap counts from here). */
+  firstReceiveUs: number;
+  /** Latest delivery time (Pulsar's ack timeout counts from here). */
+  lastDeliveredUs: number;
+  /** Pending timer (visibility / ack timeout / delay), 0 when none. */
+  timer: number;
+  /** Where it was dead-lettered from (redrive goes back there); -1 for none. */
+  origin: number;
+}
+
+export function newQueueMessage(msg: number, key: number, sentUs: number, nowUs: number, expiresAtUs: number): QueueMessage {
+  return {
+    msg,
+    key,
+    sentUs,
+    enqueuedUs: nowUs,
+    seq: 0,
+    readySinceUs: nowUs,
+    deliveries: 0,
+    returns: 0,
+    expiresAtUs,
+    handle: -1,
+    holder: -1,
+    firstReceiveUs: -1,
+    lastDeliveredUs: -1,
+    timer: 0,
+    origin: -1,
+  };
+}
+
+/** What a consumer holds: one delivery of one message. */
+export interface Delivery {
+  readonly msg: number;
+  readonly key: number;
+  readonly handle: number;
+  /** 1 for the first delivery. RabbitMQ's redelivered flag is `deliveryNumber > 1`. */
+  readonly deliveryNumber: number;
+  readonly sentUs: number;
+}
+
+/** How a consumer settles a delivery. */
+export type Settlement = "ack" | "requeue" | "reject" | "abandon" | "retry-later";
+
+/** The consumer side as a queue sees it: pushed deliveries arrive here (over the network). */
+export interface QueueConsumerPort {
+  readonly name: string;
+  readonly actorId: number;
+  /** Index in the queue's consumer list. */
+  index: number;
+  /** Push-based queues hand deliveries over with this. */
+  deliver(batch: Delivery[]): void;
+  /** RabbitMQ prefetch / Pulsar receiver queue: most unacknowledged deliveries this consumer may hold. */
+  readonly prefetch: number;
+}
+
+/** What every queue model offers its clients. */
+export interface QueueService {
+  readonly name: string;
+  readonly actorId: number;
+  readonly kind: string;
+  /** Accepts a message from a producer; returns false when it was deduplicated (FIFO) — still a success. */
+  enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean;
+  /** A consumer joins (push queues start dispatching to it). */
+  attach(c: QueueConsumerPort): void;
+  /** A consumer left or crashed: its unacknowledged deliveries go back per the system's rules. */
+  detach(c: QueueConsumerPort, crashed: boolean): void;
+  /** Pull queues (SQS): ReceiveMessage. `done` runs (at the queue) with what was received. */
+  receive?(c: QueueConsumerPort, max: number, waitUs: number, done: (batch: Delivery[]) => void, visibilityUs?: number): void;
+  /** SQS ChangeMessageVisibility; false when rejected (stale handle, over the 12 h cap). */
+  changeVisibility?(c: QueueConsumerPort, msg: number, handle: number, timeoutUs: number): boolean;
+  settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement): void;
+  /** Messages waiting to be delivered, and in flight. */
+  readonly depth: number;
+  readonly inFlight: number;
+  /** Records a QueueResidual row for every message still held at the end of the run. */
+  census(): void;
+}

@@ -1,0 +1,266 @@
+// The producer's Sender: drains ready batches into produce requests (one request per leader broker, at most
+// one batch per partition, at most max.in.flight.requests.per.connection unanswered per broker), handles the
+// answers, and retries failed batches after retry.backoff (doubling to retry.backoff.max, ±20% jitter) until
+// delivery.timeout. Every record ends acked, failed (certainly not written) or unknown (maybe written).
+import { Op } from "../history/history.ts";
+import type { Rng } from "../kernel/rng.ts";
+import type { World } from "../runner/world.ts";
+import type { ProducerSpec } from "../scenario/schema.ts";
+import type { Broker, ProduceRequest, ProduceResponse } from "./broker.ts";
+import type { Cluster } from "./cluster.ts";
+import type { RecordAccumulator, ProducerBatch } from "./accumulator.ts";
+import type { ProduceError } from "./replica.ts";
+
+/** Codes stored in ProduceError rows (aux). */
+export const PRODUCE_ERROR_CODES: Record<ProduceError, number> = {
+  NOT_LEADER_OR_FOLLOWER: 1,
+  NOT_ENOUGH_REPLICAS: 2,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 3,
+  OUT_OF_ORDER_SEQUENCE: 4,
+  REQUEST_TIMED_OUT: 5,
+  NETWORK_EXCEPTION: 6,
+};
+export const PRODUCE_ERROR_NAMES = Object.fromEntries(Object.entries(PRODUCE_ERROR_CODES).map(([k, v]) => [v, k])) as Record<number, ProduceError>;
+
+/** Errors after which the batch may be in the log. */
+const MAYBE_WRITTEN = new Set<ProduceError>(["NOT_ENOUGH_REPLICAS_AFTER_APPEND", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION"]);
+
+interface InFlight {
+  request: ProduceRequest;
+  broker: Broker;
+  batches: ProducerBatch[];
+  timer: number;
+}
+
+export interface SenderConfig {
+  acks: 0 | 1 | -1;
+  idempotent: boolean;
+}
+
+export class Sender {
+  private readonly inFlight = new Map<ProduceRequest, InFlight>();
+  private readonly perBroker = new Map<Broker, number>();
+  private readonly perPartition = new Map<object, number>();
+  /** Idempotence: the highest sequence acknowledged per partition (for the current producer id). */
+  private readonly lastAckedSequence = new Map<object, number>();
+  private wakeTimer = 0;
+  private wakeAtUs = Infinity;
+  private nextExpiryUs = 0;
+  producerId: number;
+  private readonly nextSequence = new Map<object, number>();
+  private readonly kinds: { wake: number; timeout: number };
+  stopped = false;
+
+  constructor(
+    private readonly world: World,
+    private readonly cluster: Cluster,
+    private readonly acc: RecordAccumulator,
+    private readonly spec: ProducerSpec,
+    readonly cfg: SenderConfig,
+    private readonly actorId: number,
+    private readonly rng: Rng,
+    private readonly newProducerId: () => number,
+  ) {
+    this.producerId = cfg.idempotent ? newProducerId() : -1;
+    this.kinds = { wake: world.sim.registerKind("producer.sender"), timeout: world.sim.registerKind("producer.request-timeout") };
+    cluster.onBrokerEvent((e) => {
+      // The reset reaches us over the link, after any answer the broker had already sent.
+      if (e.kind === "crash") world.net.send(e.broker, spec.name, this.connectionLost, cluster.brokers[e.brokerId], e.brokerId);
+    });
+  }
+
+  /** Makes sure the sender runs at or before `atUs`. */
+  wake(atUs: number): void {
+    if (this.stopped || atUs >= this.wakeAtUs) return;
+    if (this.wakeTimer !== 0) this.world.sim.cancel(this.wakeTimer);
+    this.wakeAtUs = Math.max(atUs, this.world.sim.nowUs);
+    this.wakeTimer = this.world.sim.at(this.wakeAtUs, this.run, undefined, this.kinds.wake, this.actorId);
+  }
+
+  private readonly run = (): void => {
+    this.wakeTimer = 0;
+    this.wakeAtUs = Infinity;
+    const now = this.world.sim.nowUs;
+    if (now >= this.nextExpiryUs) for (const b of this.acc.expire(now, this.spec.deliveryTimeout)) this.finish(b, undefined);
+    const byBroker = new Map<Broker, ProducerBatch[]>();
+    let blocked = false;
+    for (const p of this.acc.partitions()) {
+      const head = this.acc.readyHead(p, now);
+      if (!head) continue;
+      // Idempotence: a batch being retried keeps its sequence and goes alone, once nothing of its partition is
+      // in flight; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
+      if (this.cfg.idempotent && head.baseSequence >= 0) {
+        if ((this.perPartition.get(p) ?? 0) > 0) continue;
+        // A later sequence of this producer id was accepted, so the broker holds this batch (it only accepts
+        // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
+        if (head.producerId === this.producerId && head.baseSequence + head.msgs.length - 1 <= (this.lastAckedSequence.get(p) ?? -1)) {
+          this.acc.shift(p);
+          this.ack(head, -1);
+          continue;
+        }
+      }
+      const leader = this.cluster.leaderFor(this.spec.name, p);
+      // No leader, or its broker refuses connections: the batch waits (and may expire).
+      if (!leader || !leader.alive) {
+        blocked = true;
+        continue;
+      }
+      if ((this.perBroker.get(leader) ?? 0) >= this.spec.maxInFlight) continue;
+      let list = byBroker.get(leader);
+      if (!list) byBroker.set(leader, (list = []));
+      list.push(this.acc.shift(p)!);
+    }
+    for (const [broker, batches] of byBroker) this.sendRequest(broker, batches);
+    const times = this.acc.nextTimes();
+    let next = times.readyUs;
+    // Something ready but not sent waits for an in-flight slot: an answer or a timeout wakes us then.
+    if (next <= now) next = Infinity;
+    if (blocked) next = Math.min(next, now + this.spec.retryBackoffMax);
+    // Heads are the oldest batches of their partitions, so the first expiry is the oldest head's.
+    this.nextExpiryUs = times.oldestUs + this.spec.deliveryTimeout;
+    if (times.oldestUs < Infinity) next = Math.min(next, this.nextExpiryUs);
+    if (next < Infinity) this.wake(Math.max(next, now + (next <= now ? 1 : 0)));
+  };
+
+  private sendRequest(broker: Broker, batches: ProducerBatch[]): void {
+    const sim = this.world.sim;
+    const h = this.world.history;
+    const now = sim.nowUs;
+    for (const b of batches) {
+      if (this.cfg.idempotent && b.baseSequence < 0) {
+        b.producerId = this.producerId;
+        const seq = this.nextSequence.get(b.partition) ?? 0;
+        b.baseSequence = seq;
+        this.nextSequence.set(b.partition, seq + b.msgs.length);
+      }
+      b.attempts++;
+      if (b.attempts > 1) for (const m of b.msgs) h.record(Op.ProduceRetry, now, m, this.actorId, b.partition.partition, -1, b.attempts);
+    }
+    const request: ProduceRequest = {
+      client: this.spec.name,
+      acks: this.cfg.acks,
+      timeoutUs: this.spec.requestTimeout,
+      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, baseSequence: b.baseSequence })),
+      onResponse: this.onResponse,
+    };
+    this.world.net.send(this.spec.name, broker.name, broker.handleProduce.bind(broker), request, this.actorId);
+    if (this.cfg.acks === 0) {
+      // Fire and forget: done once handed to the network; the offset is unknown (-1).
+      for (const b of batches) this.ack(b, -1);
+      return;
+    }
+    // In-flight batches also expire at delivery.timeout, which may come before request.timeout.
+    let waitUs = this.spec.requestTimeout;
+    for (const b of batches) waitUs = Math.min(waitUs, Math.max(1, b.createdUs + this.spec.deliveryTimeout - now));
+    const timer = sim.after(waitUs, this.onTimeout, request, this.kinds.timeout, this.actorId);
+    this.inFlight.set(request, { request, broker, batches, timer });
+    this.perBroker.set(broker, (this.perBroker.get(broker) ?? 0) + 1);
+    for (const b of batches) this.perPartition.set(b.partition, (this.perPartition.get(b.partition) ?? 0) + 1);
+  }
+
+  private settle(request: ProduceRequest): InFlight | undefined {
+    const f = this.inFlight.get(request);
+    if (!f) return undefined;
+    this.inFlight.delete(request);
+    this.world.sim.cancel(f.timer);
+    this.perBroker.set(f.broker, this.perBroker.get(f.broker)! - 1);
+    for (const b of f.batches) this.perPartition.set(b.partition, this.perPartition.get(b.partition)! - 1);
+    return f;
+  }
+
+  private readonly onResponse = (r: ProduceResponse): void => {
+    const f = this.settle(r.request);
+    if (!f) return;
+    f.batches.forEach((b, i) => {
+      const res = r.results[i];
+      if (res.error === undefined) {
+        this.ack(b, res.baseOffset);
+        if (b.producerId === this.producerId && b.producerId >= 0) {
+          const last = b.baseSequence + b.msgs.length - 1;
+          if (last > (this.lastAckedSequence.get(b.partition) ?? -1)) this.lastAckedSequence.set(b.partition, last);
+        }
+      }
+      else this.failAttempt(b, res.error);
+    });
+    this.wake(this.world.sim.nowUs);
+  };
+
+  private readonly onTimeout = (request: ProduceRequest): void => {
+    const f = this.settle(request);
+    if (!f) return;
+    for (const b of f.batches) this.failAttempt(b, "REQUEST_TIMED_OUT");
+    this.wake(this.world.sim.nowUs);
+  };
+
+  /** The broker died: its connection reset, so requests in flight to it have an unknown outcome. */
+  private readonly connectionLost = (broker: Broker): void => {
+    for (const f of [...this.inFlight.values()]) {
+      if (f.broker !== broker) continue;
+      this.settle(f.request);
+      for (const b of f.batches) this.failAttempt(b, "NETWORK_EXCEPTION");
+    }
+    this.wake(this.world.sim.nowUs);
+  };
+
+  private failAttempt(b: ProducerBatch, error: ProduceError): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const code = PRODUCE_ERROR_CODES[error];
+    for (const m of b.msgs) h.record(Op.ProduceError, now, m, this.actorId, b.partition.partition, -1, code);
+    if (MAYBE_WRITTEN.has(error)) b.maybeWritten = true;
+    const backoff = this.backoffUs(b.attempts);
+    if (b.attempts > this.spec.retries || now + backoff - b.createdUs >= this.spec.deliveryTimeout) {
+      this.finish(b, error);
+      return;
+    }
+    b.retryAtUs = now + backoff;
+    this.acc.reenqueue(b, this.cfg.idempotent);
+  }
+
+  private backoffUs(attempts: number): number {
+    const base = Math.min(this.spec.retryBackoff * 2 ** Math.max(0, attempts - 1), this.spec.retryBackoffMax);
+    return Math.round(base * this.rng.uniform(0.8, 1.2));
+  }
+
+  private ack(b: ProducerBatch, baseOffset: number): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    for (let k = 0; k < b.msgs.length; k++) {
+      h.record(Op.Ack, now, b.msgs[k], this.actorId, b.partition.partition, baseOffset < 0 ? -1 : baseOffset + k);
+      this.world.metrics.onAcknowledged();
+    }
+  }
+
+  /** Gives up on a batch: unknown if some attempt may have been written, else a definite failure. */
+  finish(b: ProducerBatch, _error: ProduceError | undefined): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const kind = b.maybeWritten ? Op.ProduceUnknown : Op.ProduceFail;
+    for (const m of b.msgs) h.record(kind, now, m, this.actorId, b.partition.partition);
+    // An idempotent producer that abandons a batch can no longer continue its sequences (a gap would follow):
+    // it takes a new producer id, as Kafka bumps the epoch (KIP-360).
+    if (this.cfg.idempotent && b.baseSequence >= 0) this.resetProducerId();
+  }
+
+  resetProducerId(): void {
+    if (!this.cfg.idempotent) return;
+    this.producerId = this.newProducerId();
+    this.nextSequence.clear();
+    this.lastAckedSequence.clear();
+  }
+
+  /** A producer crash: everything in flight or queued ends now (unknown if it may have been written). */
+  abandonAll(): void {
+    for (const f of [...this.inFlight.values()]) {
+      this.settle(f.request);
+      for (const b of f.batches) {
+        b.maybeWritten = true;
+        this.finish(b, "NETWORK_EXCEPTION");
+      }
+    }
+    for (const b of this.acc.drainAll()) this.finish(b, undefined);
+    if (this.wakeTimer !== 0) this.world.sim.cancel(this.wakeTimer);
+    this.wakeTimer = 0;
+    this.wakeAtUs = Infinity;
+  }
+}
