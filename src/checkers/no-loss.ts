@@ -1,7 +1,9 @@
 // no-loss: every acknowledged message is processed by every consumer group subscribed to its topic by the
 // end of the run (the drain period included). Acked-but-never-processed is "unseen" when the record is
-// still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it.
+// still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it: never
+// appended, or appended and later truncated away (the cluster writes each partition's final log at the end).
 import { Op, type History } from "../history/history.ts";
+import { readKafkaLog } from "./kafka-log.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, groupsByTopic, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
@@ -20,6 +22,7 @@ export const noLoss: Checker = (h: History, scenario) => {
     else if (kind === Op.ProcessEnd) processed.set(h.opAux[i], msg, i);
     else if (kind === Op.Commit) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
   }
+  const finalLog = readKafkaLog(h);
   const subscribed = groupsByTopic(h, scenario);
   const anomalies: Anomaly[] = [];
   let checked = 0;
@@ -32,7 +35,8 @@ export const noLoss: Checker = (h: History, scenario) => {
       if (processed.get(g.group, msg) >= 0) continue;
       const partition = h.opPartition[a];
       const offset = h.opOffset[a];
-      const inLog = appendRow[msg] >= 0;
+      const hasFinalLog = finalLog.finalEnd.has(`${h.msgTopic[msg]}:${partition}`);
+      const inLog = appendRow[msg] >= 0 && (!hasFinalLog || finalLog.survivingCount[msg] > 0);
       const at = committed.get(`${g.group}:${partition}`);
       anomalies.push({
         kind: inLog ? "unseen" : "lost-write",
