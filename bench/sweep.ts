@@ -1,12 +1,15 @@
 // Sweep throughput: seeds per second of wall time at --jobs 1 and --jobs 2 on the bundled partitions-12
 // scenario (20 s of 1500 msg/s, 12 consumers). "steady" leaves out the pool's start-up (each thread loads
 // tsx and compiles the sources once): it is the rate between the first and the last finished seed.
-// The speedup can only approach the number of idle cores, so the machine's load average is printed too.
+// The speedup can only approach the number of idle cores, so the machine's load average is printed too, and
+// a control: the same pure-CPU loop in 1 and in 2 plain worker threads. Its speedup is what the machine gives
+// this process right now (on a shared machine with autogrouped scheduling, often much less than 2).
 // Alone: `npx tsx bench/sweep.ts`; in the suite: `npm run bench sweep`.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 import { runSweep } from "../src/explore/sweep.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -31,10 +34,35 @@ async function measure(jobs: number): Promise<Record<string, number | string>> {
   };
 }
 
+const SPIN = `let x = 0; for (let i = 0; i < 2e8; i++) x += i % 7; require("node:worker_threads").parentPort.postMessage(x);`;
+
+async function spin(threads: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(SPIN, { eval: true });
+    w.once("message", () => void w.terminate().then(() => resolve()));
+    w.once("error", reject);
+  })));
+  return (performance.now() - t0) / 1000;
+}
+
+/** Work done per second with 2 threads over 1 thread, for a loop with no shared state: the ceiling here. */
+async function parallelCapacity(): Promise<number> {
+  const one = await spin(1);
+  const two = await spin(2);
+  return Number(((2 * one) / two).toFixed(2));
+}
+
 export async function benchSweep(): Promise<Record<string, number | string>[]> {
+  const capacityBefore = await parallelCapacity();
   const one = await measure(1);
   const two = await measure(2);
+  const capacityAfter = await parallelCapacity();
   return [one, two, {
+    jobs: "control",
+    pureCpuSpeedup2vs1Before: capacityBefore,
+    pureCpuSpeedup2vs1After: capacityAfter,
+  }, {
     jobs: "2 vs 1",
     seeds: SEEDS,
     wallS: Number((one.wallS as number / (two.wallS as number)).toFixed(2)),

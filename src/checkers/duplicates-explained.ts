@@ -15,6 +15,8 @@ import { LEAVE_REASONS, REBALANCE_CAUSES } from "../models/group-coordinator.ts"
 interface Seen {
   member: number;
   timeUs: number;
+  /** Set when the member processing it had already been removed from the group (a zombie). */
+  zombie: string | undefined;
 }
 interface Commit {
   offset: number;
@@ -81,7 +83,7 @@ export const duplicatesExplained: Checker = (h: History) => {
         const k = `${group}:${msg}`;
         const prev = first.get(k);
         if (prev === undefined) {
-          first.set(k, { member: h.opActor[i], timeUs: t });
+          first.set(k, { member: h.opActor[i], timeUs: t, zombie: removed.get(h.opActor[i]) });
           break;
         }
         checked++;
@@ -103,6 +105,16 @@ export const duplicatesExplained: Checker = (h: History) => {
           const why = pos.disruption ? ` after ${pos.disruption}` : "";
           if (explained.length < ANOMALY_SAMPLE) {
             explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`, ...base });
+          }
+        } else if (prev.zombie !== undefined && pos) {
+          // The first processing was the zombie's; this one is the partition's rightful owner catching up.
+          explainedCount++;
+          if (explained.length < ANOMALY_SAMPLE) {
+            explained.push({
+              kind: "duplicate-explained",
+              explanation: `${head}. ${h.actorNames[prev.member]} ${prev.zombie} and processed it as a zombie; ${h.actorNames[member]} owned the partition from ${fmtS(pos.timeUs)}, starting at offset ${pos.offset}`,
+              ...base,
+            });
           }
         } else if (removed.has(member)) {
           // A zombie: paused or too slow, it was expelled and its partitions moved, but records it had already

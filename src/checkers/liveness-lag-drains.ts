@@ -37,11 +37,12 @@ export const livenessLagDrains: Checker = (h: History, scenario: Scenario) => {
   for (const g of scenario.consumerGroups) {
     const group = h.actorId(g.name);
     const names = [...new Set([...groupTopics(g), ...(g.memberTopics ?? []).flat()])];
-    const index = new Map<string, number>();
+    // Numeric keys (topic actor × 2^20 + partition): this loop visits every row of the history.
+    const index = new Map<number, number>();
     for (const name of names) {
       const topic = h.actorId(name);
       const count = scenario.topics.find((t) => t.name === name)?.partitions ?? 0;
-      for (let p = 0; p < count; p++) index.set(`${topic ?? -1}:${p}`, index.size);
+      if (topic !== undefined) for (let p = 0; p < count; p++) index.set(topic * 1048576 + p, index.size);
     }
     const n = index.size;
     if (n === 0) continue;
@@ -59,7 +60,8 @@ export const livenessLagDrains: Checker = (h: History, scenario: Scenario) => {
       const t = h.opTimeUs[i];
       if (t > deadline) break;
       const kind = h.opKind[i];
-      const k = index.get(`${topicOfRow(h, i)}:${h.opPartition[i]}`);
+      const partition = h.opPartition[i];
+      const k = partition >= 0 ? index.get(topicOfRow(h, i) * 1048576 + partition) : undefined;
       if (k !== undefined) {
         if (kind === Op.Append && h.opOffset[i] + 1 > end[k]) {
           lag += h.opOffset[i] + 1 - end[k];

@@ -9,7 +9,7 @@ import { makeSampler } from "../kernel/distributions.ts";
 import { Op } from "../history/history.ts";
 import type { FaultTarget } from "../faults/targets.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
-import { commitMsgFor, GROUP_ERROR_CODES, LeaveReason, type CommitOffset, type GroupClient, type GroupError } from "./group-coordinator.ts";
+import { commitMsgFor, LeaveReason, type CommitOffset, type GroupClient, type GroupError } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import type { Rng } from "../kernel/rng.ts";
 import { ConsumerProcess } from "./consumer-process.ts";
@@ -487,7 +487,8 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   private handOff(records: FetchedRecord[]): void {
     this.queue.push(...records);
     if (!this.working) this.processNext();
-    if (this.spec.processing.handoff === "async" && this.queue.length < this.spec.maxPollRecords) this.poll();
+    // An unbounded hand-off queue (the common pattern, and the common bug): the poll loop never waits for the worker.
+    if (this.spec.processing.handoff === "async") this.poll();
   }
 
   // ---------- processing ----------
@@ -506,8 +507,6 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
     this.queue.shift();
     if (this.owned.some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
-    // A poll thread blocked on a full hand-off queue wakes up once there is room.
-    if (this.spec.processing.handoff === "async" && !this.inPoll && this.queue.length === this.spec.maxPollRecords - 1) this.poll();
     if (this.queue.length > 0) return this.processNext();
     this.working = false;
     this.batchDone();

@@ -65,7 +65,7 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
         handoff: z
           .enum(["inline", "async"])
           .prefault("inline")
-          .describe("inline: records are processed in the poll loop before the next poll. async: poll hands them to a worker thread and polls again at once (with auto-commit this can commit records not yet processed)."),
+          .describe("inline: records are processed in the poll loop before the next poll. async: poll hands them to a worker thread through an unbounded queue and polls again at once (with auto-commit this commits records not yet processed)."),
       })
       .prefault({})
       .describe("How the consumer's handler behaves."),

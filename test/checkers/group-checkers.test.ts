@@ -112,6 +112,18 @@ describe("duplicates-explained", () => {
     expect(v.anomalies[0].explanation).toContain("as a zombie");
   });
 
+  it("explains a repeat whose first processing was a zombie's, after the partition had moved", () => {
+    const { b, h, row } = setup(1);
+    const g = h.actor("g", "group");
+    h.record(Op.MemberLeft, 50, -1, h.actor("g-1", "consumer"), 2, 1, g);
+    row(Op.FetchPosition, 60, "g-0", 0);
+    b.process(0, "g", "g-1", 0, 0, 100, 200);
+    b.process(0, "g", "g-0", 0, 0, 300, 400);
+    const v = duplicatesExplained(h, scenario);
+    expect(v.holds).toBe(true);
+    expect(v.anomalies[0].explanation).toContain("processed it as a zombie");
+  });
+
   it("fails on a repeat that nothing rewound", () => {
     const { b, h } = setup(1);
     b.process(0, "g", "g-0", 0, 0, 100, 200);

@@ -274,3 +274,31 @@ describe("assignor properties (fast-check, pinned seed)", () => {
     );
   });
 });
+
+describe("cooperative rounds (fast-check, pinned seed)", () => {
+  it("never revokes a partition that stays with its owner, and round 1 plus the pending moves is the sticky target", () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (s, join) => {
+        const { topics, members } = build({ ...s, equal: true });
+        const before = stickyAssign(members, topics);
+        const next: AssignorMember[] = members.map((m) => ({ ...m, owned: before.get(m.memberId)!, generation: 1 }));
+        if (join) next.push({ memberId: "zz-new", topics: TOPICS });
+        else if (next.length > 1) next.pop();
+        const target = stickyAssign(next, topics);
+        const { assignment, pending } = assign("cooperative-sticky", next, topics);
+        for (const m of next) {
+          const owned = new Set((m.owned ?? []).map(tpKey));
+          const kept = target.get(m.memberId)!.filter((p) => owned.has(tpKey(p)));
+          // What a member keeps is in its round-1 assignment: unmoved partitions never pause.
+          for (const p of kept) expect(assignment.get(m.memberId)!.map(tpKey)).toContain(tpKey(p));
+        }
+        const round1 = [...assignment.values()].flat().map(tpKey);
+        const moved = pending.map((p) => tpKey(p.tp));
+        expect([...round1, ...moved].sort()).toEqual([...target.values()].flat().map(tpKey).sort());
+        // A pending move always leaves a member that owned the partition for one that did not.
+        for (const p of pending) expect(next.find((m) => m.memberId === p.from)!.owned!.map(tpKey)).toContain(tpKey(p.tp));
+      }),
+      PARAMS,
+    );
+  });
+});

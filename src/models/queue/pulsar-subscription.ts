@@ -3,7 +3,8 @@
 // by name; on a switch the leaver's unacked messages go to the next one. Shared: round-robin over consumers
 // with permits (receiver queue), no order. Key_Shared: Murmur3(key) mod 65536 on a consistent-hash ring of
 // live consumers; a key is not given to a new owner while an earlier delivery of it is still unacked
-// elsewhere, which keeps per-key order across membership changes. Negative acks come back after the
+// elsewhere, which keeps per-key order across membership changes; dispatch reads up to 100 entries past a
+// key whose consumer has no permits. Negative acks come back after the
 // redelivery delay (1 min), unacked deliveries after ackTimeout (checked on a 1 s tick). With a dead-letter
 // policy a message nacked or timed out again after maxRedeliverCount redeliveries goes to the DLQ, so it
 // was delivered maxRedeliverCount + 1 times. Redeliveries are served before new messages, in message order.
@@ -29,6 +30,8 @@ export interface PulsarConfig {
 
 const ACK_TIMEOUT_TICK_US = 1_000_000;
 const RETRY_WITHOUT_POLICY_MAX = 16;
+/** How far Key_Shared dispatch reads past a blocked message (a broker read batch is at most 100 entries). */
+const KEY_SHARED_LOOKAHEAD = 100;
 const RING_POINTS = 100;
 const encoder = new TextEncoder();
 
@@ -157,7 +160,55 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     }
   }
 
+  /** Hands `m` (already chosen, waiting) to consumer `c`. */
+  private handTo(m: QueueMessage, c: number): void {
+    this.rr = (c + 1) % this.consumers.length;
+    this.unacked[c]++;
+    const k = this.keyUnacked.get(m.key);
+    if (k && k.count > 0) k.count++;
+    else this.keyUnacked.set(m.key, { count: 1, consumer: c });
+    const d = this.handOut(m, this.consumers[c]);
+    this.levels();
+    this.consumers[c].deliver([d]);
+  }
+
+  /**
+   * Key_Shared reads ahead past a message whose consumer has no permits, like the broker's read batches, but
+   * once a key is skipped every later message of that key is skipped too, so per-key order holds. Entries
+   * handed out from the middle stay in place and are dropped when they reach the front.
+   */
+  private dispatchKeyShared(): boolean {
+    let progress = false;
+    for (let pi = 0; pi < this.parts.length; pi++) {
+      const p = this.parts[pi];
+      if (!this.head(p)) continue;
+      const blocked = new Set<number>();
+      let seen = 0;
+      const visit = (m: QueueMessage): boolean => {
+        if (!this.live(m) || m.holder !== -1) return true;
+        if (++seen > KEY_SHARED_LOOKAHEAD) return false;
+        if (blocked.has(m.key)) return true;
+        const c = this.target(m, pi);
+        if (c < 0 || !this.hasPermits(c)) blocked.add(m.key);
+        else {
+          this.handTo(m, c);
+          progress = true;
+        }
+        return true;
+      };
+      let more = true;
+      for (let i = 0; more && i < p.redeliver.length; i++) more = visit(p.redeliver[i]);
+      for (let i = 0; more && i < p.fresh.size; i++) more = visit(p.fresh.at(i));
+      this.head(p);
+    }
+    return progress;
+  }
+
   protected dispatch(): void {
+    if (this.config.subscription === "key_shared") {
+      while (this.readyCount > 0 && this.dispatchKeyShared());
+      return;
+    }
     let progress = true;
     while (progress && this.readyCount > 0) {
       progress = false;

@@ -71,6 +71,22 @@ describe("Pulsar subscription", () => {
     expect(c.got.length).toBeGreaterThan(0);
   });
 
+  it("Key_Shared reads past a message whose consumer has no permits, but never past an earlier message of the same key", () => {
+    const { history, consumer, send } = setup({ subscription: "key_shared" });
+    const a = consumer("a", 1);
+    const b = consumer("b", 100);
+    const sent = Array.from({ length: 40 }, (_, i) => ({ msg: send(`key-${i % 10}`), key: `key-${i % 10}` }));
+    expect(a.got).toHaveLength(1);
+    const bKeys = new Set(b.got.map((d) => history.keyNames[d.key]));
+    // Every message of b's keys flowed, including those queued behind a's blocked ones.
+    expect(b.got).toHaveLength(sent.filter((m) => bKeys.has(m.key)).length);
+    expect(b.got.length).toBeGreaterThan(0);
+    for (const k of bKeys) {
+      const order = b.got.filter((d) => history.keyNames[d.key] === k).map((d) => d.msg);
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+    }
+  });
+
   it("Failover gives partition i to the (i mod n)-th consumer sorted by name", () => {
     const { history, send, consumer } = setup({ subscription: "failover", partitions: 2 });
     const z = consumer("z");
