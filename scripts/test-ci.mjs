@@ -19,7 +19,10 @@ let skipped = 0;
 try {
   const r = JSON.parse(readFileSync(out, "utf8"));
   passed = r.numPassedTests ?? 0;
-  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  failed = r.numFailedTests ?? 0;
+  // A test file that fails to load has no failed tests of its own; count each such file once.
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).every((a) => a.status !== "failed"));
+  failed += brokenFiles.length;
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 } catch {
   // No JSON means vitest itself failed before running anything: count that as a failure.
