@@ -1,5 +1,5 @@
 import type { Checker } from "./verdict.ts";
-import type { InvariantName } from "../scenario/schema.ts";
+import type { InvariantName, Scenario } from "../scenario/schema.ts";
 import { perKeyOrder } from "./per-key-order.ts";
 import { noLoss } from "./no-loss.ts";
 import { noDuplicates } from "./no-duplicates.ts";
@@ -17,7 +17,7 @@ import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
 
-/** Every invariant brokersim checks, by the name scenarios use. All run on every history. */
+/** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
   "per-key-order": perKeyOrder,
   "no-loss": noLoss,
@@ -36,3 +36,19 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
 };
+
+const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
+
+/**
+ * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants
+ * when it has queues, and any invariant its `expect` names. A stream-only run is not cluttered with queue
+ * verdicts that checked nothing.
+ */
+export function applicableInvariants(scenario: Scenario): InvariantName[] {
+  const named = new Set<string>([...scenario.expect.hold, ...scenario.expect.violate, ...scenario.expect.permitted]);
+  const hasQueues = (scenario.queues?.length ?? 0) > 0;
+  const hasTopics = scenario.topics.length > 0;
+  return (Object.keys(CHECKERS) as InvariantName[]).filter(
+    (inv) => named.has(inv) || (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
+  );
+}

@@ -8,7 +8,7 @@ import { Cluster } from "../models/broker.ts";
 import { Producer } from "../models/producer.ts";
 import { ConsumerGroup } from "../models/consumer-group.ts";
 import { MetricsCollector } from "../metrics/collector.ts";
-import { CHECKERS } from "../checkers/index.ts";
+import { applicableInvariants, CHECKERS } from "../checkers/index.ts";
 import { evaluateExpectations } from "../checkers/expectations.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { QueueRunMetrics, RunResult } from "../report/result-types.ts";
@@ -83,7 +83,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     cluster.recordFinalLogs();
     const queueEnd = queues?.finish(sim.nowUs);
 
-    const verdicts = Object.values(CHECKERS).map((check) => check(history, scenario));
+    const verdicts = applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario));
     const latency = metrics.latencySummary();
     const expectations = [
       ...evaluateExpectations(scenario, verdicts, latency),
