@@ -29,7 +29,11 @@ function unwrap(s: Any): { inner: Any; defaultValue?: unknown; optional: boolean
     if (d.type === "prefault" || d.type === "default") {
       defaultValue = typeof d.defaultValue === "function" ? d.defaultValue() : d.defaultValue;
     } else if (d.type === "optional") optional = true;
-    else break;
+    else if (d.type === "pipe" && !UNITS.has(d.in) && ["prefault", "default", "optional"].includes(d.in._zod.def.type)) {
+      // A transform applied after a default (e.g. acks: "all" → -1): the default and type are on the input side.
+      cur = d.in;
+      continue;
+    } else break;
     cur = d.innerType;
   }
   return { inner: cur, defaultValue, optional };
@@ -46,6 +50,8 @@ function typeName(s: Any): string {
       return d.checks?.some((c: any) => c._zod.def.format === "safeint") ? "integer" : "number";
     case "boolean":
       return "boolean";
+    case "literal":
+      return d.values.map((v: unknown) => `\`${String(v)}\``).join(" \\| ");
     case "enum":
       return Object.values(d.entries).map((v) => `\`${v}\``).join(" \\| ");
     case "array":
@@ -87,6 +93,14 @@ function walk(schema: Any, prefix: string, sections: Map<string, Row[]>): void {
       if (el._zod.def.type === "object") {
         rows[rows.length - 1].type = `list (see \`${path}[]\`)`;
         walk(el, `${path}[]`, sections);
+      } else if (el._zod.def.type === "union" && el._zod.def.options.every((o: Any) => unwrap(o).inner._zod.def.type === "object")) {
+        // A list of alternative forms (faults: crash / restart / partition ...): one section per form, named
+        // by the key only that form has.
+        const forms = el._zod.def.options.map((o: Any) => unwrap(o).inner);
+        const keysOf = (o: Any) => Object.keys(o._zod.def.shape);
+        const names = forms.map((f: Any) => keysOf(f).find((k) => forms.filter((g: Any) => keysOf(g).includes(k)).length === 1) ?? keysOf(f)[0]);
+        rows[rows.length - 1].type = `list of forms (see ${names.map((n: string) => `\`${path}[] ${n}\``).join(", ")})`;
+        forms.forEach((f: Any, i: number) => walk(f, `${path}[] ${names[i]}`, sections));
       }
     }
   }
