@@ -1,6 +1,7 @@
 // The record of a run, Jepsen-style: a message table (one row per message created) and an operation log
 // (one row per step in a message's life or per offset commit), both in growable typed arrays so a million
 // messages stay cheap. Checkers read it; models only append to it.
+import { grow } from "../kernel/typed-arrays.ts";
 
 /**
  * Every kind of row in the operation log. Values are stable: they are part of the trace format.
@@ -183,14 +184,6 @@ export const OP_NAMES: Record<number, string> = {
   95: "queue-visibility-change",
 };
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  let n = a.length * 2;
-  while (n < need) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 export type ActorKind = "producer" | "broker" | "consumer" | "group" | "topic" | "queue";
 

@@ -3,6 +3,7 @@
 // where a group's coordinator lives (Utils.abs(groupId.hashCode) % 50 offsets partitions), and how group
 // rows name their topic in the history.
 import type { TopicPartition } from "./assignors.ts";
+import { javaStringHash } from "./java-hash.ts";
 
 export type GroupError = "NONE" | "UNKNOWN_MEMBER_ID" | "ILLEGAL_GENERATION" | "REBALANCE_IN_PROGRESS" | "FENCED_INSTANCE_ID";
 export const GROUP_ERROR_CODES: Record<GroupError, number> = {
@@ -60,12 +61,7 @@ export interface JoinRequest {
   sessionTimeoutUs: number;
 }
 
-/** Java String.hashCode. */
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+export { javaStringHash } from "./java-hash.ts";
 
 /** Kafka's Utils.abs (MIN_VALUE → 0) of the group id's hash, modulo offsets.topic.num.partitions (50). */
 export function offsetsPartitionFor(groupId: string, offsetsPartitions = 50): number {

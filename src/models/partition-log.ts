@@ -8,6 +8,7 @@
 // `read(offset)` never throws, it returns -1 outside [0, highWatermark), and `isOutOfRange(position)` says
 // whether a consumer's position is past the log end — Kafka answers such a fetch with OFFSET_OUT_OF_RANGE
 // and the consumer applies auto.offset.reset.
+import { grow } from "../kernel/typed-arrays.ts";
 
 /** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
 export interface LogChunk {
@@ -20,14 +21,6 @@ export interface LogChunk {
   batchStarts: Uint8Array;
 }
 
-function grown<T extends Int32Array | Uint8Array>(a: T, need: number): T {
-  if (need <= a.length) return a;
-  let n = a.length * 2;
-  while (n < need) n *= 2;
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
 
 export class PartitionLog {
   private msgIds = new Int32Array(64);
@@ -49,11 +42,11 @@ export class PartitionLog {
 
   private ensure(need: number): void {
     if (need <= this.msgIds.length) return;
-    this.msgIds = grown(this.msgIds, need);
-    this.epochs = grown(this.epochs, need);
-    this.pids = grown(this.pids, need);
-    this.seqs = grown(this.seqs, need);
-    this.batchStart = grown(this.batchStart, need);
+    this.msgIds = grow(this.msgIds, need);
+    this.epochs = grow(this.epochs, need);
+    this.pids = grow(this.pids, need);
+    this.seqs = grow(this.seqs, need);
+    this.batchStart = grow(this.batchStart, need);
   }
 
   /** Appends one record as a batch of its own (single-replica use and tests). Returns its offset. */

@@ -2,11 +2,14 @@
 // default JavaStringHash, masked to non-negative, picks the partition) and Murmur3 x86 32-bit with seed 0
 // over the UTF-8 key (Key_Shared maps it into the 0..65535 hash range).
 
-export function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h & 0x7fffffff;
+/** The Pulsar producer's default partition hash: Java's String.hashCode masked to non-negative. */
+export function pulsarKeyHash(s: string): number {
+  return javaStringHash(s) & 0x7fffffff;
 }
+
+import { javaStringHash } from "../java-hash.ts";
+
+export { javaStringHash };
 
 export function murmur3_32(bytes: Uint8Array, seed = 0): number {
   const c1 = 0xcc9e2d51;

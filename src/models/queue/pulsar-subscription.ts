@@ -10,7 +10,7 @@
 // was delivered maxRedeliverCount + 1 times. Redeliveries are served before new messages, in message order.
 import { Deque } from "./deque.ts";
 import { QueueBase, type QueueContext } from "./queue-base.ts";
-import { javaStringHash, keySharedSlot, murmur3_32 } from "./pulsar-hash.ts";
+import { pulsarKeyHash, keySharedSlot, murmur3_32 } from "./pulsar-hash.ts";
 import {
   DeadLetterReason,
   ReturnReason,
@@ -71,7 +71,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
   }
 
   private partitionOf(m: QueueMessage): Partition {
-    return this.parts[javaStringHash(this.history.keyNames[m.key]) % this.parts.length];
+    return this.parts[pulsarKeyHash(this.history.keyNames[m.key]) % this.parts.length];
   }
 
   protected addReady(m: QueueMessage, returned: boolean): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Op } from "../../../src/history/history.ts";
 import { PulsarSubscription, type PulsarConfig } from "../../../src/models/queue/pulsar-subscription.ts";
 import { QueueMetrics } from "../../../src/metrics/queue-metrics.ts";
-import { javaStringHash, keySharedSlot, murmur3_32 } from "../../../src/models/queue/pulsar-hash.ts";
+import { javaStringHash, pulsarKeyHash, keySharedSlot, murmur3_32 } from "../../../src/models/queue/pulsar-hash.ts";
 import { DeadLetterReason, ReturnReason } from "../../../src/models/queue/queue-types.ts";
 import { ctx, FakeConsumer, message, ops } from "./harness.ts";
 
@@ -92,7 +92,7 @@ describe("Pulsar subscription", () => {
     const z = consumer("z");
     const a = consumer("a");
     for (let i = 0; i < 20; i++) send(`key-${i}`);
-    const partitions = (f: FakeConsumer) => new Set(f.got.map((d) => javaStringHash(history.keyNames[d.key]) % 2));
+    const partitions = (f: FakeConsumer) => new Set(f.got.map((d) => pulsarKeyHash(history.keyNames[d.key]) % 2));
     expect([...partitions(a)]).toEqual([0]);
     expect([...partitions(z)]).toEqual([1]);
     expect(a.got.length + z.got.length).toBe(20);
