@@ -343,7 +343,30 @@ function anomalyRow(a: Anomaly): string {
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
 }
 
-function verdictBlock(v: Verdict): string {
+/** Invariants the scenario expects to break, or allows to break where a setting permits it. */
+function expectedBreaks(r: RunResult): Set<string> {
+  const e = (r.scenario.resolved as { expect?: { violate?: string[]; permitted?: string[] } } | undefined)?.expect;
+  return new Set([...(e?.violate ?? []), ...(e?.permitted ?? [])]);
+}
+
+/** Violated invariants get a card each with their anomalies; the ones that held fit in one compact table. */
+function verdictsSection(r: RunResult): string {
+  if (r.verdicts.length === 0) return `<p class="muted">No invariants were checked.</p>`;
+  const expected = expectedBreaks(r);
+  const broken = r.verdicts.filter((v) => !v.holds).map((v) => verdictBlock(v, expected.has(v.invariant)));
+  const held = r.verdicts.filter((v) => v.holds);
+  const table = held.length
+    ? `<div class="scroll"><table class="held"><thead><tr><th>invariant</th><th></th><th>checked</th><th>summary</th></tr></thead><tbody>${held
+        .map(
+          (v) =>
+            `<tr><td><code>${escapeHtml(v.invariant)}</code></td><td>${badge(true, "holds", "")}</td><td class="num">${groupThousands(v.checked)}</td><td>${escapeHtml(v.summary)}</td></tr>`,
+        )
+        .join("")}</tbody></table></div>`
+    : "";
+  return broken.join("\n") + table;
+}
+
+function verdictBlock(v: Verdict, expected = false): string {
   const sample = v.anomalies.slice(0, ANOMALY_SAMPLE);
   const shown = sample.length < v.anomalyCount ? `showing ${sample.length} of ${groupThousands(v.anomalyCount)}` : `${sample.length}`;
   const table = sample.length
@@ -352,7 +375,7 @@ function verdictBlock(v: Verdict): string {
 <tbody>${sample.map(anomalyRow).join("")}</tbody></table></div></details>`
     : "";
   return `<article class="verdict ${v.holds ? "holds" : "broken"}">
-<h3><code>${escapeHtml(v.invariant)}</code> ${badge(v.holds, "holds", "violated")}</h3>
+<h3><code>${escapeHtml(v.invariant)}</code> ${badge(v.holds, "holds", "violated")}${expected ? ` <span class="muted">(expected by this scenario)</span>` : ""}</h3>
 <p>${escapeHtml(v.summary)}</p>
 <p class="muted">checked ${groupThousands(v.checked)} · ${groupThousands(v.anomalyCount)} anomalies</p>${table}</article>`;
 }
@@ -423,6 +446,7 @@ code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono
 .title .badge{font-size:.95rem;padding:3px 12px}
 .muted{color:var(--muted)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.verdict .scroll{max-height:32rem;overflow-y:auto}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:var(--soft);font-weight:600;white-space:nowrap}
@@ -497,7 +521,7 @@ export function renderReportHtml(result: RunResult): string {
 <main>
 ${headerSection(result)}
 ${expectationsSection(result)}
-<section><h2>Verdicts</h2>${result.verdicts.map(verdictBlock).join("\n") || `<p class="muted">No invariants were checked.</p>`}</section>
+<section><h2>Verdicts</h2>${verdictsSection(result)}</section>
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
