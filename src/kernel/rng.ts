@@ -11,7 +11,7 @@ import seedrandom from "seedrandom";
 export class Rng {
   /** The seed string this stream was built from: the root seed, then each fork label, joined by "/". */
   readonly seedPath: string;
-  private readonly draw: () => number;
+  private readonly draw: seedrandom.PRNG;
 
   constructor(seed: number | string) {
     if (typeof seed === "number" && !Number.isFinite(seed)) {
@@ -36,12 +36,12 @@ export class Rng {
     return this.draw();
   }
 
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n). Above 2^32, 32 bits of resolution would leave gaps, so it draws 53 bits. */
   int(n: number): number {
     if (!(n >= 1) || !Number.isSafeInteger(n)) {
       throw badArgument("Rng.int(n) needs a positive safe integer n", n);
     }
-    return Math.floor(this.draw() * n);
+    return Math.floor((n <= 4294967296 ? this.draw() : this.draw.double()) * n);
   }
 
   bernoulli(p: number): boolean {

@@ -54,6 +54,17 @@ describe("Rng", () => {
     }
   });
 
+  it("draws integers above 2^32 without gaps in the low bits", () => {
+    const rng = new Rng(4);
+    let odd = 0;
+    for (let i = 0; i < 1000; i++) {
+      const k = rng.int(2 ** 40);
+      expect(Number.isInteger(k) && k >= 0 && k < 2 ** 40).toBe(true);
+      odd += k % 2;
+    }
+    expect(odd).toBeGreaterThan(400); // with 32-bit resolution every draw would be a multiple of 2^8
+  });
+
   it("rejects invalid arguments with RangeError", () => {
     const rng = new Rng(3);
     expect(() => rng.int(0)).toThrow(RangeError);

@@ -208,6 +208,22 @@ describe("Simulation cancellation", () => {
     expect(seen).toEqual(["first"]);
   });
 
+  it("keeps running in order when a handler's cancels compact the heap mid-run", () => {
+    const sim = new Simulation();
+    const seen: number[] = [];
+    const handles: number[] = [];
+    for (let i = 0; i < 3000; i++) handles.push(sim.at(100 + (i % 5), () => seen.push(i)));
+    sim.at(50, () => {
+      for (let i = 0; i < 3000; i++) if (i % 3 !== 0) sim.cancel(handles[i]);
+      sim.after(50, () => seen.push(-1)); // time 100, after every survivor already at 100
+    });
+    sim.run();
+    const survivors = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 3 === 0);
+    const at100 = survivors.filter((i) => i % 5 === 0);
+    const later = survivors.filter((i) => i % 5 !== 0).sort((a, b) => (a % 5) - (b % 5) || a - b);
+    expect(seen).toEqual([...at100, -1, ...later]);
+  });
+
   it("returns handles that are never 0, so 0 can mean no timer", () => {
     const sim = new Simulation();
     for (let i = 0; i < 100; i++) expect(sim.at(i, () => {})).toBeGreaterThan(0);
