@@ -46,13 +46,36 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       else if (kind === Op.ConsumerCrashed && !crashes.has(h.opActor[i])) crashes.set(h.opActor[i], h.opTimeUs[i]);
       else if (kind === Op.Commit) {
         const k = `${topicOfRow(h, i)}:${h.opPartition[i]}`;
-        commits.set(k, [...(commits.get(k) ?? []), { offset: h.opOffset[i], member: h.opActor[i], timeUs: h.opTimeUs[i] }]);
+        let list = commits.get(k);
+        if (!list) commits.set(k, (list = []));
+        list.push({ offset: h.opOffset[i], member: h.opActor[i], timeUs: h.opTimeUs[i] });
       }
     }
+    // The first commit (in time order) past an offset is the first whose running maximum exceeds it; the running
+    // maximum never decreases, so a binary search finds it (a linear scan per record was quadratic in long runs).
+    const runningMax = new Map<string, Float64Array>();
+    for (const [k, list] of commits) {
+      const m = new Float64Array(list.length);
+      let best = -Infinity;
+      list.forEach((c, i) => (m[i] = best = Math.max(best, c.offset)));
+      runningMax.set(k, m);
+    }
+    const firstCommitPast = (k: string, offset: number) => {
+      const m = runningMax.get(k);
+      if (!m || m.length === 0 || m[m.length - 1] <= offset) return undefined;
+      let lo = 0;
+      let hi = m.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (m[mid] > offset) hi = mid;
+        else lo = mid + 1;
+      }
+      return commits.get(k)![lo];
+    };
     const permitted = lossPermitted(g);
     for (const [msg, w] of where) {
       if (processed.has(msg)) continue;
-      const past = (commits.get(`${w.topic}:${w.partition}`) ?? []).find((c) => c.offset > w.offset);
+      const past = firstCommitPast(`${w.topic}:${w.partition}`, w.offset);
       if (!past) continue;
       checked++;
       const d = delivered.get(msg);
