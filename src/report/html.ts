@@ -288,7 +288,34 @@ export function chartSpecs(result: RunResult): Record<string, object> {
       rebalances,
       totalS,
     }),
+    ...partitionLagSpec(result, tS, palette, { faults, rebalances, totalS }),
     ...queueChartSpecs(result, timeChart),
+  };
+}
+
+/** Most partitions a per-partition lag chart draws (the ones with the highest peak lag); more lines read as noise. */
+const MAX_PARTITION_LINES = 24;
+
+/** Lag per partition over time, for runs whose groups record it: where a rebalance or fault left lag behind. */
+function partitionLagSpec(
+  result: RunResult,
+  tS: number[],
+  palette: string[],
+  common: { faults: RunResult["metrics"]["faults"]; rebalances: RebalanceMarker[]; totalS: number },
+): Record<string, object> {
+  const lines = (result.metrics.groups ?? []).flatMap((g) =>
+    (g.partitionLag ?? []).map((pl) => ({ label: `${g.group} ${pl.topic}/${pl.partition}`, values: pl.values, peak: Math.max(0, ...pl.values) })),
+  );
+  if (lines.length === 0) return {};
+  const shown = [...lines].sort((a, b) => b.peak - a.peak || (a.label < b.label ? -1 : 1)).slice(0, MAX_PARTITION_LINES);
+  return {
+    partitionLag: timeChart({
+      rows: tS.map((t, i) => Object.fromEntries([["t", t], ...shown.map((l, j) => [`p${j}`, round(l.values[i] ?? 0, 0)])])),
+      series: shown.map((l, j) => ({ field: `p${j}`, label: l.label, color: palette[j % palette.length] })),
+      yTitle: "lag (records)",
+      tooltipFormat: ",d",
+      ...common,
+    }),
   };
 }
 
@@ -298,6 +325,7 @@ const CHART_TITLES: Record<string, string> = {
   latency: "End-to-end latency (p50, p99, max)",
   throughput: "Produced vs consumed throughput",
   lag: "Consumer lag per group",
+  partitionLag: `Consumer lag per partition (up to ${MAX_PARTITION_LINES} with the highest peak)`,
 };
 
 const badge = (ok: boolean, yes: string, no: string): string =>
