@@ -126,10 +126,26 @@ export class FaultSchedule {
         } else if (f.random === "pause") {
           w.targets.get(name)!.pause(durUs);
           this.span(`pause ${name} (random)`, this.actorOf(name), i, durUs, done);
-        } else {
+        } else if (f.random === "isolate") {
           const rule: LinkRule = { id: this.nextRuleId++, block: true, applies: (a, b) => (a === name) !== (b === name) };
           w.net.addRule(rule);
           this.span(`isolate ${name} (random)`, this.actorOf(name), i, durUs, () => { w.net.removeRule(rule.id); done(); });
+        } else {
+          // Link faults on every link touching the picked node: a slow NIC, a lossy switch port.
+          const rule: LinkRule = { id: this.nextRuleId++, applies: (a, b) => a === name || b === name };
+          let label: string;
+          if (f.random === "latency") {
+            rule.extraLatencyUs = f.latency!;
+            label = `latency +${formatDurationUs(f.latency!)} at ${name} (random)`;
+          } else if (f.random === "loss") {
+            rule.loss = f.probability!;
+            label = `loss ${Math.round(f.probability! * 1000) / 10}% at ${name} (random)`;
+          } else {
+            rule.duplicate = f.probability!;
+            label = `duplication ${Math.round(f.probability! * 1000) / 10}% at ${name} (random)`;
+          }
+          w.net.addRule(rule);
+          this.span(label, this.actorOf(name), i, durUs, () => { w.net.removeRule(rule.id); done(); });
         }
       }
       next(now);

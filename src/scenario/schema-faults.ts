@@ -58,15 +58,35 @@ export const zFaultDuplicate = z.strictObject({
   for: forDur,
 });
 
-export const zFaultRandom = z.strictObject({
-  random: z.enum(["crash", "pause", "isolate"]).describe("Random injector: crash (then restart), pause, or isolate (a node cut off from all others)."),
-  targets: zNodes.describe("Nodes it may pick from, uniformly."),
-  rate: zRate.describe("Mean rate of faults (Poisson), e.g. \"1/min\"."),
-  minDuration: zPositiveDuration.prefault("5s").describe("Shortest fault; durations are uniform between minDuration and maxDuration."),
-  maxDuration: zPositiveDuration.prefault("30s").describe("Longest fault."),
-  start: zDuration.prefault(0).describe("No injection before this time."),
-  stop: zDuration.optional().describe("No injection after this time (default: the scenario's duration)."),
-});
+export const zFaultRandom = z
+  .strictObject({
+    random: z
+      .enum(["crash", "pause", "isolate", "latency", "loss", "duplicate"])
+      .describe(
+        "Random injector: crash (then restart), pause, isolate (a node cut off from all others), or a latency spike, " +
+          "packet loss or duplication on every link touching the picked node.",
+      ),
+    targets: zNodes.describe("Nodes it may pick from, uniformly."),
+    rate: zRate.describe("Mean rate of faults (Poisson), e.g. \"1/min\"."),
+    minDuration: zPositiveDuration.prefault("5s").describe("Shortest fault; durations are uniform between minDuration and maxDuration."),
+    maxDuration: zPositiveDuration.prefault("30s").describe("Longest fault."),
+    start: zDuration.prefault(0).describe("No injection before this time."),
+    stop: zDuration.optional().describe("No injection after this time (default: the scenario's duration)."),
+    latency: zDuration.optional().describe("With random: latency, the extra one-way delay of each spike."),
+    probability: zProbability.optional().describe("With random: loss or duplicate, the probability per message while the fault lasts."),
+  })
+  .superRefine((f, ctx) => {
+    const need = f.random === "latency" ? "latency" : f.random === "loss" || f.random === "duplicate" ? "probability" : undefined;
+    if (need && f[need] === undefined) {
+      const example = need === "latency" ? "latency: 200ms" : "probability: 0.1";
+      ctx.addIssue({
+        code: "custom",
+        path: [need],
+        message: `random: ${f.random} needs \`${need}\``,
+        params: { expected: `a ${need} for each ${f.random} fault`, hint: `add ${example}` },
+      });
+    }
+  });
 
 export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultRandom]);
 

@@ -51,6 +51,47 @@ faults: [{ random: crash, targets: [broker-0, broker-1, broker-2], rate: 6/min, 
     for (const w of a.world.faultWindows) expect(w.endUs - w.startUs).toBeGreaterThanOrEqual(2_000_000);
   });
 
+  it("random link injectors add latency spikes, loss and duplication around a random node for a while", () => {
+    const yaml = (kind: string, extra: string) => `duration: 60s
+drain: 1s
+cluster: { brokers: 3 }
+topics: [{ name: t, partitions: 3, replicationFactor: 3 }]
+producers: [{ name: p, topic: t, rate: 10/s }]
+faults: [{ random: ${kind}, targets: [broker-0, broker-1], rate: 6/min, minDuration: 2s, maxDuration: 3s, ${extra} }]
+`;
+    const latency = buildWorld(yaml("latency", "latency: 300ms"), 3);
+    latency.sim.run({ untilUs: 61_000_000 });
+    expect(latency.world.faultWindows.length).toBeGreaterThan(0);
+    for (const w of latency.world.faultWindows) {
+      expect(w.label).toMatch(/^latency \+300ms at broker-[01] \(random\)$/);
+      expect(w.endUs - w.startUs).toBeGreaterThanOrEqual(2_000_000);
+    }
+    const loss = buildWorld(yaml("loss", "probability: 0.5"), 3);
+    loss.sim.run({ untilUs: 61_000_000 });
+    expect(loss.world.faultWindows.map((w) => w.label)).toContain(loss.world.faultWindows[0].label);
+    expect(loss.world.faultWindows[0].label).toMatch(/^loss 50% at broker-[01] \(random\)$/);
+    const dup = buildWorld(yaml("duplicate", "probability: 10%"), 3);
+    dup.sim.run({ untilUs: 61_000_000 });
+    expect(dup.world.faultWindows[0].label).toMatch(/^duplication 10% at broker-[01] \(random\)$/);
+    expect(rows(dup.history, Op.FaultStart).length).toBe(dup.world.faultWindows.length);
+  });
+
+  it("rejects a random latency injector without its latency, naming the field", async () => {
+    const { loadScenarioText } = await import("../../src/scenario/load.ts");
+    expect(() =>
+      loadScenarioText(
+        `name: t
+description: x
+duration: 1s
+topics: [{ name: t }]
+producers: [{ name: p, topic: t, rate: 1/s }]
+faults: [{ random: latency, targets: [broker-0], rate: 1/s }]
+`,
+        "f.yaml",
+      ),
+    ).toThrow(/f\.yaml:6:\d+ +faults\[0\]\.latency: missing required key `latency`/);
+  });
+
   it("rejects a fault on a node that does not exist, naming the field", async () => {
     const { loadScenarioText } = await import("../../src/scenario/load.ts");
     expect(() =>
