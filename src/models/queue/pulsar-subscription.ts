@@ -220,14 +220,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
         // The head waits for its consumer's permits (or, Key_Shared, for its key's earlier deliveries).
         if (c < 0 || !this.hasPermits(c)) continue;
         this.pop(p, m);
-        this.rr = (c + 1) % this.consumers.length;
-        this.unacked[c]++;
-        const k = this.keyUnacked.get(m.key);
-        if (k && k.count > 0) k.count++;
-        else this.keyUnacked.set(m.key, { count: 1, consumer: c });
-        const d = this.handOut(m, this.consumers[c]);
-        this.levels();
-        this.consumers[c].deliver([d]);
+        this.handTo(m, c);
         progress = true;
       }
     }
