@@ -12,6 +12,8 @@ import { buildFixtureResult } from "../report/fixture.ts";
 import type { RunResult } from "../../src/report/result-types.ts";
 import { loadScenarioFile } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
+import { renderSweepHtml } from "../../src/report/sweep-html.ts";
+import { buildSummary, type SeedRow } from "../../src/explore/summary.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // From toolchain.md: without the networking flags Chromium tries to reach hosts on its own.
@@ -113,5 +115,41 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     for (const c of r.charts) expect(c.height, `${c.name} height`).toBeGreaterThan(150);
     expect(r.errors).toEqual([]);
     expect(r.requests).toEqual([]);
+  });
+
+  it("renders the sweep report's charts offline too", async () => {
+    const row = (seed: number, passed: boolean): SeedRow => ({
+      seed,
+      passed,
+      fingerprint: "f",
+      events: 1,
+      expectations: [["latency p99 <= 1ms", passed]],
+      verdicts: [["no-loss", true, 0]],
+      metrics: { latencyP50Us: 500, latencyP99Us: 900 + seed * 100, latencyMaxUs: 3000, produced: 5, consumed: 5, maxLag: 2 },
+      coverage: [],
+    });
+    const summary = buildSummary(
+      { brokersim: "x", scenario: { name: "sweep", file: "s.yaml", digest: "d" }, seeds: { from: 1, to: 3 }, coverageGoals: [], checkDeterminism: false },
+      [row(1, true), row(2, false), row(3, true)],
+    );
+    const file = join(dir, "sweep.html");
+    writeFileAtomic(file, renderSweepHtml(summary));
+    const pageUrl = pathToFileURL(file).href;
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("request", (r) => void (r.url() !== pageUrl && requests.push(r.url())));
+    await page.goto(pageUrl);
+    await page.waitForSelector("body[data-charts-rendered], body[data-render-error]", { state: "attached", timeout: 30_000 });
+    const charts = await page.$$eval("[data-chart]", (els) => els.map((el) => el.querySelector("svg")?.getBoundingClientRect().height ?? 0));
+    const rendered = await page.evaluate(() => document.body.dataset.chartsRendered ?? null);
+    await page.close();
+    expect(charts.length).toBeGreaterThan(0);
+    expect(rendered).toBe(String(charts.length));
+    for (const h of charts) expect(h).toBeGreaterThan(50);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
   });
 });
