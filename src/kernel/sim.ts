@@ -1,4 +1,5 @@
 import { FINGERPRINT_SEED_A, FINGERPRINT_SEED_B, foldLaneA, foldLaneB, formatFingerprint } from "./fingerprint.ts";
+import { ArgTable, HandlerTable, TRAMPOLINE_INDEX } from "./slot-tables.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventHandler = (arg: any) => void;
@@ -26,11 +27,37 @@ const SLOT_SPAN = 2 ** 26;
 const SLOT_MASK = SLOT_SPAN - 1;
 const GEN_MASK = 2 ** 27 - 1;
 const INITIAL_CAPACITY = 256;
+// Growth doubles while small, then adds an eighth: the slack of a grown queue stays under 12.5% (bytes per pending
+// event is a benchmark target), and the extra copying is paid only when the pending count reaches a new maximum.
+const DOUBLE_BELOW = 2048;
 // Lazy cancellation leaves dead entries in the heap; compact when they outnumber the live ones, so a model
 // that cancels most of its timeouts cannot grow the heap without bound.
 const COMPACT_MIN_DEAD = 1024;
 // The top 2^14 heap positions (192 KiB of times and slots) stay in L2; see removeRoot.
 const BRANCH_FREE_POSITIONS = 1 << 14;
+
+// A slot record is four Int32 words: the insertion sequence, the event id, a code word and an argument word.
+// code = kind << 22 | argTag << 20 | handler index (0 = free or cancelled slot).
+const R_SEQ = 0;
+const R_ID = 1;
+const R_CODE = 2;
+const R_ARG = 3;
+const HANDLER_MASK = (1 << 20) - 1;
+const KIND_SHIFT = 22;
+const MAX_KINDS = 1 << 10;
+/** How the argument word reads: no argument, a 32-bit integer, a boolean (0/1), an index into the ArgTable. */
+const TAG_UNDEFINED = 0;
+const TAG_INT = 1 << 20;
+const TAG_BOOL = 2 << 20;
+const TAG_OBJECT = 3 << 20;
+const TAG_MASK = 3 << 20;
+
+// Sequences are 32-bit and compared by wrapping difference, which is exact while every pending event was inserted
+// fewer than 2^31 insertions ago. Every 2^29 insertions the span is checked and, if an old event is pending,
+// compressed (see compressSequences).
+const SPAN_CHECK_MASK = 2 ** 29 - 1;
+const SPAN_COMPRESS_AT = 2 ** 30;
+const SPAN_LIMIT = 2 ** 31;
 
 // Error messages are built in these out-of-line functions, never in a template literal inside a hot method:
 // TurboFan hoisted the number-to-string conversion of such a literal out of its never-taken throw branch and
@@ -52,12 +79,12 @@ function badBudget(maxEvents: unknown): RangeError {
  * The discrete-event core: an integer-microsecond clock and an event queue ordered by (timeUs, insertion
  * sequence), so same-time events run in the order they were scheduled.
  *
- * Layout, chosen by measurement (bench/kernel.ts): a 1-based binary heap of time (Float64Array) and slot id
- * (Int32Array) only, so sift loops touch 12 bytes per entry and read a sequence number only when two times tie.
- * Everything else is a per-slot record: slotRefs[2s] = handler (null when free or cancelled),
- * slotRefs[2s + 1] = arg, and 16 bytes seen as slotSeq[2s] (Float64) and slotWords[4s + 2] = kind,
- * slotWords[4s + 3] = id (Int32; on a free slot, the next free slot). Dispatch touches two cache lines per event.
- * No allocation per event.
+ * Layout, chosen by measurement (bench/kernel.ts), 28 bytes per slot: a 1-based binary heap of time (Float64Array)
+ * and slot id (Int32Array) only, so sift loops touch 12 bytes per entry and read a sequence number only when two
+ * times tie; and a 16-byte slot record of Int32 words (sequence, id, kind + argument tag + handler index,
+ * argument). Handlers live once in a HandlerTable and events name them by index; integer, boolean and absent
+ * arguments are stored in the record, other values in an ArgTable. No allocation and no pointer store per event
+ * in the steady state.
  */
 export class Simulation {
   /** Called for every dispatched event when set; used by replay and determinism checks. */
@@ -72,7 +99,7 @@ export class Simulation {
   private lastStop: StopReason = "empty";
   private fpA = FINGERPRINT_SEED_A;
   private fpB = FINGERPRINT_SEED_B;
-  /** Receives a load of the next event's record, so its cache lines arrive while the current handler runs. */
+  /** Receives a load of the next event's record, so its cache line arrives while the current handler runs. */
   private prefetchSink = 0;
 
   // Entries live at 1..size; heapTime[size + 1] is always +Infinity so a sift reads a right child unchecked.
@@ -84,9 +111,11 @@ export class Simulation {
   private capacity: number;
   private slotsUsed = 0;
   private freeHead = -1;
-  private slotRefs: unknown[];
-  private slotSeq: Float64Array;
-  private slotWords: Int32Array;
+  private records: Int32Array;
+  private readonly handlers = new HandlerTable();
+  /** handlers.fns, which is never replaced: one load less per event. */
+  private readonly handlerFns = this.handlers.fns;
+  private readonly args = new ArgTable();
 
   private readonly kindCodes = new Map<string, number>([["event", 0]]);
   private readonly kindNames: string[] = ["event"];
@@ -96,10 +125,7 @@ export class Simulation {
     this.capacity = INITIAL_CAPACITY;
     this.heapTime = new Float64Array(INITIAL_CAPACITY + 2).fill(Infinity);
     this.heapSlot = new Int32Array(INITIAL_CAPACITY + 2);
-    this.slotRefs = new Array<unknown>(2 * INITIAL_CAPACITY).fill(null);
-    const records = new ArrayBuffer(16 * INITIAL_CAPACITY);
-    this.slotSeq = new Float64Array(records);
-    this.slotWords = new Int32Array(records);
+    this.records = new Int32Array(4 * INITIAL_CAPACITY);
   }
 
   get nowUs(): number {
@@ -123,20 +149,19 @@ export class Simulation {
   }
 
   /**
-   * Bytes held by the queue's arrays at their current capacity (which only grows, by doubling): 12 per heap
-   * entry, 16 per slot record and 16 for the handler and arg references (8-byte pointers on Node builds
-   * without pointer compression). An estimate for reports; the benchmark also measures it with the GC.
+   * Bytes held by the queue at its current capacity (which only grows): 12 per heap entry and 16 per slot record,
+   * plus the handler and argument tables. An estimate for reports; the benchmark also measures it with the GC.
    */
   get allocatedBytes(): number {
-    return 12 * (this.capacity + 2) + 32 * this.capacity;
+    return 12 * (this.capacity + 2) + 16 * this.capacity + this.handlers.allocatedBytes + this.args.allocatedBytes;
   }
 
-  /** Idempotent; code 0 is the default kind "event". Codes fit in 16 bits. */
+  /** Idempotent; code 0 is the default kind "event". At most 1024 kinds (they name event types, not instances). */
   registerKind(name: string): number {
     const known = this.kindCodes.get(name);
     if (known !== undefined) return known;
     const code = this.kindNames.length;
-    if (code > 0xffff) throw new RangeError("at most 65536 event kinds can be registered");
+    if (code >= MAX_KINDS) throw new RangeError(`at most ${MAX_KINDS} event kinds can be registered`);
     this.kindCodes.set(name, code);
     this.kindNames.push(name);
     this.kindCount = this.kindNames.length;
@@ -180,10 +205,14 @@ export class Simulation {
     if (!(handle >= 1) || !Number.isSafeInteger(handle)) return false;
     const h = handle - 1;
     const slot = h & SLOT_MASK;
-    if (slot >= this.slotsUsed || this.slotRefs[2 * slot] === null) return false;
-    if ((this.slotSeq[2 * slot] & GEN_MASK) !== (h - slot) / SLOT_SPAN) return false;
-    this.slotRefs[2 * slot] = null;
-    this.slotRefs[2 * slot + 1] = undefined;
+    if (slot >= this.slotsUsed) return false;
+    const rec = slot << 2;
+    const records = this.records;
+    const code = records[rec + R_CODE];
+    if ((code & HANDLER_MASK) === 0) return false;
+    if ((records[rec + R_SEQ] & GEN_MASK) !== (h - slot) / SLOT_SPAN) return false;
+    if ((code & TAG_MASK) === TAG_OBJECT) this.args.take(records[rec + R_ARG]);
+    records[rec + R_CODE] = 0;
     this.live--;
     this.dead++;
     if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.live) this.compact();
@@ -213,6 +242,20 @@ export class Simulation {
     return formatFingerprint(this.fpA, this.fpB, this.dispatched);
   }
 
+  /**
+   * Moves the insertion counter n places forward, as if n events had been scheduled and run. Lets tests reach
+   * the sequence-span limits without scheduling 2^30 events; changes no order.
+   */
+  skipSequenceNumbersForTest(n: number): void {
+    for (let left = n; left > 0; ) {
+      const toBoundary = SPAN_CHECK_MASK + 1 - (this.nextSeq & SPAN_CHECK_MASK);
+      const step = Math.min(left, toBoundary);
+      this.nextSeq = (this.nextSeq + step) | 0;
+      left -= step;
+      if ((this.nextSeq & SPAN_CHECK_MASK) === 0) this.checkSequenceSpan();
+    }
+  }
+
   private dispatchLoop(untilUs: number, maxEvents: number): number {
     if (this.running) throw new Error("Simulation.run/step called from inside an event handler");
     this.running = true;
@@ -223,11 +266,10 @@ export class Simulation {
           this.lastStop = "empty";
           break;
         }
-        // Arrays are re-read every iteration: a handler's schedules may have grown (replaced) them.
-        const slotRefs = this.slotRefs;
-        const slotWords = this.slotWords;
+        // Re-read every iteration: a handler's schedules may have grown (replaced) the records.
+        const records = this.records;
         let slot = this.heapSlot[1];
-        if (slotRefs[2 * slot] === null) {
+        if ((records[(slot << 2) + R_CODE] & HANDLER_MASK) === 0) {
           this.dropDeadRoots();
           slot = this.heapSlot[1];
         }
@@ -240,19 +282,22 @@ export class Simulation {
           this.lastStop = "maxEvents";
           break;
         }
-        const fn = slotRefs[2 * slot] as EventHandler;
-        const arg = slotRefs[2 * slot + 1];
-        const kind = slotWords[4 * slot + 2];
-        const id = slotWords[4 * slot + 3];
+        const rec = slot << 2;
+        const code = records[rec + R_CODE];
+        const id = records[rec + R_ID];
+        const argWord = records[rec + R_ARG];
+        const fn = this.handlerFns[code & HANDLER_MASK] as EventHandler;
+        const tag = code & TAG_MASK;
+        const arg =
+          tag === TAG_UNDEFINED ? undefined : tag === TAG_INT ? argWord : tag === TAG_BOOL ? argWord === 1 : this.args.take(argWord);
+        const kind = code >>> KIND_SHIFT;
         this.removeRoot();
         // With 10^6 pending the next event's record is a cache miss; loading it now overlaps that miss with this
         // handler instead of stalling the next iteration (measured: ~15% faster at 10^6 pending).
-        const nextSlot = this.heapSlot[1];
-        this.prefetchSink = slotWords[4 * nextSlot + 3] ^ (slotRefs[2 * nextSlot] === null ? 1 : 0);
+        this.prefetchSink = records[(this.heapSlot[1] << 2) + R_CODE];
         // Free before dispatch so the handler's own schedules reuse the slot while it is cache-hot.
-        slotRefs[2 * slot] = null;
-        slotRefs[2 * slot + 1] = undefined;
-        slotWords[4 * slot + 3] = this.freeHead;
+        records[rec + R_CODE] = 0;
+        records[rec + R_ARG] = this.freeHead;
         this.freeHead = slot;
         this.live--;
         this.clockUs = timeUs;
@@ -273,23 +318,47 @@ export class Simulation {
 
   private schedule(timeUs: number, fn: EventHandler, arg: unknown, kind: number, id: number): number {
     if ((id | 0) !== id || kind >>> 0 !== kind || kind >= this.kindCount) throw badTag(kind, id);
+    const handlers = this.handlers;
+    let handler = handlers.indexOf(fn);
+    if (handler === 0) {
+      handler = handlers.add(fn, this.heapSlot, this.records, this.size);
+      if (handler === TRAMPOLINE_INDEX) arg = [fn, arg];
+    }
+    let tag: number;
+    let argWord: number;
+    if (arg === undefined) {
+      tag = TAG_UNDEFINED;
+      argWord = 0;
+    } else if (typeof arg === "number" && (arg | 0) === arg && (arg !== 0 || 1 / arg > 0)) {
+      tag = TAG_INT;
+      argWord = arg;
+    } else if (typeof arg === "boolean") {
+      tag = TAG_BOOL;
+      argWord = arg ? 1 : 0;
+    } else {
+      tag = TAG_OBJECT;
+      argWord = this.args.put(arg);
+    }
     let slot = this.freeHead;
-    if (slot >= 0) this.freeHead = this.slotWords[4 * slot + 3];
+    if (slot >= 0) this.freeHead = this.records[(slot << 2) + R_ARG];
     else slot = this.allocateSlot();
-    const seq = this.nextSeq++;
-    this.slotRefs[2 * slot] = fn;
-    this.slotRefs[2 * slot + 1] = arg;
-    this.slotSeq[2 * slot] = seq;
-    this.slotWords[4 * slot + 2] = kind;
-    this.slotWords[4 * slot + 3] = id;
+    const seq = this.nextSeq;
+    this.nextSeq = (seq + 1) | 0;
+    const records = this.records;
+    const rec = slot << 2;
+    records[rec + R_SEQ] = seq;
+    records[rec + R_ID] = id;
+    records[rec + R_CODE] = (kind << KIND_SHIFT) | tag | handler;
+    records[rec + R_ARG] = argWord;
     this.live++;
     this.siftUpNew(timeUs, slot);
+    if ((this.nextSeq & SPAN_CHECK_MASK) === 0) this.checkSequenceSpan();
     return (seq & GEN_MASK) * SLOT_SPAN + slot + 1;
   }
 
   // ---- heap internals ----
 
-  /** A new event carries the largest sequence so far, so on equal times it stays below its parent. */
+  /** A new event carries the latest sequence so far, so on equal times it stays below its parent. */
   private siftUpNew(timeUs: number, slot: number): void {
     const heapTime = this.heapTime;
     const heapSlot = this.heapSlot;
@@ -310,7 +379,7 @@ export class Simulation {
   /**
    * Floyd's pop: walk the hole from the root to a leaf along the smaller children (one comparison per level,
    * none against the moved element), then sift the former last element up from there; it usually belongs near
-   * the bottom, so that walk is short.
+   * the bottom, so that walk is short. Equal times compare sequences by wrapping difference.
    *
    * The walk is branch-free over the first BRANCH_FREE_POSITIONS entries, which stay cache-resident: there a
    * mispredicted child choice costs more than the data dependency. Below that, the branchy loop lets the CPU
@@ -320,7 +389,7 @@ export class Simulation {
   private removeRoot(): void {
     const heapTime = this.heapTime;
     const heapSlot = this.heapSlot;
-    const slotSeq = this.slotSeq;
+    const records = this.records;
     const last = this.size--;
     const lastTime = heapTime[last];
     const lastSlot = heapSlot[last];
@@ -333,7 +402,7 @@ export class Simulation {
       const leftTime = heapTime[child];
       const rightTime = heapTime[child | 1];
       let right = +(rightTime < leftTime);
-      if (rightTime === leftTime) right = +(slotSeq[heapSlot[child | 1] << 1] < slotSeq[heapSlot[child] << 1]);
+      if (rightTime === leftTime) right = +(((records[heapSlot[child | 1] << 2] - records[heapSlot[child] << 2]) | 0) < 0);
       child |= right;
       heapTime[i] = heapTime[child];
       heapSlot[i] = heapSlot[child];
@@ -346,7 +415,7 @@ export class Simulation {
       if (rightTime < childTime) {
         child |= 1;
         childTime = rightTime;
-      } else if (rightTime === childTime && slotSeq[heapSlot[child | 1] << 1] < slotSeq[heapSlot[child] << 1]) {
+      } else if (rightTime === childTime && ((records[heapSlot[child | 1] << 2] - records[heapSlot[child] << 2]) | 0) < 0) {
         child |= 1;
       }
       heapTime[i] = childTime;
@@ -354,11 +423,11 @@ export class Simulation {
       i = child;
       child = i << 1;
     }
-    const lastSeq = slotSeq[lastSlot << 1];
+    const lastSeq = records[lastSlot << 2];
     while (i > 1) {
       const parent = i >> 1;
       const parentTime = heapTime[parent];
-      if (parentTime < lastTime || (parentTime === lastTime && slotSeq[heapSlot[parent] << 1] < lastSeq)) break;
+      if (parentTime < lastTime || (parentTime === lastTime && ((records[heapSlot[parent] << 2] - lastSeq) | 0) < 0)) break;
       heapTime[i] = parentTime;
       heapSlot[i] = heapSlot[parent];
       i = parent;
@@ -370,16 +439,24 @@ export class Simulation {
   private dropDeadRoots(): void {
     while (this.size > 0) {
       const slot = this.heapSlot[1];
-      if (this.slotRefs[2 * slot] !== null) return;
+      if ((this.records[(slot << 2) + R_CODE] & HANDLER_MASK) !== 0) return;
       this.removeRoot();
       this.releaseDead(slot);
     }
   }
 
   private releaseDead(slot: number): void {
-    this.slotWords[4 * slot + 3] = this.freeHead;
+    this.records[(slot << 2) + R_ARG] = this.freeHead;
     this.freeHead = slot;
     this.dead--;
+  }
+
+  /** Heap positions 1..size ordered by (time, sequence). */
+  private sortedPositions(positions: number[]): number[] {
+    const heapTime = this.heapTime;
+    const heapSlot = this.heapSlot;
+    const records = this.records;
+    return positions.sort((a, b) => heapTime[a] - heapTime[b] || (records[heapSlot[a] << 2] - records[heapSlot[b] << 2]) | 0);
   }
 
   /**
@@ -389,13 +466,12 @@ export class Simulation {
   private compact(): void {
     const heapTime = this.heapTime;
     const heapSlot = this.heapSlot;
-    const slotSeq = this.slotSeq;
     const positions: number[] = [];
     for (let i = 1; i <= this.size; i++) {
-      if (this.slotRefs[2 * heapSlot[i]] === null) this.releaseDead(heapSlot[i]);
+      if ((this.records[(heapSlot[i] << 2) + R_CODE] & HANDLER_MASK) === 0) this.releaseDead(heapSlot[i]);
       else positions.push(i);
     }
-    positions.sort((a, b) => heapTime[a] - heapTime[b] || slotSeq[heapSlot[a] << 1] - slotSeq[heapSlot[b] << 1]);
+    this.sortedPositions(positions);
     const times = positions.map((i) => heapTime[i]);
     const slots = positions.map((i) => heapSlot[i]);
     heapTime.fill(Infinity, 1, this.size + 2);
@@ -404,31 +480,60 @@ export class Simulation {
     this.size = positions.length;
   }
 
+  /**
+   * Keeps wrapping sequence comparison exact. When some pending event was inserted 2^30 or more insertions ago,
+   * renumber the pending events from the newest backwards, each to the latest number below its successor that
+   * keeps its low 27 bits (so every outstanding handle stays valid) — order is preserved, long gaps shrink to
+   * under 2^27. Runs every 2^29 insertions and costs O(pending).
+   */
+  private checkSequenceSpan(): void {
+    if (this.dead > 0) this.compact();
+    const records = this.records;
+    const heapSlot = this.heapSlot;
+    const next = this.nextSeq;
+    let oldest = 0;
+    for (let i = 1; i <= this.size; i++) oldest = Math.max(oldest, (next - records[heapSlot[i] << 2]) >>> 0);
+    if (oldest < SPAN_COMPRESS_AT) return;
+    const slots: number[] = [];
+    for (let i = 1; i <= this.size; i++) slots.push(heapSlot[i]);
+    slots.sort((a, b) => ((next - records[a << 2]) >>> 0) - ((next - records[b << 2]) >>> 0));
+    // Work with ages (insertions before `next`); a smaller age is a later sequence.
+    let previousAge = 0;
+    for (const slot of slots) {
+      const seq = records[slot << 2];
+      const age = (next - seq) >>> 0;
+      // The smallest age above previousAge whose sequence keeps seq's low 27 bits.
+      const wanted = (next - seq) & GEN_MASK;
+      let newAge = previousAge - (previousAge & GEN_MASK) + wanted;
+      if (newAge <= previousAge) newAge += GEN_MASK + 1;
+      if (newAge > age) newAge = age;
+      if (newAge >= SPAN_LIMIT) {
+        throw new RangeError("events pending across more than 2^31 insertions in distant clusters: the kernel cannot order them");
+      }
+      records[slot << 2] = (next - newAge) | 0;
+      previousAge = newAge;
+    }
+  }
+
   private allocateSlot(): number {
     if (this.slotsUsed === this.capacity) this.grow();
     return this.slotsUsed++;
   }
 
-  /** Doubling keeps growth amortised O(1); the heap never holds more entries than there are slots. */
+  /** Amortised O(1) growth; the heap never holds more entries than there are slots. */
   private grow(): void {
     const old = this.capacity;
     if (old >= SLOT_SPAN) throw new RangeError(`more than ${SLOT_SPAN} pending events`);
-    const cap = Math.min(old * 2, SLOT_SPAN);
+    const cap = Math.min(old < DOUBLE_BELOW ? old * 2 : old + Math.ceil(old / 8), SLOT_SPAN);
     const heapTime = new Float64Array(cap + 2).fill(Infinity);
     heapTime.set(this.heapTime.subarray(0, this.size + 1));
     const heapSlot = new Int32Array(cap + 2);
     heapSlot.set(this.heapSlot.subarray(0, this.size + 1));
     this.heapTime = heapTime;
     this.heapSlot = heapSlot;
-    const records = new ArrayBuffer(16 * cap);
-    new Uint8Array(records).set(new Uint8Array(this.slotSeq.buffer));
-    this.slotSeq = new Float64Array(records);
-    this.slotWords = new Int32Array(records);
-    // A fresh array of the exact size: push() would grow the backing store by 1.5x + 16 on its own schedule.
-    const slotRefs = new Array<unknown>(2 * cap).fill(null);
-    const oldRefs = this.slotRefs;
-    for (let i = 0; i < 2 * old; i++) slotRefs[i] = oldRefs[i];
-    this.slotRefs = slotRefs;
+    const records = new Int32Array(4 * cap);
+    records.set(this.records);
+    this.records = records;
     this.capacity = cap;
   }
 }

@@ -389,3 +389,120 @@ describe("Simulation fingerprint", () => {
     expect(acc.digest()).toBe(sim.fingerprint());
   });
 });
+
+describe("Simulation handlers and arguments", () => {
+  it("hands every kind of argument back unchanged", () => {
+    const sim = new Simulation();
+    const obj = { n: 1 };
+    const values: unknown[] = [undefined, 0, -0, 7, -2147483648, 2147483647, 2 ** 31, 1.5, NaN, true, false, null, "s", obj, [1], 10n];
+    const seen: unknown[] = [];
+    for (const v of values) sim.after(1, (arg) => seen.push(arg), v);
+    sim.run();
+    expect(seen).toHaveLength(values.length);
+    values.forEach((v, i) => expect(Object.is(seen[i], v)).toBe(true));
+    expect(seen[13]).toBe(obj);
+  });
+
+  it("drops the argument of a cancelled event", () => {
+    const sim = new Simulation();
+    const seen: unknown[] = [];
+    const h = sim.at(5, (arg) => seen.push(arg), { cancelled: true });
+    sim.at(6, (arg) => seen.push(arg), { kept: true });
+    sim.cancel(h);
+    sim.run();
+    expect(seen).toEqual([{ kept: true }]);
+  });
+
+  it("runs 100 000 one-off closures in order and reclaims their table entries", () => {
+    const sim = new Simulation();
+    let expected = 0;
+    let wrong = 0;
+    // A long-lived timer keeps the queue non-empty while closures come and go one at a time.
+    const tick = (): void => {
+      if (sim.nowUs < 100_000) sim.after(1000, tick);
+    };
+    sim.at(0, tick);
+    for (let i = 0; i < 100_000; i++) {
+      const label = i;
+      sim.at(i, () => {
+        if (label !== expected++) wrong++;
+      });
+      sim.step();
+    }
+    sim.run();
+    expect(wrong).toBe(0);
+    expect(expected).toBe(100_000);
+    // Without reclaiming, the handler table alone would hold 100 000 entries (800 KB).
+    expect(sim.allocatedBytes).toBeLessThan(100_000);
+  });
+
+  it("keeps handlers right when many closures are pending at once and the table sweeps between them", () => {
+    const sim = new Simulation();
+    const seen: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const label = round * 5000 + i;
+        sim.after(5000 - i, () => seen.push(label));
+      }
+      sim.run({ maxEvents: 2500 });
+    }
+    sim.run();
+    expect(seen).toHaveLength(15_000);
+    expect(new Set(seen).size).toBe(15_000);
+  });
+
+  it("lets one function be a handler in two simulations at once", () => {
+    const a = new Simulation();
+    const b = new Simulation();
+    const calls: string[] = [];
+    const shared = (arg: string): void => {
+      calls.push(arg);
+    };
+    for (let i = 0; i < 3; i++) {
+      a.after(i, shared, `a${i}`);
+      b.after(i, shared, `b${i}`);
+    }
+    a.run();
+    b.run();
+    expect(calls).toEqual(["a0", "a1", "a2", "b0", "b1", "b2"]);
+  });
+
+  it("rejects a handler that is not a function with a TypeError naming what it got", () => {
+    const sim = new Simulation();
+    expect(() => sim.at(1, undefined as never)).toThrow(/handler must be a function, got undefined/);
+    expect(() => sim.at(1, 5 as never)).toThrow(/got number/);
+  });
+
+  it("registers at most 1024 kinds", () => {
+    const sim = new Simulation();
+    for (let i = 1; i < 1024; i++) sim.registerKind(`k${i}`);
+    expect(sim.registerKind("k1023")).toBe(1023);
+    expect(() => sim.registerKind("one-too-many")).toThrow(/at most 1024/);
+  });
+});
+
+describe("Simulation insertion sequence wrap-around", () => {
+  it("keeps insertion order among ties across 2^32 insertions, renumbering old pending events", () => {
+    const sim = new Simulation();
+    const seen: string[] = [];
+    const old = sim.at(10, () => seen.push("old-1"));
+    sim.at(10, () => seen.push("old-2"));
+    for (let round = 0; round < 6; round++) {
+      sim.skipSequenceNumbersForTest(2 ** 30 - 7); // six rounds: more than 2^32 insertions in all
+      sim.at(10, () => seen.push(`new-${round}`));
+    }
+    // The oldest handle still names its event after renumbering.
+    expect(sim.cancel(old)).toBe(true);
+    sim.run();
+    expect(seen).toEqual(["old-2", "new-0", "new-1", "new-2", "new-3", "new-4", "new-5"]);
+  });
+
+  it("orders ties by insertion when the counter wraps past 2^31 between them", () => {
+    const sim = new Simulation();
+    const seen: number[] = [];
+    sim.skipSequenceNumbersForTest(2 ** 31 - 2);
+    for (let i = 0; i < 5; i++) sim.at(3, () => seen.push(i)); // sequences 2^31-2 .. 2^31+2 wrap to negative
+    sim.run();
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+  });
+});
