@@ -2,7 +2,9 @@
 // (a FIFO repeat), dropped with a recorded reason, or still held by a queue (waiting, in flight, or in a
 // dead-letter queue) at the end of the run per the final census. A message that was sent and confirmed but
 // whose last step leaves it nowhere has vanished. The same walk yields the per-queue ledger for the report.
-import { Op, type History } from "../history/history.ts";
+// A Pulsar retry-letter copy is the same message: the original's ack is followed by the copy's publish, so the
+// message is in flight between topics, and a copy still held by the retry topic counts as still held here.
+import { Op, QUEUE_OP_LAST, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 
@@ -41,6 +43,8 @@ interface Walk {
   confirmed: Uint8Array;
   /** The queue the message was last held by (the census row's queue for residuals). */
   holder: Int32Array;
+  /** Retry letter topic actor → the queue whose consumers republish to it. */
+  retryOf: Map<number, number>;
 }
 
 function walk(h: History): Walk {
@@ -51,10 +55,11 @@ function walk(h: History): Walk {
     lastRow: new Int32Array(n).fill(-1),
     confirmed: new Uint8Array(n),
     holder: new Int32Array(n).fill(-1),
+    retryOf: new Map(),
   };
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
-    if (k < Op.QueueSend || k > Op.QueueVisibilityChange) continue;
+    if (k < Op.QueueSend || k > QUEUE_OP_LAST) continue;
     const m = h.opMsg[i];
     if (m < 0) continue;
     switch (k) {
@@ -74,6 +79,10 @@ function walk(h: History): Walk {
         break;
       case Op.QueueAck:
         w.state[m] = S.Acked;
+        break;
+      case Op.QueueRetryPublish:
+        if (h.opAux[i] !== h.opActor[i] && !w.retryOf.has(h.opAux[i])) w.retryOf.set(h.opAux[i], h.opActor[i]);
+        w.state[m] = S.Moved;
         break;
       case Op.QueueDeadLetter:
       case Op.QueueRedrive:
@@ -107,11 +116,12 @@ export function queueLedger(h: History): QueueLedger[] {
     }
     l.sent++;
     const s = w.state[m];
+    const holder = w.retryOf.get(w.holder[m]) ?? w.holder[m];
     if (s === S.Sent && !w.confirmed[m]) l.notDelivered++;
     else if (s === S.Dedup) l.deduplicated++;
     else if (s === S.Acked) l.acked++;
     else if (s === S.Dropped) l.dropped++;
-    else if ((s === S.ResidualWaiting || s === S.ResidualInFlight) && w.holder[m] !== q) l.inDeadLetterQueue++;
+    else if ((s === S.ResidualWaiting || s === S.ResidualInFlight) && holder !== q) l.inDeadLetterQueue++;
     else if (s === S.ResidualWaiting) l.waiting++;
     else if (s === S.ResidualInFlight) l.inFlight++;
     else l.vanished++;

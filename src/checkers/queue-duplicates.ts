@@ -4,7 +4,7 @@
 // an unacknowledged delivery, a DeleteMessage carried a stale receipt handle, SQS standard brought a deleted
 // copy back, or the producer re-sent and the queue does not deduplicate. A duplicate none of these explains
 // is reported as "unexplained-duplicate" (a model bug, or a history this checker does not understand).
-import { Op, type History } from "../history/history.ts";
+import { Op, QUEUE_OP_LAST, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { HandlerOutcome, RETURN_REASON_NAMES, ReturnReason } from "../models/queue/queue-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
@@ -45,6 +45,13 @@ function explain(h: History, rows: number[], firstEnd: number, second: number): 
     if (reason === ReturnReason.VisibilityTimeout || reason === ReturnReason.AckTimeout) {
       const what = reason === ReturnReason.VisibilityTimeout ? "the visibility timeout" : "the ack timeout";
       return { kind: "duplicate", why: `${what} expired at ${fmtS(h.opTimeUs[r])} while ${firstBy} was still processing it (it finished at ${fmtS(h.opTimeUs[firstEnd])})` };
+    }
+    if (reason === ReturnReason.ChannelError) {
+      // The ack of a delivery from a closed channel is dropped by the client (or refused by the broker).
+      return {
+        kind: "duplicate",
+        why: `a channel error closed ${firstBy}'s channel at ${fmtS(h.opTimeUs[r])} while it was still processing it, so its ack (at ${fmtS(h.opTimeUs[firstEnd])}) had no channel`,
+      };
     }
   }
   for (const r of between) {
@@ -87,7 +94,7 @@ export const queueDuplicates: Checker = (h: History) => {
   if (dup.size > 0) {
     for (let i = 0; i < h.opCount; i++) {
       const m = h.opMsg[i];
-      if (m < 0 || h.opKind[i] < Op.QueueSend || h.opKind[i] > Op.QueueVisibilityChange) continue;
+      if (m < 0 || h.opKind[i] < Op.QueueSend || h.opKind[i] > QUEUE_OP_LAST) continue;
       dup.get(root[m])?.push(i);
     }
   }

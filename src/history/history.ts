@@ -125,7 +125,18 @@ export const enum Op {
   QueueResidual = 94,
   /** ChangeMessageVisibility took effect: actor = consumer, aux = queue, offset = new timeout in µs. */
   QueueVisibilityChange = 95,
+  /** RabbitMQ closed the consumer's channel (its unacked deliveries are requeued): actor = consumer, aux = queue, partition = AMQP reply code (406 PRECONDITION_FAILED), offset = the offending delivery tag (-1: consumer_timeout). */
+  QueueChannelClosed = 96,
+  /** Pulsar reconsumeLater published a delayed copy to the retry letter topic: actor = source, aux = retry topic, partition = RECONSUMETIMES, offset = DELAY_TIME in µs. */
+  QueueRetryPublish = 97,
+  /** A subscribe was refused (Pulsar ConsumerBusy on an Exclusive subscription): actor = consumer, aux = queue, partition = 0. */
+  QueueSubscribeRefused = 98,
+  /** A receive was answered with an error (SQS OverLimit: the in-flight cap is reached): actor = consumer, aux = queue, partition = 0, offset = messages in flight. */
+  QueueReceiveError = 99,
 }
+
+/** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
+export const QUEUE_OP_LAST = 99;
 
 export const OP_NAMES: Record<number, string> = {
   1: "produce-attempt",
@@ -182,6 +193,10 @@ export const OP_NAMES: Record<number, string> = {
   93: "queue-redrive",
   94: "queue-residual",
   95: "queue-visibility-change",
+  96: "queue-channel-closed",
+  97: "queue-retry-publish",
+  98: "queue-subscribe-refused",
+  99: "queue-receive-error",
 };
 
 

@@ -24,6 +24,13 @@ export interface QueueSeries {
   processingMeanUs: (number | null)[];
 }
 
+/** One dead letter still held at the end of the run, with its x-death as RabbitMQ would show it. */
+export interface DeadLetterSample {
+  msg: number;
+  key: string;
+  xDeath: string;
+}
+
 export interface QueueStats {
   queue: string;
   kind: string;
@@ -41,6 +48,10 @@ export interface QueueStats {
   waitMeanExactUs: number;
   /** Handler start → end. */
   processingUs: LatencySummaryUs;
+  /** Producer send → its answer (SendMessage response / publisher confirm). */
+  confirmLatencyUs: LatencySummaryUs;
+  /** RabbitMQ: messages held at the end that carry dead-letter headers (the first few), for triage in the report. */
+  deadLetters?: DeadLetterSample[];
   /** Time-averaged number of messages waiting over the whole run, and in flight. */
   timeAvgDepth: number;
   timeAvgInFlight: number;
@@ -67,6 +78,10 @@ export class QueueMetrics {
   readonly bucketCount: number;
   private readonly waitHist = hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
   private readonly procHist = hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
+  private readonly confirmHist = hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
+  confirmSumUs = 0;
+  /** Filled by the queue's end-of-run census (at most DEAD_LETTER_SAMPLES). */
+  readonly deadLetters: DeadLetterSample[] = [];
   /** Exact sums (µs): the mean must not carry the histogram's rounding, the theory tests compare it. */
   waitSumUs = 0;
   procSumUs = 0;
@@ -163,6 +178,12 @@ export class QueueMetrics {
     this.procCount[b]++;
   }
 
+  /** A producer got its answer `latencyUs` after sending. */
+  onConfirmed(latencyUs: number): void {
+    this.confirmSumUs += latencyUs;
+    this.confirmHist.recordValue(latencyUs);
+  }
+
   stats(endUs: number): QueueStats {
     this.advance(endUs);
     const span = Math.max(1, endUs);
@@ -184,6 +205,8 @@ export class QueueMetrics {
       queueWaitUs: wait,
       waitMeanExactUs: this.deliveries > 0 ? round6(this.waitSumUs / this.deliveries) : 0,
       processingUs: summary(this.procHist, this.procSumUs),
+      confirmLatencyUs: summary(this.confirmHist, this.confirmSumUs),
+      ...(this.deadLetters.length > 0 ? { deadLetters: this.deadLetters } : {}),
       timeAvgDepth: round6(timeAvgDepth),
       timeAvgInFlight: round6(this.inFlightAreaUs / span),
       maxDepth: this.maxDepth,
@@ -215,6 +238,7 @@ export class QueueMetrics {
   destroy(): void {
     this.waitHist.destroy();
     this.procHist.destroy();
+    this.confirmHist.destroy();
   }
 }
 

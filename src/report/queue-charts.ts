@@ -1,7 +1,8 @@
 // The queue part of the report: per-queue charts over time (messages waiting — a dead-letter queue's line is
 // its DLQ size —, in flight, age of the oldest message, mean queue wait next to mean processing time,
-// redeliveries) and a table per queue with wait vs processing percentiles, Little's law and the ledger
-// (where every message sent to the queue ended). html.ts passes its chart builder in, so there is no cycle.
+// redeliveries) and a table per queue with wait vs processing percentiles, Little's law, the producers'
+// confirm latency (send → SendMessage answer / publisher confirm) and the ledger (where every message sent to
+// the queue ended). html.ts passes its chart builder in, so there is no cycle.
 import type { QueueRunMetrics, RunResult } from "./result-types.ts";
 import type { TimeChartOptions } from "./html.ts";
 
@@ -67,11 +68,13 @@ export function queuesSection(result: RunResult, escapeHtml: (s: string) => stri
     .map((q) => {
       const w = q.queueWaitUs;
       const p = q.processingUs;
+      const cf = q.confirmLatencyUs;
+      const confirm = cf && cf.count > 0 ? `${cell(fmtMs(cf.p50))}${cell(fmtMs(cf.p99))}` : `${cell("–")}${cell("–")}`;
       return `<tr><td><code>${escapeHtml(q.queue)}</code></td><td>${escapeHtml(q.kind)}</td>${cell(q.deliveries)}${cell(q.redeliveries)}${cell(fmtMs(q.waitMeanExactUs))}${cell(
         fmtMs(w.p50),
       )}${cell(fmtMs(w.p99))}${cell(fmtMs(p.mean))}${cell(fmtMs(p.p99))}${cell(q.timeAvgDepth.toFixed(3))}${cell(q.littlesLaw.predictedDepth.toFixed(3))}${cell(
         q.timeAvgInFlight.toFixed(3),
-      )}${cell(q.maxDepth)}</tr>`;
+      )}${cell(q.maxDepth)}${confirm}</tr>`;
     })
     .join("");
   const ledgerRows = queues
@@ -84,16 +87,25 @@ export function queuesSection(result: RunResult, escapeHtml: (s: string) => stri
       )}${cell(l.waiting)}${cell(l.inFlight)}${cell(l.notDelivered)}${vanished}</tr>`;
     })
     .join("");
+  const triage = queues
+    .flatMap((q) => (q.deadLetters ?? []).map((d) => `<tr><td><code>${escapeHtml(q.queue)}</code></td><td>m-${d.msg}</td><td>${escapeHtml(d.key)}</td><td>${escapeHtml(d.xDeath)}</td></tr>`))
+    .join("");
+  const triageSection = triage
+    ? `<h3>Dead-letter triage: messages held in a dead-letter queue at the end, with their x-death headers</h3>
+<p class="muted">One x-death entry per (queue, reason), most recent first; the dlq-correctness evidence adds each message's receive history.</p>
+<div class="scroll"><table><thead><tr><th>held by</th><th>message</th><th>key</th><th>x-death</th></tr></thead><tbody>${triage}</tbody></table></div>`
+    : "";
   return `<section><h2>Queues</h2>
 <p class="muted">Queue wait runs from enqueue (or return) to delivery; processing from handler start to end. Little's law: time-averaged
-depth ≈ delivery rate × mean wait.</p>
+depth ≈ delivery rate × mean wait. Confirm: send → the producer's answer (RabbitMQ waits for the fsync batch or the quorum commit).</p>
 <div class="scroll"><table><thead><tr><th>queue</th><th>kind</th><th class="num">deliveries</th><th class="num">redeliveries</th>
 <th class="num">wait mean (ms)</th><th class="num">wait p50</th><th class="num">wait p99</th><th class="num">processing mean (ms)</th>
-<th class="num">processing p99</th><th class="num">avg depth</th><th class="num">λ·W</th><th class="num">avg in flight</th><th class="num">max depth</th></tr></thead>
+<th class="num">processing p99</th><th class="num">avg depth</th><th class="num">λ·W</th><th class="num">avg in flight</th><th class="num">max depth</th>
+<th class="num">confirm p50 (ms)</th><th class="num">confirm p99</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
 <h3>Ledger: where every message sent to each queue ended</h3>
 <div class="scroll"><table><thead><tr><th>sent to</th><th class="num">sent</th><th class="num">acknowledged</th><th class="num">in DLQ</th>
 <th class="num">dropped</th><th class="num">deduplicated</th><th class="num">still waiting</th><th class="num">in flight</th>
 <th class="num">send lost</th><th class="num">vanished</th></tr></thead><tbody>${ledgerRows || `<tr><td colspan="10" class="muted">No queue producers.</td></tr>`}</tbody></table></div>
-</section>`;
+${triageSection}</section>`;
 }

@@ -59,6 +59,9 @@ export function queueReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
       if (!sqs && dl.maxReceiveCount !== undefined) bad(["queues", i, "deadLetter", "maxReceiveCount"], "maxReceiveCount is an SQS setting", "RabbitMQ uses deliveryLimit (quorum) or rejects; Pulsar uses maxRedeliverCount");
       if (q.kind === "pulsar" && dl.maxRedeliverCount === undefined) bad(["queues", i, "deadLetter"], "a Pulsar DeadLetterPolicy needs maxRedeliverCount", "add maxRedeliverCount: 3");
       if (q.kind !== "pulsar" && dl.maxRedeliverCount !== undefined) bad(["queues", i, "deadLetter", "maxRedeliverCount"], "maxRedeliverCount is a Pulsar setting", "remove it");
+      for (const f of ["exchange", "routingKey"] as const) {
+        if (!rabbit && dl[f] !== undefined) bad(["queues", i, "deadLetter", f], `${f} is a RabbitMQ dead-letter setting`, "remove it, or use a rabbitmq-classic / rabbitmq-quorum queue");
+      }
     }
   });
   s.queues.forEach((q, i) => {
@@ -71,6 +74,18 @@ export function queueReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
     const kind = byName.get(c.queue)!.kind;
     if (kind.startsWith("sqs") && c.onFailure === "reject") bad(["queueConsumers", i, "onFailure"], "SQS has no reject", "use abandon (wait for the visibility timeout) or requeue (ChangeMessageVisibility 0)");
     if (kind !== "pulsar" && c.onFailure === "retry-later") bad(["queueConsumers", i, "onFailure"], "retry-later is Pulsar's retry letter topic", "use requeue, reject or abandon");
+    if (kind !== "pulsar" && c.retryDelay !== undefined) bad(["queueConsumers", i, "retryDelay"], "retryDelay is the delay of Pulsar's reconsumeLater", "remove it, or use onFailure: retry-later on a pulsar queue");
+    if (!kind.startsWith("rabbitmq") && (c.ackBug.doubleAck > 0 || c.ackBug.staleTags)) {
+      bad(["queueConsumers", i, "ackBug"], "ackBug injects RabbitMQ delivery-tag errors", "remove it, or consume from a rabbitmq-classic / rabbitmq-quorum queue");
+    }
+    if (kind === "pulsar" && c.onFailure === "retry-later") {
+      const q = byName.get(c.queue)!;
+      for (const suffix of ["RETRY", "DLQ"]) {
+        const topic = `${q.name}-${q.subscriptionName}-${suffix}`;
+        if (suffix === "DLQ" && q.deadLetter) continue;
+        if (byName.has(topic)) bad(["queueConsumers", i, "onFailure"], `the retry letter topics need the name ${topic}, which a declared queue already has`, "rename that queue or set subscriptionName");
+      }
+    }
     c.crashes.forEach((cr, j) => {
       if (cr.at >= s.duration + s.drain) bad(["queueConsumers", i, "crashes", j, "at"], "this crash is after the run ends", "move it before duration + drain");
     });

@@ -11,6 +11,9 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 
 export const PULSAR_SUBSCRIPTIONS = ["exclusive", "failover", "shared", "key_shared"] as const;
 
+/** RabbitMQ versions whose quorum delivery-limit rule differs: 4.3 counts only failed deliveries. */
+export const RABBITMQ_VERSIONS = ["4.0", "4.1", "4.2", "4.3"] as const;
+
 interface Blocks<N extends z.ZodType<string>, K extends z.ZodType, R extends z.ZodType, D extends z.ZodType> {
   zName: N;
   zKeys: K;
@@ -35,7 +38,11 @@ export function queueSchemas<N extends z.ZodType<string>, K extends z.ZodType, R
         .int()
         .min(0)
         .optional()
-        .describe("Pulsar DeadLetterPolicy: a message nacked or timed out again after this many redeliveries goes to the DLQ (maxRedeliverCount + 1 deliveries). Required for Pulsar."),
+        .describe(
+          "Pulsar DeadLetterPolicy: a message nacked or timed out again after this many redeliveries goes to the DLQ (maxRedeliverCount + 1 deliveries); with reconsumeLater, once RECONSUMETIMES would exceed it. Required for Pulsar.",
+        ),
+      exchange: z.string().optional().describe("RabbitMQ dead-letter-exchange: its name, as recorded in x-death (default \"dlx\")."),
+      routingKey: z.string().optional().describe("RabbitMQ dead-letter-routing-key: dead letters are routed with this key (default: their original routing keys)."),
     })
     .describe("Where messages that exhausted their attempts go. RabbitMQ: the dead-letter exchange routes to this queue (reasons rejected, expired, maxlen, delivery_limit).");
 
@@ -58,6 +65,24 @@ export function queueSchemas<N extends z.ZodType<string>, K extends z.ZodType, R
     messageTtl: zDuration.optional().describe("RabbitMQ x-message-ttl: messages expire this long after enqueue, removed only at the head."),
     maxLength: z.number().int().min(1).optional().describe("RabbitMQ x-max-length: beyond it the head is dropped (dead-lettered with reason maxlen)."),
     deliveryLimit: z.number().int().min(-1).prefault(20).describe("RabbitMQ quorum x-delivery-limit (default 20 since 4.0; -1 disables): past it a returned message is dead-lettered (delivery_limit)."),
+    rabbitmqVersion: z
+      .enum(RABBITMQ_VERSIONS)
+      .prefault("4.3")
+      .describe(
+        "RabbitMQ server version, for the quorum delivery-limit rule. 4.3 (default, the current docs): only failed deliveries count (channel/connection loss, consumer_timeout), not nack with requeue; x-acquired-count counts every hand-out. 4.0–4.2: every return counts.",
+      ),
+    durable: z.boolean().prefault(true).describe("RabbitMQ classic: a durable queue; the publisher confirm of a persistent message waits for the next fsync."),
+    fsyncInterval: zDuration
+      .prefault("200ms")
+      .describe("RabbitMQ classic: persistent messages are fsynced in batches, this long after the first one waiting (rabbit_amqqueue_process SYNC_INTERVAL, 200 ms); their confirms go out then."),
+    quorumCommitDelay: zDuration
+      .prefault("2ms")
+      .describe("RabbitMQ quorum: time for a quorum of replicas to have a message (replicas are not modelled; a modelling assumption); the publisher confirm waits for it."),
+    subscriptionName: z
+      .string()
+      .min(1)
+      .prefault("sub")
+      .describe("Pulsar: the subscription's name (the queue's name is the topic's); the retry and dead-letter topics are `<topic>-<subscription>-RETRY` and `-DLQ`."),
     consumerTimeout: zDuration.prefault("30min").describe("RabbitMQ consumer_timeout: a delivery unacknowledged this long closes its channel and is requeued (checked every minute)."),
     partitions: z.number().int().min(1).max(1000).prefault(1).describe("Pulsar: partitions of the topic the subscription reads."),
     subscription: z.enum(PULSAR_SUBSCRIPTIONS).prefault("shared").describe("Pulsar subscription type: exclusive, failover, shared or key_shared."),
@@ -78,6 +103,7 @@ export function queueSchemas<N extends z.ZodType<string>, K extends z.ZodType, R
     messageTtl: zDuration.optional().describe("RabbitMQ per-message expiration; the smaller of this and the queue's messageTtl applies."),
     resendProbability: zProbability.prefault(0).describe("Probability the producer re-sends a message (its answer was lost): same deduplication id, new message."),
     resendAfter: zDuration.prefault("1s").describe("How long after the first send the re-send happens."),
+    persistent: z.boolean().prefault(true).describe("RabbitMQ delivery mode 2: persistent messages to a durable classic queue are confirmed after the fsync."),
   });
 
   const zCrash = z.strictObject({
@@ -120,6 +146,17 @@ export function queueSchemas<N extends z.ZodType<string>, K extends z.ZodType, R
       .optional()
       .describe("On a failed handler: requeue (SQS ChangeMessageVisibility 0, RabbitMQ nack requeue=true, Pulsar negative ack), reject (RabbitMQ requeue=false → DLX), abandon (let the visibility/ack timeout bring it back), retry-later (Pulsar retry letter topic). Default: SQS abandon, RabbitMQ requeue, Pulsar requeue."),
     crashes: z.array(zCrash).prefault([]).describe("Crashes of the first instance (`<name>-0`) over the run."),
+    retryDelay: zDuration.optional().describe("Pulsar reconsumeLater delay for onFailure: retry-later (default: the queue's negativeAckRedeliveryDelay)."),
+    ackBug: z
+      .strictObject({
+        doubleAck: zProbability.prefault(0).describe("Probability a successful handler acks its delivery twice; RabbitMQ closes the channel (PRECONDITION_FAILED)."),
+        staleTags: z
+          .boolean()
+          .prefault(false)
+          .describe("After its channel was closed, the handler still acks the old channel's deliveries on the new one (unknown tags → PRECONDITION_FAILED) instead of dropping them."),
+      })
+      .prefault({})
+      .describe("RabbitMQ client bugs to inject (off by default)."),
   });
 
   return {

@@ -3,14 +3,20 @@
 // nack/reject with requeue puts the message back — a classic queue at its original position (so it is near
 // the head), a quorum queue into a "returns" list served before new messages; without requeue it is
 // dead-lettered (reason rejected) or dropped. A consumer whose channel closes (crash) has every unacked
-// delivery requeued. Quorum queues count failed deliveries and dead-letter past the delivery limit (default
-// 20). TTL (per queue and per message, the smaller applies) is enforced only at the head; max-length drops
-// the head (reason maxlen).
+// delivery requeued. Quorum queues count returns toward the delivery limit (default 20) and dead-letter past
+// it: from 4.3 only failed deliveries (channel/connection loss, consumer_timeout) count, before that every
+// return. TTL (per queue and per message, the smaller applies) is enforced only at the head; max-length drops
+// the head (reason maxlen). Dead letters carry x-death headers (amqp-dead-letter.ts). A double or unknown
+// delivery tag is a channel error: PRECONDITION_FAILED closes the channel and requeues its other deliveries.
+// Publisher confirms wait for the fsync batch (classic, durable + persistent) or the quorum commit.
 import type { Simulation } from "../../kernel/sim.ts";
+import { Op } from "../../history/history.ts";
 import { Deque } from "./deque.ts";
+import { isAutomaticCycle, withDeath, type DeadLetterExchange } from "./amqp-dead-letter.ts";
 import { QueueBase, type QueueContext } from "./queue-base.ts";
 import {
   DeadLetterReason,
+  PRECONDITION_FAILED,
   ReturnReason,
   type Delivery,
   type QueueConsumerPort,
@@ -29,7 +35,21 @@ export interface AmqpConfig {
   deliveryLimit: number;
   /** consumer_timeout: a delivery unacknowledged this long closes its channel (default 30 min). */
   consumerTimeoutUs?: number;
+  /** Quorum, RabbitMQ 4.3+: only failed deliveries count toward the delivery limit (false: 4.0–4.2, every return). */
+  failedDeliveriesOnly?: boolean;
+  /** The dead-letter exchange (name in x-death) and the routing key it substitutes. */
+  dlx?: DeadLetterExchange;
+  /** Publisher confirms. Classic: a durable queue confirms persistent messages at its next fsync, batched. */
+  durable?: boolean;
+  fsyncIntervalUs?: number;
+  /** Quorum: the confirm waits for a quorum of replicas to have the message (replicas are not modelled). */
+  quorumCommitUs?: number;
 }
+
+/** rabbit_amqqueue_process SYNC_INTERVAL: a classic queue fsyncs pending persistent messages this long after the first. */
+export const CLASSIC_FSYNC_INTERVAL_US = 200_000;
+/** Modelled replica round trip + WAL write before a quorum queue commits (our assumption, not a RabbitMQ constant). */
+export const QUORUM_COMMIT_US = 2_000;
 
 /** RabbitMQ checks consumer_timeout periodically rather than per delivery. */
 const CONSUMER_TIMEOUT_CHECK_US = 60_000_000;
@@ -81,6 +101,10 @@ export class AmqpQueue extends QueueBase implements QueueService {
   private readonly fresh = new Deque<QueueMessage>();
   private readonly unacked: number[] = [];
   private readonly up: boolean[] = [];
+  /** The channel each consumer consumes on now (its QueueConsumerPort.channel at attach). */
+  private readonly chan: number[] = [];
+  /** End of the open fsync batch (classic), -1 when none is open. */
+  private fsyncAtUs = -1;
   private rr = 0;
   private headTimer = 0;
   private headTimerAt = Infinity;
@@ -100,6 +124,30 @@ export class AmqpQueue extends QueueBase implements QueueService {
   enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean {
     this.store(msg, key, sentUs, opts?.ttlUs, -1);
     return true;
+  }
+
+  /**
+   * The publisher confirm: a quorum queue after a quorum of replicas has the message; a durable classic queue,
+   * for a persistent message, at the fsync that ends the current batch (opened by the first message waiting
+   * for one); otherwise at once.
+   */
+  confirmAtUs(persistent: boolean): number {
+    const now = this.sim.nowUs;
+    if (this.config.quorum) return now + (this.config.quorumCommitUs ?? QUORUM_COMMIT_US);
+    if (!persistent || this.config.durable === false) return now;
+    if (this.fsyncAtUs < now) this.fsyncAtUs = now + (this.config.fsyncIntervalUs ?? CLASSIC_FSYNC_INTERVAL_US);
+    return this.fsyncAtUs;
+  }
+
+  /** Adds x-death to the dead letter, or drops it when this closes a cycle with no rejection in it. */
+  protected override routeDeadLetter(m: QueueMessage, reason: DeadLetterReason): QueueBase | undefined {
+    const target = this.deadLetterTarget;
+    if (!target) return undefined;
+    const route = m.deaths?.route ?? { exchange: "", routingKey: this.history.keyNames[m.key] };
+    const headers = withDeath(m.deaths, route, this.config.dlx ?? { exchange: "" }, this.name, reason, this.sim.nowUs, m.ttlUs);
+    if (isAutomaticCycle(headers, target.name, reason)) return undefined;
+    m.deaths = headers;
+    return target;
   }
 
   protected expiryFor(_sentUs: number, ttlUs: number | undefined, moved: boolean): number {
@@ -215,19 +263,38 @@ export class AmqpQueue extends QueueBase implements QueueService {
     const now = this.sim.nowUs;
     const late = new Set<number>();
     for (const m of this.held.values()) if (m.holder >= 0 && now - m.lastDeliveredUs >= limit) late.add(m.holder);
-    // The client library reopens the channel at once and consumes again.
-    for (const i of [...late].sort((a, b) => a - b)) {
-      const mine = [...this.held.values()].filter((m) => m.holder === i).sort((a, b) => a.handle - b.handle);
-      for (const m of mine) this.requeue(m, ReturnReason.AckTimeout);
-      this.unacked[i] = 0;
-    }
+    // consumer_timeout is a PRECONDITION_FAILED channel error too; the client reopens a channel.
+    for (const i of [...late].sort((a, b) => a - b)) this.closeChannel(i, -1, ReturnReason.AckTimeout);
     this.dispatch();
   };
 
-  settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement): void {
+  /**
+   * The broker closes consumer i's channel (PRECONDITION_FAILED): a history row, every unacked delivery of the
+   * channel requeued (redelivered), and the client told so it can open a new channel and consume again.
+   */
+  private closeChannel(i: number, tag: number, reason: ReturnReason): void {
+    const c = this.consumers[i];
+    this.history.record(Op.QueueChannelClosed, this.sim.nowUs, -1, c.actorId, PRECONDITION_FAILED, tag, this.actorId);
+    const mine = [...this.held.values()].filter((m) => m.holder === i).sort((a, b) => a.handle - b.handle);
+    for (const m of mine) this.requeue(m, reason);
+    this.unacked[i] = 0;
+    // A client that cannot be told (a bare port in tests) is taken to reopen at once.
+    if (c.channelClosed) {
+      this.up[i] = false;
+      c.channelClosed(PRECONDITION_FAILED);
+    }
+  }
+
+  settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement, channel?: number): void {
+    // Sent on a channel that has closed since (or a connection that died): it never arrives.
+    if (c.index < 0 || !this.up[c.index] || (channel !== undefined && channel !== this.chan[c.index])) return;
     const m = this.held.get(msg);
-    // An unknown or already settled tag is a channel error in RabbitMQ; the model ignores it (crash raced it).
-    if (!m || m.handle !== handle || m.holder !== c.index) return;
+    if (!m || m.handle !== handle || m.holder !== c.index) {
+      // A tag this channel does not hold (acked already, or from a channel that closed): channel error.
+      this.closeChannel(c.index, handle, ReturnReason.ChannelError);
+      this.dispatch();
+      return;
+    }
     this.unacked[c.index]--;
     if (how === "ack" || how === "retry-later") this.remove(m, c);
     else if (how === "reject") this.deadLetter(m, DeadLetterReason.Rejected, false);
@@ -238,7 +305,9 @@ export class AmqpQueue extends QueueBase implements QueueService {
   }
 
   private requeue(m: QueueMessage, reason: ReturnReason): void {
-    if (this.config.quorum) {
+    // 4.3+: a nack with requeue is not a failed delivery (x-acquired-count still counts the hand-out).
+    const counts = !this.config.failedDeliveriesOnly || reason !== ReturnReason.Requeue;
+    if (this.config.quorum && counts) {
       m.returns++;
       if (this.config.deliveryLimit >= 0 && m.returns > this.config.deliveryLimit) {
         this.deadLetter(m, DeadLetterReason.DeliveryLimit, false);
@@ -248,17 +317,20 @@ export class AmqpQueue extends QueueBase implements QueueService {
     this.giveBack(m, reason);
   }
 
-  attach(c: QueueConsumerPort): void {
+  attach(c: QueueConsumerPort): boolean {
     const i = this.consumers.indexOf(c);
     if (i >= 0) {
       this.up[i] = true;
+      this.chan[i] = c.channel ?? 0;
     } else {
       c.index = this.consumers.length;
       this.consumers.push(c);
       this.unacked.push(0);
       this.up.push(true);
+      this.chan.push(c.channel ?? 0);
     }
     this.dispatch();
+    return true;
   }
 
   /** The channel closed: every unacknowledged delivery of this consumer is requeued, oldest first. */

@@ -8,15 +8,20 @@
 // redelivery delay (1 min), unacked deliveries after ackTimeout (checked on a 1 s tick). With a dead-letter
 // policy a message nacked or timed out again after maxRedeliverCount redeliveries goes to the DLQ, so it
 // was delivered maxRedeliverCount + 1 times. Redeliveries are served before new messages, in message order.
+// reconsumeLater goes through the retry letter topic (pulsar-retry.ts). An Exclusive subscription refuses a
+// second consumer (ConsumerBusy) instead of keeping it as an idle member.
+import { Op } from "../../history/history.ts";
 import { Deque } from "./deque.ts";
 import { QueueBase, type QueueContext } from "./queue-base.ts";
 import { pulsarKeyHash, keySharedSlot, murmur3_32 } from "./pulsar-hash.ts";
+import { RETRY_WITHOUT_POLICY_MAX, RetryPorts } from "./pulsar-retry.ts";
 import {
   DeadLetterReason,
   ReturnReason,
   type QueueConsumerPort,
   type QueueMessage,
   type QueueService,
+  type RetryProperties,
   type Settlement,
 } from "./queue-types.ts";
 
@@ -29,7 +34,6 @@ export interface PulsarConfig {
 }
 
 const ACK_TIMEOUT_TICK_US = 1_000_000;
-const RETRY_WITHOUT_POLICY_MAX = 16;
 /** How far Key_Shared dispatch reads past a blocked message (a broker read batch is at most 100 entries). */
 const KEY_SHARED_LOOKAHEAD = 100;
 const RING_POINTS = 100;
@@ -50,6 +54,9 @@ export class PulsarSubscription extends QueueBase implements QueueService {
   /** Key_Shared: unacked deliveries per key and who holds them. */
   private readonly keyUnacked = new Map<number, { count: number; consumer: number }>();
   private tick = 0;
+  /** The retry letter topic's subscription (enableRetry); the retry topic itself republishes to itself. */
+  private retry?: PulsarSubscription;
+  private readonly retryPorts = new RetryPorts();
 
   constructor(
     name: string,
@@ -64,6 +71,41 @@ export class PulsarSubscription extends QueueBase implements QueueService {
   enqueue(msg: number, key: number, sentUs: number): boolean {
     this.store(msg, key, sentUs, undefined, -1);
     return true;
+  }
+
+  /** enableRetry: consumers of this subscription also consume `retryTopic` (built with the same subscription type). */
+  enableRetry(retryTopic: PulsarSubscription): void {
+    this.retry = retryTopic;
+    retryTopic.retry = retryTopic;
+  }
+
+  /**
+   * reconsumeLater: the message is acknowledged here and a copy with RECONSUMETIMES + 1 goes to the retry topic,
+   * delivered after the delay; past the maximum the copy goes to the dead-letter topic instead.
+   */
+  private reconsumeLater(m: QueueMessage, c: QueueConsumerPort): void {
+    this.release(m);
+    const next = m.reconsumes + 1;
+    const max = this.config.maxRedeliverCount ?? RETRY_WITHOUT_POLICY_MAX;
+    if (next > max) {
+      this.deadLetter(m, DeadLetterReason.MaxRedeliverCount, false);
+      return;
+    }
+    const target = this.retry ?? this;
+    const delayUs = c.retryDelayUs ?? this.config.negativeAckDelayUs;
+    this.remove(m, c);
+    this.history.record(Op.QueueRetryPublish, this.sim.nowUs, m.msg, this.actorId, next, delayUs, target.actorId);
+    const props = { RECONSUMETIMES: next, DELAY_TIME: delayUs / 1000, REAL_TOPIC: m.retryProps?.REAL_TOPIC ?? this.name, ORIGIN_MESSAGE_ID: m.msg };
+    target.acceptRetry(m, props, delayUs);
+  }
+
+  /** The retry topic stores the copy (same message id: the same logical message), deliverable after the delay. */
+  private acceptRetry(m: QueueMessage, props: RetryProperties, delayUs: number): void {
+    this.store(m.msg, m.key, m.sentUs, undefined, -1, delayUs, (copy) => {
+      copy.reconsumes = props.RECONSUMETIMES;
+      copy.retryProps = props;
+      copy.priorDeliveries = m.priorDeliveries + m.deliveries;
+    });
   }
 
   protected expiryFor(): number {
@@ -234,15 +276,19 @@ export class PulsarSubscription extends QueueBase implements QueueService {
   }
 
   /** A nack or ack timeout: to the DLQ once it already had maxRedeliverCount redeliveries, else back. */
-  private failed(m: QueueMessage, reason: ReturnReason, retryLetter = false): void {
+  private failed(m: QueueMessage, reason: ReturnReason): void {
     this.release(m);
-    // reconsumeLater without a DeadLetterPolicy still stops after 16 reconsumes.
-    const max = this.config.maxRedeliverCount ?? (retryLetter ? RETRY_WITHOUT_POLICY_MAX : undefined);
+    const max = this.config.maxRedeliverCount;
     if (max !== undefined && m.deliveries - 1 >= max) this.deadLetter(m, DeadLetterReason.MaxRedeliverCount, false);
     else this.giveBack(m, reason);
   }
 
   settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement): void {
+    // A delivery from the retry topic is settled on the retry topic's subscription.
+    if (this.retry && this.retry !== this && !this.held.has(msg)) {
+      this.retry.settle(this.retryPorts.of(c), msg, handle, how);
+      return;
+    }
     const m = this.held.get(msg);
     if (!m || m.handle !== handle || m.holder !== c.index || m.timer) return;
     if (how === "ack") {
@@ -252,9 +298,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
       // negativeAcknowledge: the client holds it for the redelivery delay, then asks for a redelivery.
       m.timer = this.sim.after(this.config.negativeAckDelayUs, this.onNackDelayOver, m);
     } else if (how === "retry-later") {
-      // reconsumeLater: a delayed copy through the retry letter topic (RECONSUMETIMES = deliveries so far), modelled
-      // as a redelivery after the same delay; the original is acknowledged, the copy keeps the message's identity.
-      m.timer = this.sim.after(this.config.negativeAckDelayUs, this.onRetryDelayOver, m);
+      this.reconsumeLater(m, c);
     }
     this.dispatch();
   }
@@ -263,13 +307,6 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     m.timer = 0;
     if (!this.live(m) || m.holder < 0) return;
     this.failed(m, ReturnReason.Requeue);
-    this.dispatch();
-  };
-
-  private readonly onRetryDelayOver = (m: QueueMessage): void => {
-    m.timer = 0;
-    if (!this.live(m) || m.holder < 0) return;
-    this.failed(m, ReturnReason.Requeue, true);
     this.dispatch();
   };
 
@@ -288,7 +325,12 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     }
   }
 
-  attach(c: QueueConsumerPort): void {
+  attach(c: QueueConsumerPort): boolean {
+    if (this.config.subscription === "exclusive" && this.consumers.some((o, i) => this.up[i] && o !== c)) {
+      // ConsumerBusy: the subscribe fails; the refused consumer is not a member at all.
+      this.history.record(Op.QueueSubscribeRefused, this.sim.nowUs, -1, c.actorId, 0, -1, this.actorId);
+      return false;
+    }
     if (c.index < 0) {
       c.index = this.consumers.length;
       this.consumers.push(c);
@@ -298,6 +340,8 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     this.rebuildRing();
     this.armTick();
     this.dispatch();
+    if (this.retry && this.retry !== this) this.retry.attach(this.retryPorts.of(c));
+    return true;
   }
 
   /** A consumer left: its unacked messages are redelivered to the others (a failover switch, a shared leaver). */
@@ -312,5 +356,6 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     this.unacked[c.index] = 0;
     this.rebuildRing();
     this.dispatch();
+    if (this.retry && this.retry !== this) this.retry.detach(this.retryPorts.of(c), _crashed);
   }
 }

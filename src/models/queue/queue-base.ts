@@ -4,7 +4,11 @@
 import type { Simulation } from "../../kernel/sim.ts";
 import { Op, type History } from "../../history/history.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
+import { formatDeaths } from "./amqp-dead-letter.ts";
 import { DeadLetterReason, newQueueMessage, type Delivery, type QueueConsumerPort, type QueueMessage } from "./queue-types.ts";
+
+/** Dead letters per queue listed in the report with their x-death. */
+export const DEAD_LETTER_SAMPLES = 10;
 
 export interface QueueContext {
   sim: Simulation;
@@ -60,11 +64,22 @@ export abstract class QueueBase {
   }
 
   /** Stores a message (from a producer, a dead-lettering source or a redrive) and makes it deliverable. */
-  protected store(msg: number, key: number, sentUs: number, ttlUs: number | undefined, origin: number, delayUs = 0): QueueMessage {
+  protected store(
+    msg: number,
+    key: number,
+    sentUs: number,
+    ttlUs: number | undefined,
+    origin: number,
+    delayUs = 0,
+    init?: (m: QueueMessage) => void,
+  ): QueueMessage {
     const now = this.sim.nowUs;
     const m = newQueueMessage(msg, key, sentUs, now, this.expiryFor(sentUs, ttlUs, origin >= 0));
     m.seq = this.nextSeq++;
     m.origin = origin;
+    if (origin < 0) m.ttlUs = ttlUs;
+    // What travels with a moved copy (headers, lineage) is set before it can be handed out.
+    init?.(m);
     // A second copy of the same message id (SQS standard resend) replaces the table entry; the old copy's
     // ready entries are skipped because they no longer match.
     this.held.delete(msg);
@@ -94,7 +109,15 @@ export abstract class QueueBase {
 
   /** Takes a message moved here from another queue (dead-lettering or redrive). */
   acceptMoved(m: QueueMessage, from: QueueBase): void {
-    this.store(m.msg, m.key, m.sentUs, undefined, from.actorId);
+    // Dead-lettering strips the TTL (no ttlUs passed on) but keeps the dead-letter headers.
+    this.store(m.msg, m.key, m.sentUs, undefined, from.actorId, 0, (copy) => {
+      copy.deaths = m.deaths;
+    });
+  }
+
+  /** The copy of a message this queue holds (headers, counts), for inspection; undefined when not held. */
+  message(msg: number): Readonly<QueueMessage> | undefined {
+    return this.held.get(msg);
   }
 
   /** True if `m` is still the live copy held here (lazy deletion in ready structures). */
@@ -106,6 +129,7 @@ export abstract class QueueBase {
   protected handOut(m: QueueMessage, c: QueueConsumerPort): Delivery {
     const now = this.sim.nowUs;
     m.deliveries++;
+    m.acquired++;
     m.handle = ++this.nextHandle;
     m.holder = c.index;
     if (m.firstReceiveUs < 0) m.firstReceiveUs = now;
@@ -114,7 +138,8 @@ export abstract class QueueBase {
     this.inFlightCount++;
     this.history.record(Op.QueueDeliver, now, m.msg, c.actorId, m.deliveries, m.handle, this.actorId);
     this.metrics.onDelivered(now, now - m.readySinceUs, m.deliveries > 1);
-    return { msg: m.msg, key: m.key, handle: m.handle, deliveryNumber: m.deliveries, sentUs: m.sentUs };
+    const d: Delivery = { msg: m.msg, key: m.key, handle: m.handle, deliveryNumber: m.deliveries, sentUs: m.sentUs };
+    return m.reconsumes > 0 ? { ...d, reconsumes: m.reconsumes } : d;
   }
 
   /** Removes an acked message. */
@@ -155,7 +180,7 @@ export abstract class QueueBase {
     else this.inFlightCount--;
     m.holder = -2;
     const now = this.sim.nowUs;
-    const target = reason === DeadLetterReason.Retention ? undefined : this.deadLetterTarget;
+    const target = reason === DeadLetterReason.Retention ? undefined : this.routeDeadLetter(m, reason);
     if (target) {
       this.history.record(Op.QueueDeadLetter, now, m.msg, this.actorId, reason, m.deliveries, target.actorId);
       this.metrics.deadLettered++;
@@ -166,6 +191,11 @@ export abstract class QueueBase {
       this.metrics.dropped++;
       this.levels();
     }
+  }
+
+  /** Where a dead letter goes (undefined: dropped). RabbitMQ adds its x-death headers and drops dead-letter cycles here. */
+  protected routeDeadLetter(_m: QueueMessage, _reason: DeadLetterReason): QueueBase | undefined {
+    return this.deadLetterTarget;
   }
 
   /** Removes the oldest message for a redrive task; undefined when nothing waits. */
@@ -185,6 +215,10 @@ export abstract class QueueBase {
     this.metrics.advance(this.sim.nowUs);
     for (const m of this.held.values()) {
       this.history.record(Op.QueueResidual, this.sim.nowUs, m.msg, this.actorId, m.holder >= 0 ? 1 : 0, m.deliveries);
+      // The report's dead-letter triage: the first few held dead letters with their x-death.
+      if (m.deaths && this.metrics.deadLetters.length < DEAD_LETTER_SAMPLES) {
+        this.metrics.deadLetters.push({ msg: m.msg, key: this.history.keyNames[m.key], xDeath: formatDeaths(m.deaths, (us) => `${(us / 1e6).toFixed(3)}s`) });
+      }
     }
   }
 }

@@ -3,7 +3,10 @@
 // each: ack on success; on failure what the scenario says (SQS: leave it to the visibility timeout or release
 // it; RabbitMQ: nack with requeue or reject; Pulsar: negative ack or reconsume later). Poison messages
 // (chosen by key or message id) always fail. It is a fault target: a crash drops its local buffer and the
-// handler in progress, and the queue gets its unacked deliveries back by that system's rule.
+// handler in progress, and the queue gets its unacked deliveries back by that system's rule. When RabbitMQ
+// closes its channel (a channel error) it drops what it had buffered from that channel and opens a new one,
+// as it would after a restart; an ack for a delivery of the old channel is dropped by the client, unless the
+// scenario gives it the stale-tag bug. A short poll refused with SQS OverLimit is retried after a growing pause.
 import type { Simulation } from "../../kernel/sim.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { makeSampler } from "../../kernel/distributions.ts";
@@ -33,7 +36,15 @@ export interface QueueConsumerConfig {
   extendVisibilityByUs: number;
   /** Pause before the next short poll after an empty answer. */
   emptyPollDelayUs: number;
+  /** Pulsar reconsumeLater delay. */
+  retryDelayUs?: number;
+  /** Bugs: probability a successful handler acks twice; acking deliveries of a closed channel on the new one. */
+  doubleAckProbability?: number;
+  staleTagAcks?: boolean;
 }
+
+/** OverLimit back-off: the pause doubles from emptyPollDelay per refused poll in a row, up to this. */
+export const OVERLIMIT_BACKOFF_CAP_US = 10_000_000;
 
 export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   readonly kind = "queue-consumer" as const;
@@ -53,6 +64,12 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   private pausedUntilUs = 0;
   private readonly pull: boolean;
   private readonly kindProcess: number;
+  private readonly bugRng: Rng;
+  /** The channel (epoch) the message in hand was received on. */
+  private busyEpoch = 0;
+  private overLimitStreak = 0;
+  /** Pulsar Exclusive refused the subscribe (ConsumerBusy): not a member, nothing to consume. */
+  refused = false;
 
   constructor(
     private readonly sim: Simulation,
@@ -68,6 +85,16 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.outcomeRng = rng.fork("outcomes");
     this.pull = queue.receive !== undefined;
     this.kindProcess = sim.registerKind("queue-consumer.processed");
+    this.bugRng = rng.fork("ack-bugs");
+  }
+
+  /** AMQP: one channel per incarnation; it changes on crash, restart and whenever the broker closes it. */
+  get channel(): number {
+    return this.epoch;
+  }
+
+  get retryDelayUs(): number | undefined {
+    return this.config.retryDelayUs;
   }
 
   get name(): string {
@@ -79,8 +106,8 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   }
 
   start(): void {
-    this.queue.attach(this);
-    if (this.pull) this.poll();
+    this.refused = !this.queue.attach(this);
+    if (this.pull && !this.refused) this.poll();
   }
 
   // ---------- receiving ----------
@@ -90,15 +117,23 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.receiving = true;
     const epoch = this.epoch;
     this.net.send(this.name, this.queue.name, () => {
-      this.queue.receive!(this, this.config.maxMessages, this.config.waitTimeUs, (batch) =>
-        this.net.send(this.queue.name, this.name, this.onReceived, { epoch, batch }),
+      this.queue.receive!(this, this.config.maxMessages, this.config.waitTimeUs, (batch, error) =>
+        this.net.send(this.queue.name, this.name, this.onReceived, { epoch, batch, error }),
       this.config.visibilityTimeoutUs);
     }, undefined, this.actorId);
   }
 
-  private readonly onReceived = (r: { epoch: number; batch: Delivery[] }): void => {
+  private readonly onReceived = (r: { epoch: number; batch: Delivery[]; error?: string }): void => {
     if (r.epoch !== this.epoch) return; // answered to an incarnation that crashed: the messages time out
     this.receiving = false;
+    if (r.error !== undefined) {
+      // OverLimit: back off (doubling) and poll again.
+      this.overLimitStreak++;
+      const pause = Math.min(OVERLIMIT_BACKOFF_CAP_US, this.config.emptyPollDelayUs * 2 ** Math.min(30, this.overLimitStreak - 1));
+      this.sim.after(pause, this.repoll, this.epoch);
+      return;
+    }
+    this.overLimitStreak = 0;
     for (const d of r.batch) this.buffer.push(d);
     if (r.batch.length === 0) {
       if (this.config.waitTimeUs === 0) this.sim.after(this.config.emptyPollDelayUs, this.repoll, this.epoch);
@@ -135,6 +170,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
       return;
     }
     this.busy = d;
+    this.busyEpoch = this.epoch;
     this.busyStartUs = now;
     this.history.record(Op.QueueProcessStart, now, d.msg, this.actorId, d.deliveryNumber, d.handle, this.queue.actorId);
     const t = Math.max(0, Math.round(this.sample()));
@@ -178,11 +214,37 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     if (how === "requeue" || how === "reject") {
       this.history.record(Op.QueueNack, now, d.msg, this.actorId, how === "requeue" ? 1 : 0, d.handle, this.queue.actorId);
     }
-    if (how !== "abandon") {
-      this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how), undefined, d.msg);
+    // The channel it came on has closed: the client drops the settlement (unless it has the stale-tag bug).
+    const stale = this.busyEpoch !== this.epoch && !this.config.staleTagAcks;
+    if (how !== "abandon" && !stale) {
+      this.settle(d, how);
+      const p = this.config.doubleAckProbability ?? 0;
+      if (how === "ack" && p > 0 && this.bugRng.bernoulli(p)) this.settle(d, how);
     }
     this.busy = undefined;
     this.next();
+  };
+
+  /** Sends a settlement on the current channel. */
+  private settle(d: Delivery, how: Settlement): void {
+    const channel = this.epoch;
+    this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how, channel), undefined, d.msg);
+  }
+
+  /** Called at the broker: channel.close crosses the network, then the client opens a new channel and consumes. */
+  channelClosed(_code: number): void {
+    this.net.send(this.queue.name, this.name, this.onChannelClosed, this.epoch);
+  }
+
+  private readonly onChannelClosed = (epoch: number): void => {
+    if (epoch !== this.epoch || !this.up) return;
+    // Deliveries buffered from the closed channel were requeued by the broker; pushes still on the way are ignored.
+    this.epoch++;
+    while (this.buffer.shift() !== undefined);
+    const reopened = this.epoch;
+    this.net.send(this.name, this.queue.name, () => {
+      if (this.up && this.epoch === reopened) this.queue.attach(this);
+    }, undefined, this.actorId);
   };
 
   // ---------- faults ----------

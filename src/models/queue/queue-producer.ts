@@ -2,6 +2,8 @@
 // the same rate profile and key space as a stream producer so one workload can run on both side by side. A
 // send whose answer the client never saw can be re-sent: the queue sees a new message carrying the same
 // deduplication id (SQS FIFO drops it within 5 minutes; a standard queue or RabbitMQ enqueues it twice).
+// The answer leaves the queue when the queue says it may (RabbitMQ: after the fsync batch or the quorum
+// commit); its latency from the send is the confirm latency in the metrics.
 import type { Simulation } from "../../kernel/sim.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { Op, type History } from "../../history/history.ts";
@@ -20,6 +22,7 @@ export class QueueProducer {
   private readonly keyIds: number[] = [];
   private sent = 0;
   private readonly sendKind: number;
+  private readonly confirmKind: number;
 
   constructor(
     private readonly sim: Simulation,
@@ -37,6 +40,7 @@ export class QueueProducer {
     this.resendRng = rng.fork("resends");
     this.keys = new KeyChooser(spec.keys, rng.fork("keys"));
     this.sendKind = sim.registerKind("queue-producer.send");
+    this.confirmKind = sim.registerKind("queue.confirm");
   }
 
   start(): void {
@@ -103,20 +107,30 @@ export class QueueProducer {
     this.history.record(Op.QueueSend, now, msg, this.actorId, -1, original, this.queue.actorId);
     this.metrics.sent++;
     const ttlUs = this.spec.messageTtl;
+    const persistent = this.spec.persistent;
     this.net.send(
       this.spec.name,
       this.queue.name,
       () => {
-        this.queue.enqueue(msg, key, now, { ttlUs, dedupId });
+        const stored = this.queue.enqueue(msg, key, now, { ttlUs, dedupId });
         // SendMessage's answer / the publisher confirm: a deduplicated send is answered with success too.
-        this.net.send(this.queue.name, this.spec.name, this.onConfirm, msg, msg);
+        const at = stored && this.queue.confirmAtUs ? this.queue.confirmAtUs(persistent) : this.sim.nowUs;
+        const confirm = { msg, sentUs: now };
+        if (at > this.sim.nowUs) this.sim.at(at, this.sendConfirm, confirm, this.confirmKind, this.queue.actorId);
+        else this.sendConfirm(confirm);
       },
       undefined,
       msg,
     );
   }
 
-  private readonly onConfirm = (msg: number): void => {
-    this.history.record(Op.QueueSendAck, this.sim.nowUs, msg, this.actorId, -1, -1, this.queue.actorId);
+  private readonly sendConfirm = (c: { msg: number; sentUs: number }): void => {
+    this.net.send(this.queue.name, this.spec.name, this.onConfirm, c, c.msg);
+  };
+
+  private readonly onConfirm = (c: { msg: number; sentUs: number }): void => {
+    const now = this.sim.nowUs;
+    this.history.record(Op.QueueSendAck, now, c.msg, this.actorId, -1, -1, this.queue.actorId);
+    this.metrics.onConfirmed(now - c.sentUs);
   };
 }

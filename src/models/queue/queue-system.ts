@@ -12,6 +12,7 @@ import type { QueueService, Settlement } from "./queue-types.ts";
 import { QueueProducer } from "./queue-producer.ts";
 import { QueueConsumer } from "./queue-consumer.ts";
 import { RedriveTask } from "./dead-letter.ts";
+import { deadLetterTopicName, retryTopicName } from "./pulsar-retry.ts";
 import type { QueueConsumerSpec, QueueSpec } from "../../scenario/schema-queues.ts";
 
 type AnyQueue = QueueBase & QueueService;
@@ -41,16 +42,25 @@ function makeQueue(world: World, q: QueueSpec, metrics: QueueMetrics): AnyQueue 
         maxLength: q.maxLength,
         deliveryLimit: q.kind === "rabbitmq-quorum" ? q.deliveryLimit : -1,
         consumerTimeoutUs: q.consumerTimeout,
+        failedDeliveriesOnly: q.rabbitmqVersion === "4.3",
+        dlx: q.deadLetter ? { exchange: q.deadLetter.exchange ?? "dlx", routingKey: q.deadLetter.routingKey } : undefined,
+        durable: q.durable,
+        fsyncIntervalUs: q.fsyncInterval,
+        quorumCommitUs: q.quorumCommitDelay,
       });
     case "pulsar":
-      return new PulsarSubscription(q.name, q.kind, ctx, {
-        partitions: q.partitions,
-        subscription: q.subscription,
-        ackTimeoutUs: q.ackTimeout,
-        negativeAckDelayUs: q.negativeAckRedeliveryDelay,
-        maxRedeliverCount: q.deadLetter?.maxRedeliverCount,
-      });
+      return new PulsarSubscription(q.name, q.kind, ctx, pulsarConfig(q));
   }
+}
+
+function pulsarConfig(q: QueueSpec, partitions = q.partitions) {
+  return {
+    partitions,
+    subscription: q.subscription,
+    ackTimeoutUs: q.ackTimeout,
+    negativeAckDelayUs: q.negativeAckRedeliveryDelay,
+    maxRedeliverCount: q.deadLetter?.maxRedeliverCount,
+  };
 }
 
 function defaultOnFailure(kind: QueueSpec["kind"]): Settlement {
@@ -85,6 +95,9 @@ export class QueueSystem {
       if (q.deadLetter) queue.deadLetterTarget = this.queues.get(q.deadLetter.queue);
       if (q.redrive) this.redrives.push(new RedriveTask(world.sim, world.history, queue, byActor, q.redrive.at, q.redrive.rate));
     }
+    for (const q of s.queues) {
+      if (q.kind === "pulsar" && s.queueConsumers.some((c) => c.queue === q.name && c.onFailure === "retry-later")) this.enableRetry(q);
+    }
     for (const p of s.queueProducers) {
       const queue = this.queues.get(p.queue)!;
       this.producers.push(
@@ -111,12 +124,34 @@ export class QueueSystem {
           extendVisibilityEveryUs: c.extendVisibilityEvery,
           extendVisibilityByUs: c.extendVisibilityBy,
           emptyPollDelayUs: Math.max(1, c.emptyPollDelay),
+          retryDelayUs: c.retryDelay,
+          doubleAckProbability: c.ackBug.doubleAck,
+          staleTagAcks: c.ackBug.staleTags,
         });
         this.consumers.push(consumer);
         world.targets.register(consumer);
         if (i === 0) for (const cr of c.crashes) this.crashes.push({ consumer, atUs: cr.at, restartAfterUs: cr.restartAfter });
       }
     }
+  }
+
+  /**
+   * Pulsar enableRetry: the retry letter topic (one partition, same subscription type) joins the queues; without
+   * a declared DLQ the client's default dead-letter topic does too, so dead letters are held, not lost.
+   */
+  private enableRetry(q: QueueSpec): void {
+    const main = this.queues.get(q.name) as PulsarSubscription;
+    const add = (name: string): PulsarSubscription => {
+      const m = new QueueMetrics(name, q.kind, this.world.endUs);
+      this.metrics.push(m);
+      const t = new PulsarSubscription(name, q.kind, { sim: this.world.sim, history: this.world.history, metrics: m }, pulsarConfig(q, 1));
+      this.queues.set(name, t);
+      return t;
+    };
+    const retry = add(retryTopicName(q.name, q.subscriptionName));
+    if (!main.deadLetterTarget) main.deadLetterTarget = add(deadLetterTopicName(q.name, q.subscriptionName));
+    retry.deadLetterTarget = main.deadLetterTarget;
+    main.enableRetry(retry);
   }
 
   start(): void {

@@ -14,9 +14,18 @@ export const enum ReturnReason {
   AckTimeout = 3,
   /** SQS standard: a copy on a server that was briefly unavailable came back after the delete (at-least-once). */
   StandardDuplicate = 4,
+  /** RabbitMQ closed the channel on a channel error (double or unknown ack → PRECONDITION_FAILED). */
+  ChannelError = 5,
 }
 
-export const RETURN_REASON_NAMES = ["visibility timeout expired", "requeued by the consumer", "consumer crashed", "ack timeout", "SQS standard duplicate copy"];
+export const RETURN_REASON_NAMES = [
+  "visibility timeout expired",
+  "requeued by the consumer",
+  "consumer crashed",
+  "ack timeout",
+  "SQS standard duplicate copy",
+  "channel closed by a channel error",
+];
 
 /** Why a message left a queue without an ack (QueueDeadLetter / QueueDrop partition), RabbitMQ's words where they exist. */
 export const enum DeadLetterReason {
@@ -77,6 +86,53 @@ export interface QueueMessage {
   timer: number;
   /** Where it was dead-lettered from (redrive goes back there); -1 for none. */
   origin: number;
+  /** RabbitMQ quorum x-acquired-count: every hand-out (4.3 counts failed returns apart, in `returns`). */
+  acquired: number;
+  /** Per-message TTL asked by the producer (AMQP `expiration`), µs; undefined: none. Kept for x-death's original-expiration. */
+  ttlUs?: number;
+  /** RabbitMQ dead-letter headers (x-death, x-first-death-*, x-last-death-*); undefined until first dead-lettered. */
+  deaths?: DeathHeaders;
+  /** Pulsar retry letter topic: RECONSUMETIMES of this copy (0: the original). */
+  reconsumes: number;
+  /** Pulsar retry letter topic: deliveries of the earlier copies of this message (the lineage behind this copy). */
+  priorDeliveries: number;
+  /** Pulsar retry letter topic: the properties the copy carries (absent on the original). */
+  retryProps?: RetryProperties;
+}
+
+/** What reconsumeLater puts on the copy (RetryMessageUtil's system properties). */
+export interface RetryProperties {
+  RECONSUMETIMES: number;
+  /** The requested delay, ms. */
+  DELAY_TIME: number;
+  /** The topic the message was first consumed from. */
+  REAL_TOPIC: string;
+  /** The original message (its history id: every copy is the same logical message). */
+  ORIGIN_MESSAGE_ID: number;
+}
+
+/** One x-death entry: one per (queue, reason), updated in place when it happens again. */
+export interface XDeathEntry {
+  readonly queue: string;
+  readonly reason: string;
+  count: number;
+  /** First and latest dead-lettering for this (queue, reason), µs. */
+  readonly firstUs: number;
+  lastUs: number;
+  /** The exchange the message had been published to when it died, and its routing keys then. */
+  exchange: string;
+  routingKeys: string[];
+  /** The per-message expiration it carried (TTL is stripped on dead-lettering), µs; undefined: none. */
+  originalExpirationUs?: number;
+}
+
+/** RabbitMQ dead-letter headers. `xDeath` is most recent first (an updated entry moves to the front). */
+export interface DeathHeaders {
+  xDeath: XDeathEntry[];
+  first: { queue: string; reason: string; exchange: string };
+  last: { queue: string; reason: string; exchange: string };
+  /** Where the message is routed now (after its last dead-lettering through a DLX). */
+  route: { exchange: string; routingKey: string };
 }
 
 export function newQueueMessage(msg: number, key: number, sentUs: number, nowUs: number, expiresAtUs: number): QueueMessage {
@@ -96,6 +152,9 @@ export function newQueueMessage(msg: number, key: number, sentUs: number, nowUs:
     lastDeliveredUs: -1,
     timer: 0,
     origin: -1,
+    acquired: 0,
+    reconsumes: 0,
+    priorDeliveries: 0,
   };
 }
 
@@ -107,6 +166,8 @@ export interface Delivery {
   /** 1 for the first delivery. RabbitMQ's redelivered flag is `deliveryNumber > 1`. */
   readonly deliveryNumber: number;
   readonly sentUs: number;
+  /** Pulsar retry letter topic: the copy's RECONSUMETIMES (absent on the original). */
+  readonly reconsumes?: number;
 }
 
 /** How a consumer settles a delivery. */
@@ -122,7 +183,16 @@ export interface QueueConsumerPort {
   deliver(batch: Delivery[]): void;
   /** RabbitMQ prefetch / Pulsar receiver queue: most unacknowledged deliveries this consumer may hold. */
   readonly prefetch: number;
+  /** The consumer's current channel (AMQP): settlements sent on an older one never arrive. */
+  readonly channel?: number;
+  /** The broker closed this consumer's channel (AMQP channel error / consumer_timeout): the client reopens one. */
+  channelClosed?(code: number): void;
+  /** Pulsar reconsumeLater(msg, delay): the delay this consumer asks for. */
+  readonly retryDelayUs?: number;
 }
+
+/** AMQP reply code of a channel error on a double or unknown delivery tag, and of consumer_timeout. */
+export const PRECONDITION_FAILED = 406;
 
 /** What every queue model offers its clients. */
 export interface QueueService {
@@ -131,15 +201,18 @@ export interface QueueService {
   readonly kind: string;
   /** Accepts a message from a producer; returns false when it was deduplicated (FIFO) — still a success. */
   enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean;
-  /** A consumer joins (push queues start dispatching to it). */
-  attach(c: QueueConsumerPort): void;
+  /** A consumer joins (push queues start dispatching to it); false when refused (Pulsar Exclusive: ConsumerBusy). */
+  attach(c: QueueConsumerPort): boolean;
   /** A consumer left or crashed: its unacknowledged deliveries go back per the system's rules. */
   detach(c: QueueConsumerPort, crashed: boolean): void;
-  /** Pull queues (SQS): ReceiveMessage. `done` runs (at the queue) with what was received. */
-  receive?(c: QueueConsumerPort, max: number, waitUs: number, done: (batch: Delivery[]) => void, visibilityUs?: number): void;
+  /** Pull queues (SQS): ReceiveMessage. `done` runs (at the queue) with what was received, or with an error (OverLimit). */
+  receive?(c: QueueConsumerPort, max: number, waitUs: number, done: (batch: Delivery[], error?: "OverLimit") => void, visibilityUs?: number): void;
   /** SQS ChangeMessageVisibility; false when rejected (stale handle, over the 12 h cap). */
   changeVisibility?(c: QueueConsumerPort, msg: number, handle: number, timeoutUs: number): boolean;
-  settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement): void;
+  /** `channel`: the AMQP channel the settlement was sent on (undefined: the current one). */
+  settle(c: QueueConsumerPort, msg: number, handle: number, how: Settlement, channel?: number): void;
+  /** When the publisher confirm for a message enqueued now may be sent (µs, absolute); now when there is nothing to wait for. */
+  confirmAtUs?(persistent: boolean): number;
   /** Messages waiting to be delivered, and in flight. */
   readonly depth: number;
   readonly inFlight: number;

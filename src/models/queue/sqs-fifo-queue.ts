@@ -23,6 +23,8 @@ export class SqsFifoQueue extends SqsQueue {
   private readonly readyGroups = new Deque<Group>();
   /** Deduplication id → when it stops deduplicating. Insertion order is expiry order (constant window). */
   private readonly dedup = new Map<string, number>();
+  /** FIFO: at the in-flight cap a receive just returns nothing, with no error. */
+  protected override readonly overLimitErrors: boolean = false;
 
   override enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean {
     const now = this.sim.nowUs;

@@ -3,7 +3,8 @@
 // the first receive) and comes back if not deleted in time. Each receive issues a new receipt handle; only
 // the latest one deletes. Messages are spread over servers: long polling asks them all and answers as soon
 // as something is there; short polling samples a random subset and may answer empty while messages exist.
-// Order is best effort, and a deleted message can come back once in a while (at-least-once).
+// Order is best effort, and a deleted message can come back once in a while (at-least-once). At the in-flight
+// cap a short poll is answered with an OverLimit error (a long poll just gets nothing); FIFO never errors.
 import type { Rng } from "../../kernel/rng.ts";
 import { Op } from "../../history/history.ts";
 import { Deque } from "./deque.ts";
@@ -151,7 +152,21 @@ export class SqsQueue extends QueueBase implements QueueService {
   /** FIFO blocks the group here. */
   protected onHandedOut(_m: QueueMessage): void {}
 
-  receive(c: QueueConsumerPort, max: number, waitUs: number, done: (batch: Delivery[]) => void, visibilityUs = this.config.visibilityTimeoutUs): void {
+  /** A standard queue answers a short poll at the in-flight cap with OverLimit; FIFO returns nothing instead. */
+  protected readonly overLimitErrors: boolean = true;
+
+  receive(
+    c: QueueConsumerPort,
+    max: number,
+    waitUs: number,
+    done: (batch: Delivery[], error?: "OverLimit") => void,
+    visibilityUs = this.config.visibilityTimeoutUs,
+  ): void {
+    if (waitUs === 0 && this.overLimitErrors && this.inFlightCount >= this.config.inFlightLimit) {
+      this.history.record(Op.QueueReceiveError, this.sim.nowUs, -1, c.actorId, 0, this.inFlightCount, this.actorId);
+      done([], "OverLimit");
+      return;
+    }
     const batch = this.deliverBatch(c, this.take(max, waitUs === 0), visibilityUs);
     if (batch.length > 0 || waitUs === 0) {
       done(batch);
@@ -242,9 +257,12 @@ export class SqsQueue extends QueueBase implements QueueService {
     this.history.record(Op.QueueReturn, this.sim.nowUs, m.msg, this.actorId, ReturnReason.StandardDuplicate, -1);
   };
 
-  attach(c: QueueConsumerPort): void {
-    c.index = this.consumers.length;
-    this.consumers.push(c);
+  attach(c: QueueConsumerPort): boolean {
+    if (c.index < 0) {
+      c.index = this.consumers.length;
+      this.consumers.push(c);
+    }
+    return true;
   }
 
   /** SQS does not know its consumers: a crashed one's messages come back when their visibility runs out. */

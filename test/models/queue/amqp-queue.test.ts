@@ -58,8 +58,8 @@ describe("RabbitMQ queue", () => {
     expect(b.got.map((d) => d.deliveryNumber)).toEqual([2, 2]);
   });
 
-  it("quorum: dead-letters with reason delivery_limit once a message was returned more than the limit (20 by default)", () => {
-    const { history, q, dlq, send, consumer } = setup({ quorum: true, deliveryLimit: 20 });
+  it("quorum on 4.0–4.2: dead-letters with reason delivery_limit once a message was returned (even by nack-requeue) more than the limit", () => {
+    const { history, q, dlq, send, consumer } = setup({ quorum: true, deliveryLimit: 20, failedDeliveriesOnly: false });
     q.deadLetterTarget = dlq;
     const id = send();
     const c = consumer("c", 1);

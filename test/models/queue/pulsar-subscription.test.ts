@@ -138,21 +138,3 @@ describe("Pulsar subscription", () => {
     expect(a.got.length).toBeGreaterThan(1);
   });
 });
-
-describe("Pulsar retry letter topic", () => {
-  it("without a dead-letter policy, reconsumeLater stops after 16 reconsumes (17 deliveries) and dead-letters", () => {
-    const c = ctx();
-    const q = new PulsarSubscription("t", "pulsar", c, { partitions: 1, subscription: "shared", ackTimeoutUs: 0, negativeAckDelayUs: 1_000_000 });
-    const f = new FakeConsumer(c.history, "a", 10);
-    q.attach(f);
-    const m = message(c.history);
-    q.enqueue(m.msg, m.key, 0);
-    for (let i = 0; i < 30; i++) {
-      const d = f.got[f.got.length - 1];
-      q.settle(f, d.msg, d.handle, "retry-later");
-      c.sim.run({ untilUs: (i + 1) * 1_000_000 });
-    }
-    expect(f.got).toHaveLength(17);
-    expect(ops(c.history, Op.QueueDrop)).toHaveLength(1);
-  });
-});

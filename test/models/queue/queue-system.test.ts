@@ -71,9 +71,9 @@ describe("queue runs", () => {
     }
   });
 
-  it("a poison key reaches the quorum queue's dead-letter queue after delivery-limit + 1 deliveries while the rest flows", () => {
+  it("on RabbitMQ 4.0–4.2 a nacked poison key reaches the quorum queue's DLQ after delivery-limit + 1 deliveries while the rest flows", () => {
     const text = scenario(
-      "{ name: q, kind: rabbitmq-quorum, deliveryLimit: 2, deadLetter: { queue: dlq } }, { name: dlq, kind: rabbitmq-quorum }",
+      "{ name: q, kind: rabbitmq-quorum, rabbitmqVersion: '4.2', deliveryLimit: 2, deadLetter: { queue: dlq } }, { name: dlq, kind: rabbitmq-quorum }",
       ", processing: { time: 5ms, poison: { keys: [key-1] } }",
     );
     const { result } = run(text);
