@@ -1,6 +1,8 @@
 // no-duplicate-offsets: no message occupies two offsets in the final log. A producer that retries after an
 // unknown outcome (a timeout, a lost answer, NotEnoughReplicasAfterAppend) appends the batch again unless it
-// is idempotent, in which case the broker recognises the sequence among the last 5 batches.
+// is idempotent, in which case the broker recognises the sequence among the last 5 batches — within one
+// producer epoch only: after a local epoch bump (KIP-360) re-numbered a batch that had in fact landed, the
+// broker sees a new batch. Such a copy is explained by the bump.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
@@ -12,14 +14,26 @@ export const duplicateOffsets: Checker = (h: History, scenario) => {
   // Surviving offsets per duplicated message, and its first produce error, for the explanation.
   const offsets = new Map<number, number[]>();
   const firstError = new Map<number, number>();
+  const appendTimes = new Map<number, number[]>();
+  /** Producer actor → rows of its epoch bumps. */
+  const bumps = new Map<number, number[]>();
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
     const m = h.opMsg[i];
+    if (k === Op.ProducerEpochBump) {
+      let list = bumps.get(h.opActor[i]);
+      if (!list) bumps.set(h.opActor[i], (list = []));
+      list.push(i);
+      continue;
+    }
     if (k === Op.ProduceError && !firstError.has(m)) firstError.set(m, i);
     if (k !== Op.Append || v.survivingCount[m] < 2) continue;
     let list = offsets.get(m);
     if (!list) offsets.set(m, (list = []));
     list.push(h.opOffset[i]);
+    let times = appendTimes.get(m);
+    if (!times) appendTimes.set(m, (times = []));
+    times.push(h.opTimeUs[i]);
   }
   const anomalies: Anomaly[] = [];
   const permitted = new Set<string>();
@@ -32,11 +46,17 @@ export const duplicateOffsets: Checker = (h: History, scenario) => {
     if (v.survivingCount[msg] < 2) continue;
     const producer = h.actorNames[h.msgProducer[msg]];
     const why = duplicationPermittedBy(scenario, producer);
+    const times = appendTimes.get(msg) ?? [];
+    const bump = (bumps.get(h.msgProducer[msg]) ?? []).find((r) => h.opTimeUs[r] >= times[0] && h.opTimeUs[r] <= times[times.length - 1]);
+    if (why.length === 0 && bump !== undefined) {
+      why.push(`an epoch bump of idempotent ${producer} (KIP-360: unacknowledged batches are re-numbered under the new epoch, and the broker matches duplicates within one epoch)`);
+    }
     for (const w of why) permitted.add(w);
     if (why.length === 0) unpermitted++;
     const at = [...new Set(offsets.get(msg) ?? [])].sort((a, b) => a - b);
     const e = firstError.get(msg);
-    const cause = e !== undefined ? `its first attempt got ${PRODUCE_ERROR_NAMES[h.opAux[e]]} at ${fmtS(h.opTimeUs[e])} and was retried` : "it was sent again";
+    let cause = e !== undefined ? `its first attempt got ${PRODUCE_ERROR_NAMES[h.opAux[e]]} at ${fmtS(h.opTimeUs[e])} and was retried` : "it was sent again";
+    if (bump !== undefined) cause += `, re-numbered after ${producer} bumped its epoch to ${h.opMsg[bump]} at ${fmtS(h.opTimeUs[bump])}`;
     anomalies.push({
       kind: "duplicate",
       explanation:

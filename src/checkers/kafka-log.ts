@@ -21,7 +21,7 @@ export interface KafkaLogView {
   eventRows: number[];
 }
 
-const EVENT_OPS = new Set<number>([Op.Truncate, Op.LeaderElection, Op.UncleanLeaderElection, Op.PartitionOffline, Op.IsrShrink, Op.FaultStart, Op.FaultEnd, Op.BrokerFence]);
+const EVENT_OPS = new Set<number>([Op.Truncate, Op.LeaderElection, Op.UncleanLeaderElection, Op.PartitionOffline, Op.IsrShrink, Op.FaultStart, Op.FaultEnd, Op.BrokerFence, Op.ProducerEpochBump]);
 
 // Several checkers read the same history; the view is computed once per history (and its length).
 const cache = new WeakMap<History, { opCount: number; view: KafkaLogView }>();
@@ -105,6 +105,7 @@ export function eventChain(h: History, v: KafkaLogView, topicActor: number, part
     else if (k === Op.PartitionOffline) parts.push(`${t} partition offline (no in-sync replica alive)`);
     else if (k === Op.Truncate) parts.push(`${t} ${actor} truncated its log to ${h.opOffset[i]} (${h.opMsg[i]} records removed)`);
     else if (k === Op.IsrShrink) parts.push(`${t} ${actor} left the ISR (size ${h.opOffset[i]})`);
+    else if (k === Op.ProducerEpochBump) parts.push(`${t} ${actor} bumped its producer epoch to ${h.opMsg[i]} (producer id ${h.opOffset[i]}) and re-numbered its unacknowledged batches`);
     if (parts.length >= max) break;
   }
   return parts.length > 0 ? parts.join("; ") : "no cluster event followed";

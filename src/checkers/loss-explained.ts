@@ -3,14 +3,16 @@
 // it before anyone processed it: the committing member had received it (poll returned it) and then crashed
 // or handed it to a worker that never got to it. That is expected with commit.mode before-processing
 // (at-most-once) and with auto-commit plus processing.handoff async; under any other setting it is a bug.
-// A commit past a record its member never received is unexplained. Records not yet committed past are lag,
-// not loss, and belong to liveness-lag-drains.
+// A commit past a record its member never received is unexplained, unless the group's position jumped over
+// it (retention deleted it, or auto.offset.reset=latest skipped it: skip-explain.ts names the chain and the
+// setting). Records not yet committed past are lag, not loss, and belong to liveness-lag-drains.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { groupTopics } from "../scenario/group-topics.ts";
 import { ANOMALY_SAMPLE, fmtS, type Checker } from "./verdict.ts";
 import { topicOfRow, tpName } from "./groups/rows.ts";
+import { readSkips } from "./skip-explain.ts";
 
 type Group = Scenario["consumerGroups"][number];
 
@@ -25,6 +27,7 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
   const explained: Anomaly[] = [];
   let explainedCount = 0;
   let checked = 0;
+  const skips = readSkips(h, scenario);
   for (const g of scenario.consumerGroups) {
     const group = h.actorId(g.name);
     if (group === undefined) continue;
@@ -81,6 +84,12 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       const d = delivered.get(msg);
       const name = `${h.messageName(msg)} (key ${h.keyOf(msg)}, ${tpName(h, w.topic, w.partition)}@${w.offset})`;
       const base = { messageIds: [msg], keys: [h.keyOf(msg)], partition: w.partition, offsets: [w.offset], timesUs: [past.timeUs] };
+      const skip = skips.explain(group, w.topic, w.partition, w.offset);
+      if (skip && (!d || d.timeUs > past.timeUs)) {
+        explainedCount++;
+        if (explained.length < ANOMALY_SAMPLE) explained.push({ kind: "loss-explained", explanation: `group ${g.name} never processed ${name}: ${skip.story}; expected under ${skip.permittedBy}`, ...base });
+        continue;
+      }
       if (!d || d.member !== past.member || d.timeUs > past.timeUs) {
         anomalies.push({
           kind: "loss-unexplained",
@@ -111,7 +120,7 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
     summary: holds
       ? checked === 0
         ? "no group committed past a record it did not process"
-        : `all ${checked} record(s) committed past without processing are explained and permitted by their group's commit settings`
+        : `all ${checked} record(s) committed past without processing are explained and permitted by their group's commit, offset-reset or retention settings`
       : `${anomalies.length} of ${checked} lost record(s) are unexplained or not permitted by the group's commit settings`,
   };
   return verdict;

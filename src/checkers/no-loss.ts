@@ -2,8 +2,11 @@
 // end of the run (the drain period included). Acked-but-never-processed is "unseen" when the record is
 // still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it: never
 // appended, or appended and later truncated away (the cluster writes each partition's final log at the end).
+// Config-aware: a record the group skipped because its position jumped (retention deleted it, or
+// auto.offset.reset=latest jumped past it) is named with that chain and counted as permitted (skip-explain.ts).
 import { Op, type History } from "../history/history.ts";
-import { readKafkaLog } from "./kafka-log.ts";
+import { readKafkaLog, withPermission } from "./kafka-log.ts";
+import { readSkips } from "./skip-explain.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, groupsByTopic, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
@@ -25,6 +28,9 @@ export const noLoss: Checker = (h: History, scenario) => {
   const finalLog = readKafkaLog(h);
   const subscribed = groupsByTopic(h, scenario);
   const anomalies: Anomaly[] = [];
+  const skips = readSkips(h, scenario);
+  const permitted = new Set<string>();
+  let unpermitted = 0;
   let checked = 0;
   for (let msg = 0; msg < n; msg++) {
     const a = ackRow[msg];
@@ -38,12 +44,15 @@ export const noLoss: Checker = (h: History, scenario) => {
       const hasFinalLog = finalLog.finalEnd.has(`${h.msgTopic[msg]}:${partition}`);
       const inLog = appendRow[msg] >= 0 && (!hasFinalLog || finalLog.survivingCount[msg] > 0);
       const at = committed.get(`${g.group}:${partition}`);
+      const skip = skips.explain(g.group, h.msgTopic[msg], partition, offset);
+      if (skip) permitted.add(skip.permittedBy);
+      else unpermitted++;
       anomalies.push({
-        kind: inLog ? "unseen" : "lost-write",
+        kind: skip ? "skipped" : inLog ? "unseen" : "lost-write",
         explanation:
           `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
           `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
-          (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`),
+          (skip ? `: ${skip.story}; expected under ${skip.permittedBy}` : at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`),
         messageIds: [msg],
         keys: [h.keyOf(msg)],
         partition,
@@ -52,11 +61,13 @@ export const noLoss: Checker = (h: History, scenario) => {
       });
     }
   }
-  return verdictOf(
+  const verdict = verdictOf(
     "no-loss",
     checked,
     anomalies,
     `every acknowledged message was processed by every subscribed group (${checked} message×group pairs)`,
     (k) => `${k} acknowledged message×group pair(s) never processed`,
   );
+  // Only runs where a position jumped get the config-aware reading; others keep their plain verdict.
+  return permitted.size > 0 ? withPermission(verdict, permitted, unpermitted) : verdict;
 };

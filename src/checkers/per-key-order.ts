@@ -1,14 +1,21 @@
 // per-key-order: within a key, each consumer group processes messages in the order the producer sent them.
 // A redelivery of a message the group already processed is a duplicate, not a reorder, so only first
 // processings are compared; that keeps the two anomalies apart.
+// Config-aware: when partitions were added at run time, a key moves partition once its producer's metadata
+// refresh sees the new count; a group may then process the key's newer records (new partition) before older
+// ones (old partition). That reorder is expected under partition growth and is named with its times.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
+import { withPermission } from "./kafka-log.ts";
+import { keyMoveBetween } from "./key-moves.ts";
 
 export const perKeyOrder: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
+  const permitted = new Set<string>();
+  let unpermitted = 0;
   // (group, producer, key) → highest send sequence processed so far, and the message that had it.
-  const last = new Map<number, Map<number, { seq: number; msg: number; timeUs: number }>>();
+  const last = new Map<number, Map<number, { seq: number; msg: number; timeUs: number; partition: number }>>();
   const seen = new PerGroupTable(h.messageCount);
   let checked = 0;
   for (let i = 0; i < h.opCount; i++) {
@@ -26,11 +33,15 @@ export const perKeyOrder: Checker = (h: History) => {
     const prev = byKey.get(k);
     if (prev !== undefined && seq < prev.seq) {
       const groupName = h.actorNames[group];
+      const move = prev.partition !== h.opPartition[i] ? keyMoveBetween(h, msg, prev.msg, h.opPartition[i], prev.partition) : undefined;
+      if (move) permitted.add(move.permittedBy);
+      else unpermitted++;
       anomalies.push({
         kind: "reorder-within-key",
         explanation:
           `group ${groupName} processed ${h.messageName(msg)} (send #${seq} of key ${h.keyOf(msg)}) at ${fmtS(h.opTimeUs[i])}, ` +
-          `after ${h.messageName(prev.msg)} (send #${prev.seq}) at ${fmtS(prev.timeUs)}`,
+          `after ${h.messageName(prev.msg)} (send #${prev.seq}) at ${fmtS(prev.timeUs)}` +
+          (move ? `: ${move.story}; expected under ${move.permittedBy}` : ""),
         messageIds: [prev.msg, msg],
         keys: [h.keyOf(msg)],
         partition: h.opPartition[i],
@@ -38,14 +49,16 @@ export const perKeyOrder: Checker = (h: History) => {
         timesUs: [prev.timeUs, h.opTimeUs[i]],
       });
     } else {
-      byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i] });
+      byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i], partition: h.opPartition[i] });
     }
   }
-  return verdictOf(
+  const verdict = verdictOf(
     "per-key-order",
     checked,
     anomalies,
     `every key was processed in send order (${checked} first processings checked)`,
     (n) => `${n} message(s) processed out of send order within their key`,
   );
+  // Only runs that grew a topic get the config-aware reading; others keep their plain verdict.
+  return permitted.size > 0 ? withPermission(verdict, permitted, unpermitted) : verdict;
 };

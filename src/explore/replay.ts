@@ -35,7 +35,7 @@ const AUX_IS_GROUP = new Set(["deliver", "process-start", "process-end", "commit
  * (a leader epoch, a count of records). Rows with msg < 0 are such events anyway; families whose event ops
  * reuse the msg column add their op names here so timelines show them as context.
  */
-export const EVENT_OPS_WITH_MSG_COLUMN = new Set(["leader-election", "unclean-leader-election", "truncate"]);
+export const EVENT_OPS_WITH_MSG_COLUMN = new Set(["leader-election", "unclean-leader-election", "truncate", "producer-epoch-bump"]);
 
 /** Rows shown after a message's last step (elections, truncations...) that can explain what became of it. */
 const AFTER_ROWS = 12;

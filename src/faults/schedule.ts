@@ -11,7 +11,11 @@ export class FaultSchedule {
   private nextRuleId = 1;
   private readonly kind: number;
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    /** Operations the schedule performs on the cluster (addPartitions). */
+    private readonly admin?: { addPartitions(topic: string, count: number): void },
+  ) {
     this.kind = world.sim.registerKind("fault");
   }
 
@@ -63,6 +67,11 @@ export class FaultSchedule {
     } else if ("pause" in f) {
       w.targets.get(f.pause)!.pause(f.for);
       this.span(`pause ${f.pause}`, this.actorOf(f.pause), i, f.for, () => {});
+    } else if ("addPartitions" in f) {
+      // An operation, not a fault: a marker on the charts (the cluster records partitions-added), nothing to heal.
+      const { topic, count } = f.addPartitions;
+      this.admin?.addPartitions(topic, count);
+      this.window(`add partitions ${topic} → ${count}`, w.sim.nowUs, w.sim.nowUs);
     } else if ("partition" in f) {
       const part = f.partition;
       let rule: LinkRule;

@@ -14,7 +14,7 @@ export const enum Op {
   ProduceAttempt = 1,
   /** A partition leader appended it: partition, offset. */
   Append = 2,
-  /** The producer got the acknowledgement: partition, offset. */
+  /** The producer got the acknowledgement: partition, offset; aux = the idempotent producer's epoch (-1 without idempotence). */
   Ack = 3,
   /** The send ended in a definite failure. */
   ProduceFail = 4,
@@ -63,6 +63,10 @@ export const enum Op {
   OffsetResetFailed = 64,
   /** A group timeline event took effect (scale, slowdown, pause partitions): actor = group, partition = event index. */
   GroupEvent = 65,
+  /** A fetch position was out of the log (below its start: retention; past its end: truncation): actor = member, partition, offset = that position. An OffsetReset or OffsetResetFailed row follows. */
+  OffsetOutOfRange = 75,
+  /** offsets.retention expired a committed offset (the group had been empty that long): actor = group, partition, offset = the offset that expired. */
+  OffsetsExpired = 76,
 
   // ---- Kafka cluster and producer (20-49). Non-message rows have msg = -1 unless stated. ----
   /** A producer re-sent the message after a retriable error or timeout: actor = producer, partition, aux = attempt (2, 3, ...). */
@@ -91,6 +95,14 @@ export const enum Op {
   FinalLogRange = 31,
   /** The controller fenced a broker (session expired) or unfenced it: actor = broker, aux = 1 fenced / 0 unfenced. */
   BrokerFence = 32,
+  /** An idempotent producer bumped its epoch locally (KIP-360): actor = producer, msg = new epoch, offset = producer id, partition + aux = topic: the partition that asked. */
+  ProducerEpochBump = 33,
+  /** Retention deleted old segments of a replica: actor = broker, partition, offset = new log start offset, aux = topic, msg = records deleted. */
+  LogRetention = 45,
+  /** Partitions were added to a topic at run time: actor = topic, partition = new count, offset = old count, aux = topic. */
+  PartitionsAdded = 46,
+  /** A client's metadata refresh saw a new partition count: actor = producer or member, partition = count seen, offset = count before, aux = topic. */
+  MetadataRefresh = 47,
 
   // ---- Queues (80-119): SQS, RabbitMQ, Pulsar subscriptions. aux = the queue's actor unless stated. ----
   /** A queue producer sent the message: actor = producer, aux = queue. */
@@ -164,6 +176,8 @@ export const OP_NAMES: Record<number, string> = {
   63: "offset-reset",
   64: "offset-reset-failed",
   65: "group-event",
+  75: "offset-out-of-range",
+  76: "offsets-expired",
   20: "produce-retry",
   21: "truncate",
   22: "leader-election",
@@ -177,6 +191,10 @@ export const OP_NAMES: Record<number, string> = {
   30: "duplicate-suppressed",
   31: "final-log-range",
   32: "broker-fence",
+  33: "producer-epoch-bump",
+  45: "log-retention",
+  46: "partitions-added",
+  47: "metadata-refresh",
   80: "queue-send",
   81: "queue-enqueue",
   82: "queue-send-ack",

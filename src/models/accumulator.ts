@@ -8,7 +8,10 @@ export class ProducerBatch {
   bytes = 0;
   attempts = 0;
   producerId = -1;
+  producerEpoch = 0;
   baseSequence = -1;
+  /** The sequence was re-numbered after an epoch bump (Java's sequenceHasBeenReset). */
+  sequenceReset = false;
   /** Some attempt may have been written (timeout, lost answer, NotEnoughReplicasAfterAppend). */
   maybeWritten = false;
   retryAtUs = 0;

@@ -9,6 +9,7 @@ import type { Partition } from "./partition.ts";
 import { Replica, type ProduceError } from "./replica.ts";
 import { ReplicaFetcher, type FetchRequest, type FetchResponse, type FetchAnswer } from "./replica-fetcher.ts";
 import type { Cluster } from "./cluster.ts";
+import { LogRetentionTask } from "./log-retention.ts";
 
 export { Cluster, Topic } from "./cluster.ts";
 
@@ -18,6 +19,8 @@ export interface ProduceBatch {
   msgs: number[];
   /** -1 without idempotence. */
   producerId: number;
+  /** The producer epoch (0 without idempotence). */
+  producerEpoch: number;
   baseSequence: number;
 }
 
@@ -71,6 +74,7 @@ export class Broker implements FaultTarget {
   private heartbeatTimer = 0;
   private housekeepingTimer = 0;
   private readonly kinds: { append: number; park: number; heartbeat: number; housekeeping: number };
+  private readonly retention: LogRetentionTask;
 
   constructor(
     readonly id: number,
@@ -86,6 +90,7 @@ export class Broker implements FaultTarget {
       heartbeat: sim.registerKind("broker.heartbeat"),
       housekeeping: sim.registerKind("broker.housekeeping"),
     };
+    this.retention = new LogRetentionTask(world, this.actorId, this.replicas, () => this.alive);
   }
 
   addReplica(p: Partition): Replica {
@@ -97,6 +102,7 @@ export class Broker implements FaultTarget {
   start(): void {
     this.scheduleHeartbeat();
     this.scheduleHousekeeping();
+    this.retention.start();
   }
 
   // ---- produce ----
@@ -132,9 +138,9 @@ export class Broker implements FaultTarget {
       let base: number;
       let duplicate = false;
       if (b.producerId >= 0) {
-        const c = r.producers.check(b.producerId, b.baseSequence, b.msgs.length);
-        if (c.kind === "out-of-order") {
-          results[i] = { error: "OUT_OF_ORDER_SEQUENCE", baseOffset: -1, duplicate: false };
+        const c = r.producers.check(b.producerId, b.baseSequence, b.msgs.length, b.producerEpoch);
+        if (c.kind === "out-of-order" || c.kind === "invalid-epoch") {
+          results[i] = { error: c.kind === "out-of-order" ? "OUT_OF_ORDER_SEQUENCE" : "INVALID_PRODUCER_EPOCH", baseOffset: -1, duplicate: false };
           return;
         }
         if (c.kind === "duplicate") {
@@ -144,7 +150,7 @@ export class Broker implements FaultTarget {
         }
       }
       if (!duplicate) {
-        base = r.appendAsLeader(b.msgs, b.producerId, b.baseSequence);
+        base = r.appendAsLeader(b.msgs, b.producerId, b.baseSequence, b.producerEpoch);
         for (let k = 0; k < b.msgs.length; k++) h.record(Op.Append, now, b.msgs[k], b.partition.topicActor, b.partition.partition, base + k, r.leaderEpoch);
         this.wakeParkedFetches(b.partition);
       }
@@ -312,6 +318,7 @@ export class Broker implements FaultTarget {
     const sim = this.world.sim;
     sim.cancel(this.heartbeatTimer);
     sim.cancel(this.housekeepingTimer);
+    this.retention.stop();
     for (const pf of this.parked.values()) sim.cancel(pf.timer);
     this.parked.clear();
     for (const f of this.fetchers.values()) f.stop();

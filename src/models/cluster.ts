@@ -13,6 +13,8 @@ import { Broker } from "./broker.ts";
 import { Controller } from "./controller.ts";
 import { Partition } from "./partition.ts";
 import type { Replica } from "./replica.ts";
+import { configureLogRetention, recordMetaOf } from "./log-retention.ts";
+import type { RecordMeta } from "./log-segments.ts";
 
 export interface ClusterConfig {
   replicaLagTimeMaxUs: number;
@@ -84,6 +86,7 @@ export class Cluster {
   private readonly listeners: ((e: BrokerEvent) => void)[] = [];
   private started = false;
   private producerIds = 1000;
+  private readonly recordMeta: RecordMeta;
 
   constructor(private readonly world: World) {
     const c = world.scenario.cluster;
@@ -92,15 +95,40 @@ export class Cluster {
     this.brokers = Array.from({ length: c.brokers }, (_, i) => new Broker(i, this, world));
     for (const b of this.brokers) world.targets.register(b);
     this.controller = new Controller(this, world);
+    this.recordMeta = recordMetaOf(world);
     for (const t of world.scenario.topics) this.addTopic(t);
   }
 
   addTopic(spec: TopicSpec): Topic {
     if (this.started) throw new Error("topics must be added before the cluster starts");
     const t = new Topic(spec.name, this.world.history.actor(spec.name, "topic"), spec, this.brokers.length);
-    for (const p of t.logs) for (const b of p.replicas) this.brokers[b].addReplica(p);
+    for (const p of t.logs) for (const b of p.replicas) configureLogRetention(this.brokers[b].addReplica(p).log, spec, this.world, this.recordMeta);
     this.topics.set(spec.name, t);
     return t;
+  }
+
+  /** Partitions a topic has now (clients see this only through their metadata refresh). */
+  partitionCount(topic: string): number {
+    return this.topics.get(topic)?.partitionCount ?? 0;
+  }
+
+  /**
+   * CreatePartitions at run time: raises the topic to `count` partitions, placed like the first ones, with a
+   * leader elected by the controller. Existing partitions and their data do not move.
+   */
+  addPartitions(topic: string, count: number): void {
+    const t = this.topics.get(topic);
+    if (!t || count <= t.partitionCount) return;
+    const before = t.partitionCount;
+    const n = this.brokers.length;
+    const rf = t.spec.replicationFactor;
+    for (let p = before; p < count; p++) {
+      const part = new Partition(t.name, t.actorId, p, Array.from({ length: rf }, (_, i) => (p + i) % n), t.spec.minInsyncReplicas, t.spec.uncleanLeaderElection, t.appendListeners);
+      for (const b of part.replicas) configureLogRetention(this.brokers[b].addReplica(part).log, t.spec, this.world, this.recordMeta);
+      t.logs.push(part);
+      this.controller.addPartition(part);
+    }
+    this.world.history.record(Op.PartitionsAdded, this.world.sim.nowUs, -1, t.actorId, count, before, t.actorId);
   }
 
   /** Elects the preferred leaders and starts heartbeats; call once, before the run. */
@@ -110,7 +138,7 @@ export class Cluster {
     for (const b of this.brokers) b.start();
   }
 
-  /** InitProducerId: a fresh producer id (the epoch is folded into it). */
+  /** InitProducerId for an idempotent producer: a fresh producer id (its epoch starts at 0). */
   nextProducerId(): number {
     return this.producerIds++;
   }

@@ -6,8 +6,18 @@
 // Election (PartitionChangeBuilder): keep the current leader if it is alive and in the ISR; else the first
 // replica in assignment order that is alive and in the ISR; else, only with unclean.leader.election.enable,
 // the first live replica even if out of sync (its log wins, the others truncate); else the partition is
-// offline until an ISR member returns. The ISR never becomes empty: the last member stays in it while down,
-// so that it can be elected cleanly when it comes back. (Kafka 4.x's eligible leader replicas are not modelled.)
+// offline until an ISR member returns. Without ELR the ISR never becomes empty: the last member stays in it
+// while down, so that it can be elected cleanly when it comes back.
+//
+// Eligible leader replicas (KIP-966; cluster feature eligible.leader.replicas.version, off by default in
+// Kafka 4.0, on for new 4.1 clusters): whenever the ISR changes to fewer than min.insync.replicas members,
+// ELR = (ELR ∪ old ISR) − new ISR − replicas back from an unclean shutdown; at min ISR or more it is emptied.
+// The ISR may then become empty (a fenced last member moves to the ELR). Election order: the ISR; if the ISR
+// is empty, the first live ELR member in assignment order (it becomes the ISR alone, cleanly); if ISR and ELR
+// are both empty, the last known leader if it is live (what pre-4.0 Kafka did by keeping it in the ISR);
+// then the unclean rule. A broker that registers after an unclean shutdown (any crash here: only a controlled
+// shutdown writes the clean-shutdown marker, and none is modelled) is removed from every ELR.
+// (PartitionChangeBuilder.maybePopulateTargetElr / electAnyLeader; the HW rule is in replica.ts.)
 import { Op } from "../history/history.ts";
 import type { World } from "../runner/world.ts";
 import type { Broker, PartitionState } from "./broker.ts";
@@ -29,6 +39,7 @@ export class Controller {
   private readonly lastHeartbeatUs: number[];
   private readonly incarnations: number[];
   private readonly sessionKind: number;
+  private readonly elrEnabled: boolean;
 
   constructor(
     private readonly cluster: Cluster,
@@ -39,6 +50,7 @@ export class Controller {
     this.lastHeartbeatUs = new Array(n).fill(0);
     this.incarnations = new Array(n).fill(0);
     this.sessionKind = world.sim.registerKind("controller.session-check");
+    this.elrEnabled = world.scenario.cluster.eligibleLeaderReplicas;
   }
 
   isUnfenced(broker: number): boolean {
@@ -55,7 +67,20 @@ export class Controller {
     this.scheduleSessionCheck();
   }
 
+  /** CreatePartitions at run time: the new partition's ISR is its live replicas, led by the first of them. */
+  addPartition(p: Partition): void {
+    p.eligibleLeaderReplicas = this.elrEnabled;
+    const live = p.replicas.filter((b) => this.unfenced[b]);
+    if (live.length > 0) p.isr = live;
+    p.leader = live.length > 0 ? live[0] : -1;
+    p.log = this.cluster.replicaOf(p.leader >= 0 ? p.leader : p.replicas[0], p).log;
+    this.push(p);
+  }
+
   private stateOf(p: Partition): PartitionState {
+    // The feature flag travels with the metadata (every partition, also one added at run time, gets its
+    // leader through here), so a leader applies the HW rule of the cluster it is in.
+    p.eligibleLeaderReplicas = this.elrEnabled;
     return { partition: p, leader: p.leader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], partitionEpoch: p.partitionEpoch };
   }
 
@@ -77,6 +102,7 @@ export class Controller {
       // leaderships move), then the new one is admitted and learns its partitions — as KRaft does.
       this.incarnations[broker.id] = hb.incarnation;
       if (this.unfenced[broker.id]) this.fence(broker);
+      if (this.elrEnabled) this.forgetUncleanShutdown(broker);
     }
     if (!this.unfenced[broker.id]) this.unfence(broker);
   };
@@ -101,8 +127,11 @@ export class Controller {
     for (const p of this.cluster.partitions()) {
       if (!p.replicas.includes(broker.id)) continue;
       let changed = false;
-      if (p.isr.includes(broker.id) && p.isr.length > 1) {
+      // With ELR the last member leaves too (the ISR may be empty); without, it stays to be elected on return.
+      if (p.isr.includes(broker.id) && (p.isr.length > 1 || this.elrEnabled)) {
+        const before = p.isr;
         p.isr = p.isr.filter((b) => b !== broker.id);
+        this.updateElr(p, before);
         h.record(Op.IsrShrink, this.world.sim.nowUs, -1, broker.actorId, p.partition, p.isr.length, p.topicActor);
         changed = true;
       }
@@ -135,6 +164,27 @@ export class Controller {
     }
   }
 
+  /** KIP-966: the ELR after the ISR changed from `before` to `p.isr` (maybePopulateTargetElr). */
+  private updateElr(p: Partition, before: number[]): void {
+    if (!this.elrEnabled) return;
+    if (p.isr.length === 0 && before.length > 0 && p.leader >= 0) p.lastKnownLeader = p.leader;
+    if (p.isr.length >= p.minInsyncReplicas) {
+      p.elr = [];
+      return;
+    }
+    p.elr = p.replicas.filter((b) => (p.elr.includes(b) || before.includes(b)) && !p.isr.includes(b));
+  }
+
+  /** A broker back from an unclean shutdown may have lost records it acknowledged: it leaves every ELR. */
+  private forgetUncleanShutdown(broker: Broker): void {
+    for (const p of this.cluster.partitions()) {
+      if (!p.elr.includes(broker.id)) continue;
+      p.elr = p.elr.filter((b) => b !== broker.id);
+      p.partitionEpoch++;
+      this.push(p);
+    }
+  }
+
   /** Applies Kafka's election rule to a partition whose leader is gone (or absent). */
   private elect(p: Partition): void {
     const h = this.world.history;
@@ -142,6 +192,13 @@ export class Controller {
     const live = (b: number): boolean => this.unfenced[b];
     let leader = p.replicas.find((b) => live(b) && p.isr.includes(b));
     let unclean = false;
+    let fromElr = false;
+    if (leader === undefined && this.elrEnabled && p.isr.length === 0) {
+      leader = p.replicas.find((b) => live(b) && p.elr.includes(b));
+      fromElr = leader !== undefined;
+      // ISR and ELR empty: the last known leader, as pre-ELR Kafka would have elected its last ISR member.
+      if (leader === undefined && p.elr.length === 0 && p.lastKnownLeader >= 0 && live(p.lastKnownLeader)) leader = p.lastKnownLeader;
+    }
     if (leader === undefined && p.uncleanLeaderElection) {
       leader = p.replicas.find(live);
       unclean = leader !== undefined;
@@ -153,6 +210,14 @@ export class Controller {
     }
     p.leader = leader;
     p.leaderEpoch++;
+    if (this.elrEnabled) {
+      const chosen = leader;
+      // An ELR member leads as the ISR alone and leaves the ELR; any other pick out of the ISR clears the ELR.
+      if (fromElr) p.elr = p.elr.filter((b) => b !== chosen);
+      else if (!p.isr.includes(chosen)) p.elr = [];
+      if (!p.isr.includes(chosen)) p.isr = [chosen];
+      p.lastKnownLeader = -1;
+    }
     if (unclean) p.isr = [leader];
     const r = this.cluster.replicaOf(leader, p);
     p.log = r.log;
@@ -181,7 +246,9 @@ export class Controller {
     if (!same) {
       for (const b of p.isr) if (!next.includes(b)) h.record(Op.IsrShrink, now, -1, this.cluster.brokers[b].actorId, p.partition, next.length, p.topicActor);
       for (const b of next) if (!p.isr.includes(b)) h.record(Op.IsrExpand, now, -1, this.cluster.brokers[b].actorId, p.partition, next.length, p.topicActor);
+      const before = p.isr;
       p.isr = p.replicas.filter((b) => next.includes(b));
+      this.updateElr(p, before);
       p.partitionEpoch++;
       this.push(p);
     } else this.push(p, req.broker.id);

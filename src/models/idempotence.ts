@@ -1,8 +1,14 @@
-// Broker-side state of idempotent producers for one partition replica (Kafka's ProducerStateManager, reduced
-// to what decides an append): per producer id the last 5 batches it wrote (NUM_BATCHES_TO_RETAIN). A batch
-// equal to one of them is a duplicate and is answered with its original offset; the next batch must start at
-// lastSeq + 1; anything else is OutOfOrderSequence. A new producer id must start at sequence 0.
-// Producer epochs are folded into the id: a producer that restarts or resets its sequences takes a new id.
+// Broker-side state of idempotent producers for one partition replica (Kafka's ProducerStateManager with
+// ProducerAppendInfo's checks, reduced to what decides an append). Per producer id: its current epoch and
+// the last 5 batches it wrote in that epoch (NUM_BATCHES_TO_RETAIN). In the order Kafka checks a batch:
+// - a batch equal to one of those 5, in the same epoch, is a duplicate, answered with its original offset;
+// - an older epoch is refused with InvalidProducerEpoch (nothing appended);
+// - a newer epoch must start at sequence 0 (else OutOfOrderSequence) and then replaces the entry;
+// - in the same epoch the batch must start at lastSeq + 1 (Int.MAX wraps to 0), else OutOfOrderSequence;
+// - a producer id with no state here (never seen, or all its batches truncated or deleted) is accepted at any
+//   sequence: Kafka stopped answering UnknownProducerId for this (ProducerAppendInfo.checkSequence, "accept
+//   writes with any sequence number" when there is no current producer epoch).
+// The producer epoch of every batch is kept in the log, so a rebuild from the log restores epochs too.
 import type { PartitionLog } from "./partition-log.ts";
 
 export const BATCHES_RETAINED = 5;
@@ -13,40 +19,68 @@ interface BatchMeta {
   firstOffset: number;
 }
 
-export type SequenceCheck = { kind: "append" } | { kind: "duplicate"; firstOffset: number } | { kind: "out-of-order"; expected: number };
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMeta[];
+}
+
+export type SequenceCheck =
+  | { kind: "append" }
+  | { kind: "duplicate"; firstOffset: number }
+  | { kind: "out-of-order"; expected: number }
+  | { kind: "invalid-epoch"; current: number };
 
 export class ProducerStateTable {
-  private readonly byPid = new Map<number, BatchMeta[]>();
+  private readonly byPid = new Map<number, ProducerEntry>();
 
-  check(pid: number, firstSeq: number, count: number): SequenceCheck {
-    const batches = this.byPid.get(pid);
+  /** The epoch this replica holds for a producer id, or -1 when it has no state for it. */
+  epochOf(pid: number): number {
+    return this.byPid.get(pid)?.epoch ?? -1;
+  }
+
+  check(pid: number, firstSeq: number, count: number, epoch = 0): SequenceCheck {
+    const e = this.byPid.get(pid);
+    if (!e) return { kind: "append" };
     const lastSeq = firstSeq + count - 1;
-    if (!batches || batches.length === 0) return firstSeq === 0 ? { kind: "append" } : { kind: "out-of-order", expected: 0 };
-    for (const b of batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", firstOffset: b.firstOffset };
-    const expected = (batches[batches.length - 1].lastSeq + 1) | 0;
+    if (epoch === e.epoch) {
+      for (const b of e.batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", firstOffset: b.firstOffset };
+    }
+    if (epoch < e.epoch) return { kind: "invalid-epoch", current: e.epoch };
+    if (epoch > e.epoch) return firstSeq === 0 ? { kind: "append" } : { kind: "out-of-order", expected: 0 };
+    if (e.batches.length === 0) return { kind: "append" };
+    const expected = (e.batches[e.batches.length - 1].lastSeq + 1) | 0;
     // Sequences are 32-bit and wrap from Int.MAX to 0.
     return firstSeq === (expected < 0 ? 0 : expected) ? { kind: "append" } : { kind: "out-of-order", expected };
   }
 
-  onAppend(pid: number, firstSeq: number, count: number, firstOffset: number): void {
-    let batches = this.byPid.get(pid);
-    if (!batches) this.byPid.set(pid, (batches = []));
-    batches.push({ firstSeq, lastSeq: firstSeq + count - 1, firstOffset });
-    if (batches.length > BATCHES_RETAINED) batches.shift();
+  onAppend(pid: number, firstSeq: number, count: number, firstOffset: number, epoch = 0): void {
+    let e = this.byPid.get(pid);
+    if (!e) this.byPid.set(pid, (e = { epoch, batches: [] }));
+    // A new epoch starts a new entry: duplicates are recognised within one epoch only.
+    if (e.epoch !== epoch) {
+      e.epoch = epoch;
+      e.batches = [];
+    }
+    e.batches.push({ firstSeq, lastSeq: firstSeq + count - 1, firstOffset });
+    if (e.batches.length > BATCHES_RETAINED) e.batches.shift();
   }
 
   /** Rebuilds the table from the log (after truncation), as Kafka reloads producer state from the log. */
   rebuild(log: PartitionLog): void {
     this.byPid.clear();
-    const found = new Map<number, BatchMeta[]>();
+    const found = new Map<number, ProducerEntry>();
     let end = log.logEndOffset;
-    for (let o = log.logEndOffset - 1; o >= 0; o--) {
+    for (let o = log.logEndOffset - 1; o >= log.logStartOffset; o--) {
       if (!log.isBatchStart(o)) continue;
       const pid = log.pidAt(o);
       if (pid >= 0) {
-        let list = found.get(pid);
-        if (!list) found.set(pid, (list = []));
-        if (list.length < BATCHES_RETAINED) list.unshift({ firstSeq: log.seqAt(o), lastSeq: log.seqAt(o) + (end - o) - 1, firstOffset: o });
+        const epoch = log.producerEpochAt(o);
+        let e = found.get(pid);
+        // Scanning backwards, the first batch met carries the producer's current epoch; older epochs are history.
+        if (!e) found.set(pid, (e = { epoch, batches: [] }));
+        if (epoch === e.epoch && e.batches.length < BATCHES_RETAINED) {
+          e.batches.unshift({ firstSeq: log.seqAt(o), lastSeq: log.seqAt(o) + (end - o) - 1, firstOffset: o });
+        }
       }
       end = o;
     }
@@ -60,7 +94,7 @@ export class ProducerStateTable {
       let end = o + 1;
       while (end < log.logEndOffset && !log.isBatchStart(end)) end++;
       const pid = log.pidAt(o);
-      if (pid >= 0) this.onAppend(pid, log.seqAt(o), end - o, o);
+      if (pid >= 0) this.onAppend(pid, log.seqAt(o), end - o, o, log.producerEpochAt(o));
       o = end;
     }
   }

@@ -4,11 +4,14 @@
 // still recognises duplicates). Offsets start at 0; logEndOffset (LEO) is the next offset to write.
 //
 // The high watermark is set by the replica layer (HW = min LEO over the ISR, on the leader). Consumers read
-// only below it. After an unclean election a log can be truncated below offsets it once held:
-// `read(offset)` never throws, it returns -1 outside [0, highWatermark), and `isOutOfRange(position)` says
-// whether a consumer's position is past the log end — Kafka answers such a fetch with OFFSET_OUT_OF_RANGE
-// and the consumer applies auto.offset.reset.
+// only below it. After an unclean election a log can be truncated below offsets it once held, and retention
+// (log-segments.ts) deletes whole old segments, moving the log start offset up: `read(offset)` never throws,
+// it returns -1 outside [logStartOffset, highWatermark), and `isOutOfRange(position)` says whether a
+// consumer's position is below the log start or past the log end — Kafka answers such a fetch with
+// OFFSET_OUT_OF_RANGE and the consumer applies auto.offset.reset. Deleted records stay in the arrays (offsets
+// index them directly); only the log start offset says they are gone.
 import { grow } from "../kernel/typed-arrays.ts";
+import { LogSegments, type RecordMeta, type RetentionConfig } from "./log-segments.ts";
 
 /** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
 export interface LogChunk {
@@ -17,6 +20,8 @@ export interface LogChunk {
   epochs: Int32Array;
   pids: Int32Array;
   seqs: Int32Array;
+  /** The idempotent producer's epoch per record (0 without idempotence). */
+  producerEpochs: Uint16Array;
   /** 1 where a producer batch starts. */
   batchStarts: Uint8Array;
 }
@@ -27,9 +32,14 @@ export class PartitionLog {
   private epochs = new Int32Array(64);
   private pids = new Int32Array(64);
   private seqs = new Int32Array(64);
+  private producerEpochs = new Uint16Array(64);
   private batchStart = new Uint8Array(64);
   logEndOffset = 0;
   highWatermark = 0;
+  /** The first offset still in the log; records below it were deleted by retention. */
+  logStartOffset = 0;
+  /** Segment bookkeeping, only when the topic's retention can delete something in this run. */
+  segments: LogSegments | undefined;
   /** Records below this offset reached disk; a crash that loses unflushed data truncates to it. */
   flushedOffset = 0;
   /** One-shot callbacks for the next high-watermark advance (long-poll fetches wait on these). */
@@ -40,12 +50,32 @@ export class PartitionLog {
     readonly partition: number,
   ) {}
 
+  /** Turns on segment bookkeeping and retention for this log (before anything is appended). */
+  configureRetention(config: RetentionConfig, meta: RecordMeta): void {
+    if (this.logEndOffset !== 0) throw new Error("retention must be configured on an empty log");
+    this.segments = new LogSegments(config, meta);
+  }
+
+  /**
+   * One retention check at `nowUs` (log.retention.check.interval): deletes the segments retention.ms /
+   * retention.bytes allow and moves the log start offset. Returns how many records were deleted.
+   */
+  deleteOldSegments(nowUs: number): number {
+    if (!this.segments) return 0;
+    const start = this.segments.deleteOld(nowUs, this.highWatermark, this.logEndOffset);
+    if (start <= this.logStartOffset) return 0;
+    const deleted = start - this.logStartOffset;
+    this.logStartOffset = start;
+    return deleted;
+  }
+
   private ensure(need: number): void {
     if (need <= this.msgIds.length) return;
     this.msgIds = grow(this.msgIds, need);
     this.epochs = grow(this.epochs, need);
     this.pids = grow(this.pids, need);
     this.seqs = grow(this.seqs, need);
+    this.producerEpochs = grow(this.producerEpochs, need);
     this.batchStart = grow(this.batchStart, need);
   }
 
@@ -58,15 +88,17 @@ export class PartitionLog {
   }
 
   /** Appends a producer batch written by the leader in `leaderEpoch`; returns the base offset. */
-  appendBatch(msgs: ArrayLike<number>, leaderEpoch: number, producerId: number, baseSequence: number): number {
+  appendBatch(msgs: ArrayLike<number>, leaderEpoch: number, producerId: number, baseSequence: number, producerEpoch = 0): number {
     const base = this.logEndOffset;
     const n = msgs.length;
     this.ensure(base + n);
+    this.segments?.onBatch(base, msgs);
     for (let i = 0; i < n; i++) {
       this.msgIds[base + i] = msgs[i];
       this.epochs[base + i] = leaderEpoch;
       this.pids[base + i] = producerId;
       this.seqs[base + i] = baseSequence < 0 ? -1 : baseSequence + i;
+      this.producerEpochs[base + i] = producerEpoch;
       this.batchStart[base + i] = i === 0 ? 1 : 0;
     }
     this.logEndOffset = base + n;
@@ -85,6 +117,7 @@ export class PartitionLog {
       epochs: this.epochs.slice(from, end),
       pids: this.pids.slice(from, end),
       seqs: this.seqs.slice(from, end),
+      producerEpochs: this.producerEpochs.slice(from, end),
       batchStarts: this.batchStart.slice(from, end),
     };
   }
@@ -95,10 +128,20 @@ export class PartitionLog {
     const n = c.msgs.length;
     this.ensure(this.logEndOffset + n);
     const b = this.logEndOffset;
+    if (this.segments) {
+      // A follower rolls its own segments, batch by batch, as the leader did.
+      let from = 0;
+      for (let i = 1; i <= n; i++) {
+        if (i < n && c.batchStarts[i] === 0) continue;
+        this.segments.onBatch(b + from, c.msgs, from, i);
+        from = i;
+      }
+    }
     this.msgIds.set(c.msgs, b);
     this.epochs.set(c.epochs, b);
     this.pids.set(c.pids, b);
     this.seqs.set(c.seqs, b);
+    this.producerEpochs.set(c.producerEpochs, b);
     this.batchStart.set(c.batchStarts, b);
     this.logEndOffset = b + n;
   }
@@ -110,6 +153,9 @@ export class PartitionLog {
     this.logEndOffset = offset;
     if (this.highWatermark > offset) this.highWatermark = offset;
     if (this.flushedOffset > offset) this.flushedOffset = offset;
+    // Cut below the log start (a new leader with less than we had deleted): start over at `offset`, empty.
+    if (this.logStartOffset > offset) this.logStartOffset = offset;
+    this.segments?.truncate(this.logStartOffset, offset);
     return removed;
   }
 
@@ -127,7 +173,7 @@ export class PartitionLog {
 
   /** The message id at an offset below the high watermark, or -1 when the offset is not readable. */
   read(offset: number): number {
-    if (offset < 0 || offset >= this.highWatermark) return -1;
+    if (offset < this.logStartOffset || offset >= this.highWatermark) return -1;
     return this.msgIds[offset];
   }
 
@@ -146,6 +192,10 @@ export class PartitionLog {
 
   seqAt(offset: number): number {
     return this.seqs[offset];
+  }
+
+  producerEpochAt(offset: number): number {
+    return this.producerEpochs[offset];
   }
 
   isBatchStart(offset: number): boolean {
@@ -173,7 +223,11 @@ export class PartitionLog {
     return lo;
   }
 
-  /** Leader-epoch ranges of the log: [epoch, startOffset] pairs in offset order (the epoch cache). */
+  /**
+   * Leader-epoch ranges of the log: [epoch, startOffset] pairs in offset order (the epoch cache). They start at
+   * offset 0 even after retention: the final log checkers read says which writes survived replication, and a
+   * record retention deleted was durably written (its deletion is explained by the group checkers instead).
+   */
   epochRanges(): [number, number][] {
     const out: [number, number][] = [];
     let prev = -2;
@@ -197,8 +251,8 @@ export class PartitionLog {
     if (i >= 0) this.waiters.splice(i, 1);
   }
 
-  /** True when a consumer at `position` would get OFFSET_OUT_OF_RANGE (past the log end, e.g. after truncation). */
+  /** True when a consumer at `position` would get OFFSET_OUT_OF_RANGE: below the log start (retention) or past the log end (truncation). */
   isOutOfRange(position: number): boolean {
-    return position < 0 || position > this.logEndOffset;
+    return position < this.logStartOffset || position > this.logEndOffset;
   }
 }

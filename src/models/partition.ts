@@ -17,6 +17,14 @@ export class Partition {
   isr: number[];
   /** Bumped on every leader or ISR change; brokers ignore older updates. */
   partitionEpoch = 0;
+  /**
+   * KIP-966 eligible leader replicas (only with the cluster feature on): replicas that left the ISR while it
+   * was below min.insync.replicas. The HW does not advance then, so they hold every committed record and may
+   * lead cleanly once the ISR is empty. `lastKnownLeader`: the leader when the ISR first became empty.
+   */
+  eligibleLeaderReplicas = false;
+  elr: number[] = [];
+  lastKnownLeader = -1;
   /** The log consumers read: the current (or, while offline, the last) leader's replica log. */
   log: PartitionLog;
   private waiters: (() => void)[] = [];

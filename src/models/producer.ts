@@ -15,6 +15,7 @@ import { UniformStickyPartitioner } from "./sticky-partitioner.ts";
 import { Sender } from "./sender.ts";
 import type { Partition } from "./partition.ts";
 import { resolveIdempotence } from "../scenario/schema-kafka.ts";
+import { ClientMetadata } from "./client-metadata.ts";
 
 export { resolveIdempotence };
 
@@ -63,7 +64,10 @@ export class Producer implements FaultTarget {
   private readonly steps: RateStep[];
   private readonly arrivalRng: Rng;
   private readonly keys: KeyChooser;
-  private readonly partitions: KeyPartitionCache;
+  private partitions: KeyPartitionCache;
+  /** The topic's partitions as this producer's metadata knows them (added ones appear at a refresh). */
+  private visible: Partition[];
+  private readonly metadata: ClientMetadata;
   private readonly keyIds: number[] = [];
   private readonly partitionOfKey: number[] = [];
   private readonly nullKeyId: number;
@@ -89,6 +93,8 @@ export class Producer implements FaultTarget {
     this.arrivalRng = rng.fork("arrivals");
     this.keys = new KeyChooser(spec.keys, rng.fork("keys"));
     this.partitions = new KeyPartitionCache(topic.partitionCount);
+    this.visible = topic.logs.slice();
+    this.metadata = new ClientMetadata(world, this.actorId, [topic.name], cluster, spec.metadataMaxAge, (_t, count) => this.partitionsChanged(count));
     this.nullKeyId = world.history.key("");
     this.idempotent = resolveIdempotence(spec);
     this.accumulator = new RecordAccumulator(spec.batchSize, spec.lingerMs);
@@ -101,7 +107,15 @@ export class Producer implements FaultTarget {
   }
 
   start(): void {
+    this.metadata.start();
     this.scheduleNext(this.world.sim.nowUs, true);
+  }
+
+  /** A metadata refresh saw more partitions: keys now hash over the new count (a key may move partition). */
+  private partitionsChanged(count: number): void {
+    this.partitions = new KeyPartitionCache(count);
+    this.partitionOfKey.length = 0;
+    this.visible = this.topic.logs.slice(0, count);
   }
 
   /** Next send time at or after `fromUs`, honouring the step in force; rate 0 waits for the next step. */
@@ -165,7 +179,7 @@ export class Producer implements FaultTarget {
     const keyIndex = nullKey ? -1 : this.keys.nextIndex();
     const keyId = nullKey ? this.nullKeyId : this.keyId(keyIndex);
     const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
-    const all = this.topic.logs;
+    const all = this.visible;
     const p = nullKey ? this.sticky.partition(all, this.depth) : all[this.keyedPartition(keyIndex, keyId)];
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
     this.world.metrics.onProduced(now);
@@ -184,6 +198,7 @@ export class Producer implements FaultTarget {
     if (!this.alive) return;
     this.alive = false;
     this.world.sim.cancel(this.arrivalTimer);
+    this.metadata.stop();
     this.sender.abandonAll();
     this.sender.stopped = true;
     this.world.net.setDown(this.name);
@@ -195,6 +210,7 @@ export class Producer implements FaultTarget {
     this.world.net.setUp(this.name);
     this.sender.stopped = false;
     this.sender.resetProducerId();
+    this.metadata.start();
     this.scheduleNext(this.world.sim.nowUs, true);
   }
 

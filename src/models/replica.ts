@@ -20,6 +20,7 @@ export type ProduceError =
   | "NOT_ENOUGH_REPLICAS"
   | "NOT_ENOUGH_REPLICAS_AFTER_APPEND"
   | "OUT_OF_ORDER_SEQUENCE"
+  | "INVALID_PRODUCER_EPOCH"
   | "REQUEST_TIMED_OUT"
   | "NETWORK_EXCEPTION";
 
@@ -87,9 +88,9 @@ export class Replica {
   }
 
   /** Leader: appends a producer batch and returns its base offset. */
-  appendAsLeader(msgs: ArrayLike<number>, producerId: number, baseSequence: number): number {
-    const base = this.log.appendBatch(msgs, this.leaderEpoch, producerId, baseSequence);
-    if (producerId >= 0) this.producers.onAppend(producerId, baseSequence, msgs.length, base);
+  appendAsLeader(msgs: ArrayLike<number>, producerId: number, baseSequence: number, producerEpoch = 0): number {
+    const base = this.log.appendBatch(msgs, this.leaderEpoch, producerId, baseSequence, producerEpoch);
+    if (producerId >= 0) this.producers.onAppend(producerId, baseSequence, msgs.length, base, producerEpoch);
     this.maybeAdvanceHighWatermark();
     return base;
   }
@@ -131,9 +132,14 @@ export class Replica {
     return out;
   }
 
-  /** HW = min LEO over the ISR (the leader's view); it never moves back while this replica leads. */
+  /**
+   * HW = min LEO over the ISR (the leader's view); it never moves back while this replica leads. With eligible
+   * leader replicas on (KIP-966) it does not advance at all while the ISR is below min.insync.replicas, so the
+   * replicas that left the ISR meanwhile still hold everything committed.
+   */
   maybeAdvanceHighWatermark(): void {
     if (!this.isLeader) return;
+    if (this.partition.eligibleLeaderReplicas && this.isr.length < this.partition.minInsyncReplicas) return;
     let hw = this.log.logEndOffset;
     for (const b of this.isr) {
       if (b === this.brokerId) continue;

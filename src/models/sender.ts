@@ -2,6 +2,7 @@
 // one batch per partition, at most max.in.flight.requests.per.connection unanswered per broker), handles the
 // answers, and retries failed batches after retry.backoff (doubling to retry.backoff.max, ±20% jitter) until
 // delivery.timeout. Every record ends acked, failed (certainly not written) or unknown (maybe written).
+// Idempotence (producer id, epoch, sequences, local epoch bumps) is kept by the TransactionManager.
 import { Op } from "../history/history.ts";
 import type { Rng } from "../kernel/rng.ts";
 import type { World } from "../runner/world.ts";
@@ -10,6 +11,7 @@ import type { Broker, ProduceRequest, ProduceResponse } from "./broker.ts";
 import type { Cluster } from "./cluster.ts";
 import type { RecordAccumulator, ProducerBatch } from "./accumulator.ts";
 import type { ProduceError } from "./replica.ts";
+import { TransactionManager, type EpochBump } from "./transaction-manager.ts";
 
 /** Codes stored in ProduceError rows (aux). */
 export const PRODUCE_ERROR_CODES: Record<ProduceError, number> = {
@@ -19,10 +21,15 @@ export const PRODUCE_ERROR_CODES: Record<ProduceError, number> = {
   OUT_OF_ORDER_SEQUENCE: 4,
   REQUEST_TIMED_OUT: 5,
   NETWORK_EXCEPTION: 6,
+  INVALID_PRODUCER_EPOCH: 7,
 };
 export const PRODUCE_ERROR_NAMES = Object.fromEntries(Object.entries(PRODUCE_ERROR_CODES).map(([k, v]) => [v, k])) as Record<number, ProduceError>;
 
 /** Errors after which the batch may be in the log. */
+// InvalidProducerEpoch is the one non-retriable answer here: the batch fails (not fatal for an idempotent
+// producer; only ProducerFenced and authorization errors are) and its gap makes the producer bump its epoch.
+const NOT_RETRIABLE = new Set<ProduceError>(["INVALID_PRODUCER_EPOCH"]);
+
 const MAYBE_WRITTEN = new Set<ProduceError>(["NOT_ENOUGH_REPLICAS_AFTER_APPEND", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION"]);
 
 interface InFlight {
@@ -41,13 +48,11 @@ export class Sender {
   private readonly inFlight = new Map<ProduceRequest, InFlight>();
   private readonly perBroker = new Map<Broker, number>();
   private readonly perPartition = new Map<object, number>();
-  /** Idempotence: the highest sequence acknowledged per partition (for the current producer id). */
-  private readonly lastAckedSequence = new Map<object, number>();
   private wakeTimer = 0;
   private wakeAtUs = Infinity;
   private nextExpiryUs = 0;
-  producerId: number;
-  private readonly nextSequence = new Map<object, number>();
+  /** Idempotence state; undefined without idempotence. */
+  readonly tm: TransactionManager | undefined;
   private readonly kinds: { wake: number; timeout: number };
   stopped = false;
 
@@ -59,15 +64,28 @@ export class Sender {
     readonly cfg: SenderConfig,
     private readonly actorId: number,
     private readonly rng: Rng,
-    private readonly newProducerId: () => number,
+    newProducerId: () => number,
   ) {
-    this.producerId = cfg.idempotent ? newProducerId() : -1;
+    this.tm = cfg.idempotent ? new TransactionManager(newProducerId, this.onEpochBump) : undefined;
     this.kinds = { wake: world.sim.registerKind("producer.sender"), timeout: world.sim.registerKind("producer.request-timeout") };
     cluster.onBrokerEvent((e) => {
       // The reset reaches us over the link, after any answer the broker had already sent.
       if (e.kind === "crash") world.net.send(e.broker, spec.name, this.connectionLost, cluster.brokers[e.brokerId], e.brokerId);
     });
   }
+
+  get producerId(): number {
+    return this.tm ? this.tm.producerId : -1;
+  }
+
+  get producerEpoch(): number {
+    return this.tm ? this.tm.epoch : -1;
+  }
+
+  /** History: msg = new epoch (as election rows carry leader epochs), offset = producer id, partition/aux = the partition that asked. */
+  private readonly onEpochBump = (b: EpochBump): void => {
+    this.world.history.record(Op.ProducerEpochBump, this.world.sim.nowUs, b.epoch, this.actorId, b.partition.partition, b.producerId, b.partition.topicActor);
+  };
 
   /** Makes sure the sender runs at or before `atUs`. */
   wake(atUs: number): void {
@@ -82,21 +100,30 @@ export class Sender {
     this.wakeAtUs = Infinity;
     const now = this.world.sim.nowUs;
     if (now >= this.nextExpiryUs) for (const b of this.acc.expire(now, this.spec.deliveryTimeout)) this.finish(b, undefined);
+    const tm = this.tm;
+    tm?.beforeDrain();
     const byBroker = new Map<Broker, ProducerBatch[]>();
     let blocked = false;
     for (const p of this.acc.partitions()) {
       const head = this.acc.readyHead(p, now);
       if (!head) continue;
-      // Idempotence: a batch being retried keeps its sequence and goes alone, once nothing of its partition is
-      // in flight; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
-      if (this.cfg.idempotent && head.baseSequence >= 0) {
-        if ((this.perPartition.get(p) ?? 0) > 0) continue;
-        // A later sequence of this producer id was accepted, so the broker holds this batch (it only accepts
-        // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
-        if (head.producerId === this.producerId && head.baseSequence + head.msgs.length - 1 <= (this.lastAckedSequence.get(p) ?? -1)) {
-          this.acc.shift(p);
-          this.ack(head, -1);
-          continue;
+      if (tm) {
+        const onWire = (this.perPartition.get(p) ?? 0) > 0;
+        // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
+        // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
+        const mayDrainNew = onWire ? tm.mayDrainNew(p) : tm.prepare(p);
+        if (head.baseSequence < 0 && !mayDrainNew) continue;
+        // A batch being retried keeps its sequence and goes alone, once nothing of its partition is on the
+        // wire; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
+        if (head.baseSequence >= 0) {
+          if (onWire) continue;
+          // A later sequence of this id and epoch was accepted, so the broker holds this batch (it only accepts
+          // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
+          if (tm.isAckedAlready(head)) {
+            this.acc.shift(p);
+            this.ack(head, -1);
+            continue;
+          }
         }
       }
       const leader = this.cluster.leaderFor(this.spec.name, p);
@@ -127,12 +154,7 @@ export class Sender {
     const h = this.world.history;
     const now = sim.nowUs;
     for (const b of batches) {
-      if (this.cfg.idempotent && b.baseSequence < 0) {
-        b.producerId = this.producerId;
-        const seq = this.nextSequence.get(b.partition) ?? 0;
-        b.baseSequence = seq;
-        this.nextSequence.set(b.partition, seq + b.msgs.length);
-      }
+      if (this.tm && b.baseSequence < 0) this.tm.assign(b);
       b.attempts++;
       if (b.attempts > 1) for (const m of b.msgs) h.record(Op.ProduceRetry, now, m, this.actorId, b.partition.partition, -1, b.attempts);
     }
@@ -140,7 +162,7 @@ export class Sender {
       client: this.spec.name,
       acks: this.cfg.acks,
       timeoutUs: this.spec.requestTimeout,
-      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, baseSequence: b.baseSequence })),
+      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence })),
       onResponse: this.onResponse,
     };
     this.world.net.send(this.spec.name, broker.name, broker.handleProduce.bind(broker), request, this.actorId);
@@ -173,13 +195,7 @@ export class Sender {
     if (!f) return;
     f.batches.forEach((b, i) => {
       const res = r.results[i];
-      if (res.error === undefined) {
-        this.ack(b, res.baseOffset);
-        if (b.producerId === this.producerId && b.producerId >= 0) {
-          const last = b.baseSequence + b.msgs.length - 1;
-          if (last > (this.lastAckedSequence.get(b.partition) ?? -1)) this.lastAckedSequence.set(b.partition, last);
-        }
-      }
+      if (res.error === undefined) this.ack(b, res.baseOffset);
       else this.failAttempt(b, res.error);
     });
     this.wake(this.world.sim.nowUs);
@@ -208,8 +224,9 @@ export class Sender {
     const code = PRODUCE_ERROR_CODES[error];
     for (const m of b.msgs) h.record(Op.ProduceError, now, m, this.actorId, b.partition.partition, -1, code);
     if (MAYBE_WRITTEN.has(error)) b.maybeWritten = true;
+    if (error === "OUT_OF_ORDER_SEQUENCE") this.tm?.onOutOfOrder(b);
     const backoff = this.backoffUs(b.attempts);
-    if (b.attempts > this.spec.retries || now + backoff - b.createdUs >= this.spec.deliveryTimeout) {
+    if (NOT_RETRIABLE.has(error) || b.attempts > this.spec.retries || now + backoff - b.createdUs >= this.spec.deliveryTimeout) {
       this.finish(b, error);
       return;
     }
@@ -225,8 +242,11 @@ export class Sender {
   private ack(b: ProducerBatch, baseOffset: number): void {
     const h = this.world.history;
     const now = this.world.sim.nowUs;
+    this.tm?.onAcked(b);
+    // aux = the producer epoch the batch was written under (-1 without idempotence).
+    const epoch = this.tm ? b.producerEpoch : -1;
     for (let k = 0; k < b.msgs.length; k++) {
-      h.record(Op.Ack, now, b.msgs[k], this.actorId, b.partition.partition, baseOffset < 0 ? -1 : baseOffset + k);
+      h.record(Op.Ack, now, b.msgs[k], this.actorId, b.partition.partition, baseOffset < 0 ? -1 : baseOffset + k, epoch);
       this.world.metrics.onAcknowledged();
     }
   }
@@ -237,16 +257,13 @@ export class Sender {
     const now = this.world.sim.nowUs;
     const kind = b.maybeWritten ? Op.ProduceUnknown : Op.ProduceFail;
     for (const m of b.msgs) h.record(kind, now, m, this.actorId, b.partition.partition);
-    // An idempotent producer that abandons a batch can no longer continue its sequences (a gap would follow):
-    // it takes a new producer id, as Kafka bumps the epoch (KIP-360).
-    if (this.cfg.idempotent && b.baseSequence >= 0) this.resetProducerId();
+    // The abandoned sequence leaves a gap or an unknown: the TransactionManager decides on an epoch bump.
+    this.tm?.onAbandoned(b, b.maybeWritten, b.attempts <= this.spec.retries);
   }
 
+  /** A restart: InitProducerId again, a new producer id at epoch 0. */
   resetProducerId(): void {
-    if (!this.cfg.idempotent) return;
-    this.producerId = this.newProducerId();
-    this.nextSequence.clear();
-    this.lastAckedSequence.clear();
+    this.tm?.reset();
   }
 
   /** A producer crash: everything in flight or queued ends now (unknown if it may have been written). */

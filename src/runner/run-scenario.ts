@@ -74,7 +74,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
     cluster.start();
-    new FaultSchedule(world).install(scenario.faults);
+    new FaultSchedule(world, cluster).install(scenario.faults);
     for (const p of producers) p.start();
     for (const g of groups) g.start();
     queues?.start();

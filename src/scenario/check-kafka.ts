@@ -91,10 +91,46 @@ export function kafkaReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
     } else if ("random" in f) {
       f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
       if (f.maxDuration < f.minDuration) issues.push(source.issue(["faults", i, "maxDuration"], "maxDuration is below minDuration", { code: "E_SCHEMA" }));
-    } else if (f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));
+    } else if ("addPartitions" in f) issues.push(...addPartitionsIssues(s, source, i));
+    else if (f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));
     if ("at" in f && f.at >= s.duration + s.drain) {
       issues.push(source.issue(["faults", i, "at"], `this fault starts at ${formatDurationUs(f.at)}, after the run ends`, { hint: "move it before duration + drain", code: "E_SCHEMA" }));
     }
   });
   return issues;
+}
+
+/** addPartitions names a topic and raises its count above what it has by then (partitions are never removed). */
+function addPartitionsIssues(s: Scenario, source: YamlSource, i: number): ScenarioIssue[] {
+  const f = s.faults[i];
+  if (!("addPartitions" in f)) return [];
+  const { topic, count } = f.addPartitions;
+  const t = s.topics.find((x) => x.name === topic);
+  if (!t) {
+    const guess = didYouMean(topic, s.topics.map((x) => x.name));
+    return [
+      source.issue(["faults", i, "addPartitions", "topic"], `no topic named "${topic}"`, {
+        expected: `one of: ${s.topics.map((x) => x.name).join(", ")}`,
+        found: JSON.stringify(topic),
+        ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
+        code: "E_REFERENCE",
+      }),
+    ];
+  }
+  // The count the topic has just before this event: its own, raised by earlier (or same-time, listed earlier) ones.
+  let current = t.partitions;
+  s.faults.forEach((g, j) => {
+    if ("addPartitions" in g && g.addPartitions.topic === topic && (g.at < f.at || (g.at === f.at && j < i))) current = Math.max(current, g.addPartitions.count);
+  });
+  if (count <= current) {
+    return [
+      source.issue(["faults", i, "addPartitions", "count"], `topic ${topic} already has ${current} partitions at ${formatDurationUs(f.at)}`, {
+        expected: `a count above ${current}`,
+        found: String(count),
+        hint: "Kafka can only add partitions, never remove them",
+        code: "E_SCHEMA",
+      }),
+    ];
+  }
+  return [];
 }

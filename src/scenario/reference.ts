@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { zScenario, zDurationDistribution } from "./schema.ts";
 import { zBytes, zDuration, zProbability, zRate } from "./zod-units.ts";
+import { zBytesOrUnlimited, zDurationOrUnlimited } from "./schema-retention.ts";
 
 type Any = z.ZodType & { _zod: { def: any }; description?: string };
 
@@ -11,6 +12,8 @@ const UNITS = new Map<unknown, string>([
   [(zRate as Any)._zod.def.in, 'rate ("2000/s")'],
   [(zBytes as Any)._zod.def.in, 'size ("16KiB")'],
   [(zProbability as Any)._zod.def.in, 'probability (0.05 or "5%")'],
+  [(zDurationOrUnlimited as Any)._zod.def.in, 'duration ("15s", "168h") or -1 (forever)'],
+  [(zBytesOrUnlimited as Any)._zod.def.in, 'size ("1GiB") or -1 (no limit)'],
 ]);
 
 interface Row {

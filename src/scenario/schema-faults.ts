@@ -58,6 +58,19 @@ export const zFaultDuplicate = z.strictObject({
   for: forDur,
 });
 
+export const zFaultAddPartitions = z.strictObject({
+  at: zDuration.describe("When the partitions are added, from the start of the run."),
+  addPartitions: z
+    .strictObject({
+      topic: z.string().describe("Topic to grow."),
+      count: z.number().int().min(2).max(10000).describe("The topic's new partition count (more than it has; partitions can never be removed)."),
+    })
+    .describe(
+      "Not a fault but an operation (kafka-topics --alter --partitions): the topic gets more partitions. Clients learn of them only at their next metadata refresh (metadataMaxAge): " +
+        "then keyed records hash over the new count, so a key can move partition, and the group leader triggers a rebalance that assigns the new partitions (from auto.offset.reset).",
+    ),
+});
+
 export const zFaultRandom = z
   .strictObject({
     random: z
@@ -88,13 +101,13 @@ export const zFaultRandom = z
     }
   });
 
-export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultRandom]);
+export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultAddPartitions, zFaultRandom]);
 
 export const zFaults = z
   .array(zFault)
   .prefault([])
   .describe(
-    "Faults: timed ({at, crash|restart|pause|partition|latency|loss|duplicate, for}) and random injectors ({random, targets, rate, minDuration}). " +
+    "Faults: timed ({at, crash|restart|pause|partition|latency|loss|duplicate, for}), operations ({at, addPartitions: {topic, count}}) and random injectors ({random, targets, rate, minDuration}). " +
       "Node names: broker-N, producers, consumer members, and controller.",
   );
 

@@ -4,6 +4,7 @@
 // reaches each member by its name `<group>-<i>`. Defaults follow Kafka unless a field says why not.
 import { z } from "zod";
 import { zDuration } from "./zod-units.ts";
+import { metadataMaxAgeField } from "./schema-retention.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -55,10 +56,11 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
       .describe("true: the group was already running when the run starts (generation 1, assignment in place, no join). false: members join at 0 s, so the first rebalance and its initial delay are part of the run."),
     maxPollRecords: z.number().int().min(1).prefault(500).describe("max.poll.records: the most records one poll returns."),
     fetchMaxWait: zDuration.prefault("500ms").describe("fetch.max.wait.ms: how long a fetch waits at the broker when there is no data."),
+    ...metadataMaxAgeField,
     autoOffsetReset: z
       .enum(["earliest", "latest", "none"])
       .prefault("earliest")
-      .describe("auto.offset.reset for a partition with no committed offset: earliest, latest, or none (the consumer fails). Kafka's default is latest; here earliest, because the group starts with the run and should read everything."),
+      .describe("auto.offset.reset for a partition with no committed offset, or whose position fell out of the log (deleted by retention): earliest (log start), latest (log end), or none (the consumer stops with an error). Kafka's default is latest; here earliest, because the group starts with the run and should read everything."),
     processing: z
       .strictObject({
         time: zDurationDistribution.prefault("1ms").describe(`Time to process one record; ${DIST}.`),

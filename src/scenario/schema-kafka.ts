@@ -19,6 +19,15 @@ export const clusterReplicationFields = {
   brokerSessionTimeout: zPositiveDuration
     .prefault("9s")
     .describe("broker.session.timeout.ms: the controller fences a broker it has not heard from for this long, removes it from ISRs and moves its leaderships."),
+  eligibleLeaderReplicas: z
+    .boolean()
+    .prefault(false)
+    .describe(
+      "eligible.leader.replicas.version=1 (KIP-966 eligible leader replicas, a cluster-wide feature): the HW advances only while the ISR has at least " +
+        "min.insync.replicas members; replicas that leave a too-small ISR become eligible leaders and one of them is elected cleanly when the ISR is empty; " +
+        "a broker back from a crash (unclean shutdown) leaves the ELR. Default false: Kafka 4.0, whose defaults this project follows, ships it disabled; " +
+        "new clusters from 4.1 on enable it.",
+    ),
   flushInterval: zPositiveDuration
     .prefault("5s")
     .describe("How often the OS writes the page cache to disk. Kafka does not fsync by default, so a crash with loseUnflushed loses up to this much."),

@@ -8,6 +8,7 @@ import { makeConsumerGroupSchema } from "./schema-groups.ts";
 import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
+import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -46,6 +47,7 @@ export const zCluster = z
     brokers: z.number().int().min(1).max(1000).prefault(1).describe("Number of brokers; partition p's replicas start at broker p mod brokers, its preferred leader."),
     appendTime: zDurationDistribution.prefault("100us").describe("Time a partition leader takes to append one produce request."),
     ...clusterReplicationFields,
+    ...clusterRetentionFields,
   })
   .prefault({})
   .describe("The brokers.");
@@ -54,6 +56,7 @@ export const zTopic = z.strictObject({
   name: zName,
   partitions: z.number().int().min(1).max(10000).prefault(1).describe("Number of partitions (Kafka's num.partitions default is 1)."),
   ...topicReplicationFields,
+  ...topicRetentionFields,
 });
 
 export const zRateStep = z.strictObject({
@@ -88,6 +91,7 @@ export const zProducer = z.strictObject({
   maxMessages: z.number().int().positive().optional().describe("Stop after this many messages (by default the producer sends for the whole duration)."),
   messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
   ...producerKafkaFields,
+  ...metadataMaxAgeField,
 });
 
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
