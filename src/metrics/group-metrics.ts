@@ -33,7 +33,7 @@ export class GroupMetrics {
     private readonly bucketUs: number,
     private readonly bucketCount: number,
     readonly lagThreshold: number,
-    readonly protocol: "eager" | "cooperative",
+    readonly protocol: "eager" | "cooperative" | "consumer",
   ) {
     const n = partitions.length;
     this.keepSeries = n <= MAX_PARTITION_SERIES;

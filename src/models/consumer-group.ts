@@ -9,7 +9,8 @@ import { Op } from "../history/history.ts";
 import type { Cluster } from "./cluster.ts";
 import type { Partition } from "./partition.ts";
 import { isCooperative, tpKey, type TopicPartition } from "./assignors.ts";
-import { GroupCoordinator, LEAVE_REASONS, REBALANCE_CAUSES, type LeaveReason, type RebalanceCause } from "./group-coordinator.ts";
+import { GroupCoordinator, LEAVE_REASONS, REBALANCE_CAUSES, type CoordinatorHooks, type LeaveReason, type RebalanceCause } from "./group-coordinator.ts";
+import { ConsumerProtocolCoordinator, type ConsumerProtocolSettings } from "./group-consumer-protocol.ts";
 import { ConsumerMember } from "./consumer.ts";
 import type { ConsumerGroupSpec } from "../scenario/schema.ts";
 import { groupTopics } from "../scenario/group-topics.ts";
@@ -19,7 +20,11 @@ import type { GroupRunMetrics } from "../report/result-types.ts";
 export class ConsumerGroup {
   readonly actorId: number;
   readonly members: ConsumerMember[] = [];
-  readonly coordinator: GroupCoordinator;
+  /** The classic coordinator, or the consumer protocol's (KIP-848) when `protocol: consumer`. */
+  readonly coordinator: GroupCoordinator | ConsumerProtocolCoordinator;
+  /** Broker settings of the consumer protocol; undefined in classic groups. */
+  readonly consumerProtocol: ConsumerProtocolSettings | undefined;
+  /** Incremental: members keep what they own while a rebalance runs (cooperative-sticky, or the consumer protocol). */
   readonly cooperative: boolean;
   readonly topics: string[];
   private readonly partitionsPerTopic = new Map<string, number>();
@@ -45,7 +50,11 @@ export class ConsumerGroup {
     const { history, sim } = world;
     this.actorId = history.actor(spec.name, "group");
     this.rng = world.rng.fork(`group/${spec.name}`);
-    this.cooperative = isCooperative(spec.assignor);
+    this.consumerProtocol =
+      spec.protocol === "consumer"
+        ? { assignor: spec.serverAssignor, heartbeatIntervalUs: spec.consumerHeartbeatInterval, sessionTimeoutUs: spec.consumerSessionTimeout }
+        : undefined;
+    this.cooperative = this.consumerProtocol !== undefined || isCooperative(spec.assignor);
     const all = new Set([...groupTopics(spec), ...(spec.memberTopics ?? []).flat()]);
     this.topics = [...all];
     for (const name of [...all].sort()) {
@@ -65,18 +74,21 @@ export class ConsumerGroup {
       world.metrics.bucketUs,
       world.metrics.bucketCount,
       spec.recovery.lagThreshold,
-      this.cooperative ? "cooperative" : "eager",
+      this.consumerProtocol ? "consumer" : this.cooperative ? "cooperative" : "eager",
     );
     const liveness = {
       brokers: cluster.brokers,
       isAlive: (id: number) => cluster.isAlive(id),
     };
-    this.coordinator = new GroupCoordinator(world, spec.name, spec.assignor, this.partitionsPerTopic, spec.initialRebalanceDelay, liveness, this.rng.fork("coordinator"), {
+    const hooks: CoordinatorHooks = {
       rebalanceStarted: (cause: RebalanceCause, generation: number) => this.metrics.rebalanceStarted(sim.nowUs, REBALANCE_CAUSES[cause], generation),
       stable: (generation: number) => this.metrics.rebalanceEnded(sim.nowUs, generation),
       committed: (tp: TopicPartition, offset: number) => this.onCommit(tp, offset),
       memberRemoved: (_client, _reason: LeaveReason) => undefined,
-    });
+    };
+    this.coordinator = this.consumerProtocol
+      ? new ConsumerProtocolCoordinator(world, spec.name, this.consumerProtocol, this.partitionsPerTopic, liveness, hooks)
+      : new GroupCoordinator(world, spec.name, spec.assignor, this.partitionsPerTopic, spec.initialRebalanceDelay, liveness, this.rng.fork("coordinator"), hooks);
     this.eventKind = sim.registerKind("group.event");
     const hostKind = sim.registerKind("group.coordinator-check");
     cluster.onBrokerEvent((e) => {
@@ -86,6 +98,23 @@ export class ConsumerGroup {
     });
     for (let i = 0; i < spec.members; i++) this.addMember();
     spec.events.forEach((e, i) => sim.at(e.at, this.onEvent, i, this.eventKind, this.actorId));
+  }
+
+  /** The classic coordinator (members call this only in classic groups). */
+  get classic(): GroupCoordinator {
+    if (!(this.coordinator instanceof GroupCoordinator)) throw new Error(`group ${this.spec.name} uses the consumer protocol`);
+    return this.coordinator;
+  }
+
+  /** The consumer protocol's coordinator (members call this only in `protocol: consumer` groups). */
+  get consumerCoordinator(): ConsumerProtocolCoordinator {
+    if (!(this.coordinator instanceof ConsumerProtocolCoordinator)) throw new Error(`group ${this.spec.name} uses the classic protocol`);
+    return this.coordinator;
+  }
+
+  /** OffsetCommit goes to either coordinator; the member epoch travels where the generation does. */
+  get commitHandler(): (r: Parameters<GroupCoordinator["handleCommit"]>[0]) => void {
+    return this.coordinator.handleCommitFromNet as (r: Parameters<GroupCoordinator["handleCommit"]>[0]) => void;
   }
 
   private readonly onBrokerChange = (): void => {
@@ -105,8 +134,19 @@ export class ConsumerGroup {
   }
 
   start(): void {
+    const c = this.coordinator;
+    if (c instanceof ConsumerProtocolCoordinator) {
+      if (!this.spec.startsStable || this.members.length === 0) {
+        for (const m of this.members) m.start();
+        return;
+      }
+      const ids = this.members.map((m) => m.kip848!.newMemberId());
+      c.bootstrap(this.members.map((m, i) => ({ client: m.kip848!, memberId: ids[i], instanceId: m.instanceId, topics: m.topics, rebalanceTimeoutUs: this.spec.maxPollInterval })));
+      this.members.forEach((m, i) => m.start({ memberId: ids[i], generation: c.groupEpoch, assignment: c.assignmentOf(ids[i]) }));
+      return;
+    }
     if (this.spec.startsStable && this.members.length > 0) {
-      const ids = this.coordinator.bootstrap(
+      const ids = c.bootstrap(
         this.members.map((m) => ({
           client: m,
           memberId: "",
@@ -120,12 +160,37 @@ export class ConsumerGroup {
       );
       for (const m of this.members) {
         const memberId = ids.get(m.name)!;
-        m.start({ memberId, generation: this.coordinator.generation, assignment: this.coordinator.assignmentOf(memberId) });
+        m.start({ memberId, generation: c.generation, assignment: c.assignmentOf(memberId) });
       }
     } else for (const m of this.members) m.start();
   }
 
   // ---------- what members ask of the group ----------
+
+  /** What members' metadata refreshes read: the topics' partition counts now. */
+  get clusterCounts(): { partitionCount(topic: string): number } {
+    return this.cluster;
+  }
+
+  /**
+   * A member's metadata refresh saw `topic` grow. Only the leader acts (ConsumerCoordinator compares its
+   * metadata snapshot with the one it assigned from): the group's view takes the new count and the leader
+   * rejoins, so the next assignment includes the new partitions.
+   */
+  metadataChanged(member: ConsumerMember, topic: string, count: number): void {
+    const c = this.coordinator;
+    if (c instanceof ConsumerProtocolCoordinator) {
+      // KIP-848: the broker assigns, so the coordinator takes the new count and bumps the group epoch. (The real
+      // coordinator sees the metadata change at once; here the first member refresh that notices it tells it.)
+      if (count <= (this.partitionsPerTopic.get(topic) ?? 0)) return;
+      this.partitionsPerTopic.set(topic, count);
+      return c.metadataChanged();
+    }
+    if (!(c instanceof GroupCoordinator) || !c.isLeader(member.memberId)) return;
+    if (count <= (this.partitionsPerTopic.get(topic) ?? 0)) return;
+    this.partitionsPerTopic.set(topic, count);
+    member.requestRejoin();
+  }
 
   partition(tp: TopicPartition): Partition {
     return this.cluster.topics.get(tp.topic)!.logs[tp.partition];
@@ -157,7 +222,9 @@ export class ConsumerGroup {
   // ---------- lag ----------
 
   private onCommittedRecord(topic: string, partition: number): void {
-    const i = this.index.get(tpKey({ topic, partition }))!;
+    const i = this.index.get(tpKey({ topic, partition }));
+    // Partitions added at run time are not in the per-partition lag tables (sized at start).
+    if (i === undefined) return;
     this.endOffset[i]++;
     this.lag++;
     this.lagChanged(i);

@@ -1,4 +1,4 @@
-// One Kafka consumer (classic group protocol) in a group: a user thread running the poll loop and a
+// One Kafka consumer in a group (classic protocol here; the consumer protocol's membership is in consumer-reconcile.ts): a user thread running the poll loop and a
 // background heartbeat thread. Rebalance work (JoinGroup/SyncGroup responses, revocation, assignment) is
 // handled inside poll(), as KafkaConsumer does, so a member busy processing a batch joins late and a member
 // that does not poll within max.poll.interval is sent out of the group by its own heartbeat thread.
@@ -14,6 +14,8 @@ import type { ConsumerGroup } from "./consumer-group.ts";
 import type { Rng } from "../kernel/rng.ts";
 import { ConsumerProcess } from "./consumer-process.ts";
 import { serveFetch } from "./consumer-fetch.ts";
+import { ClientMetadata } from "./client-metadata.ts";
+import { ConsumerProtocolMember } from "./consumer-reconcile.ts";
 
 interface FetchedRecord {
   tp: TopicPartition;
@@ -51,6 +53,8 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   private readonly heartbeatRng: Rng;
   private nextPartition = 0;
   private readonly k: { process: number; fetch: number };
+  /** Set in `protocol: consumer` groups: membership runs through ConsumerGroupHeartbeat instead of Join/Sync. */
+  readonly kip848: ConsumerProtocolMember | undefined;
 
   constructor(
     private readonly group: ConsumerGroup,
@@ -67,6 +71,27 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       process: w.sim.registerKind("consumer.process-end"),
       fetch: w.sim.registerKind("consumer.fetch-timeout"),
     };
+    this.kip848 = group.consumerProtocol ? new ConsumerProtocolMember(this, group, rng.fork("kip848")) : undefined;
+    this.metadata = new ClientMetadata(w, this.actorId, topics, group.clusterCounts, group.spec.metadataMaxAge, (t, count) => group.metadataChanged(this, t, count), (d, fn) => this.schedule(d, fn));
+  }
+
+  /** The topics' partition counts as this client last refreshed them (metadata.max.age). */
+  private readonly metadata: ClientMetadata;
+
+  /** The group leader's metadata changed (partitions added): it rejoins at its next poll so they get assigned. */
+  requestRejoin(): void {
+    this.rejoinNeeded = true;
+    if (this.inPoll) this.poll();
+  }
+
+  /** For consumer-reconcile.ts: a timer of this process (dropped by a crash, held by a pause). */
+  schedule(delayUs: number, fn: () => void): number {
+    return this.after(delayUs, fn, undefined);
+  }
+
+  /** For consumer-reconcile.ts: a network answer handler of this process. */
+  wrap<T>(fn: (r: T) => void): (r: T) => void {
+    return this.deliver(fn);
   }
 
   private get h() {
@@ -89,6 +114,12 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   start(bootstrap?: { memberId: string; generation: number; assignment: TopicPartition[] }): void {
     this.lastPollUs = this.sim.nowUs;
     this.nextAutoCommitUs = this.sim.nowUs + this.spec.commit.interval;
+    this.metadata.start();
+    if (this.kip848) {
+      this.rejoinNeeded = false;
+      this.kip848.start(bootstrap && { memberId: bootstrap.memberId, epoch: bootstrap.generation, assignment: bootstrap.assignment });
+      return this.poll();
+    }
     // Members joined at different moments, so their heartbeat threads are not in step.
     this.after(Math.round(this.heartbeatRng.uniform(0, this.spec.heartbeatInterval)), this.heartbeatTick, undefined);
     if (bootstrap) {
@@ -161,7 +192,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
 
   // ---------- partitions ----------
 
-  private addPartitions(tps: TopicPartition[]): void {
+  addPartitions(tps: TopicPartition[]): void {
     const now = this.sim.nowUs;
     for (const tp of tps) {
       if (this.owned.some((o) => tpKey(o) === tpKey(tp))) continue;
@@ -177,25 +208,27 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     }
   }
 
-  /** auto.offset.reset: no committed offset, or the position fell off the log. */
-  private resetPosition(tp: TopicPartition): boolean {
+  /** auto.offset.reset: no committed offset, or the position (`outOfRange`) fell off the log. */
+  private resetPosition(tp: TopicPartition, outOfRange?: number): boolean {
     const topicActor = this.h.actorId(tp.topic) ?? -1;
     const now = this.sim.nowUs;
     const policy = this.spec.autoOffsetReset;
+    if (outOfRange !== undefined) this.h.record(Op.OffsetOutOfRange, now, commitMsgFor(topicActor), this.actorId, tp.partition, outOfRange, this.group.actorId);
     if (policy === "none") {
-      this.h.record(Op.OffsetResetFailed, now, commitMsgFor(topicActor), this.actorId, tp.partition, -1, this.group.actorId);
+      this.h.record(Op.OffsetResetFailed, now, commitMsgFor(topicActor), this.actorId, tp.partition, outOfRange ?? -1, this.group.actorId);
       // NoOffsetForPartitionException escapes poll(): the application stops.
       this.crash();
       return false;
     }
     const p = this.group.partition(tp);
-    const position = policy === "latest" ? p.highWatermark : 0;
+    // ListOffsets: latest = the high watermark, earliest = the log start offset (past what retention deleted).
+    const position = policy === "latest" ? p.highWatermark : p.log.logStartOffset;
     this.positions.set(tpKey(tp), position);
     this.h.record(Op.OffsetReset, now, commitMsgFor(topicActor), this.actorId, tp.partition, position, this.group.actorId);
     return true;
   }
 
-  private removePartitions(tps: TopicPartition[], op: Op.PartitionRevoked | Op.PartitionLost): void {
+  removePartitions(tps: TopicPartition[], op: Op.PartitionRevoked | Op.PartitionLost): void {
     const now = this.sim.nowUs;
     const gone = new Set(tps.map(tpKey));
     for (const tp of tps) {
@@ -207,7 +240,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     this.owned = this.owned.filter((tp) => !gone.has(tpKey(tp)));
   }
 
-  private loseAll(): void {
+  loseAll(): void {
     if (this.owned.length > 0) this.removePartitions([...this.owned], Op.PartitionLost);
     this.queue = [];
   }
@@ -215,18 +248,22 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   // ---------- heartbeat thread ----------
 
   private heartbeatTick(): void {
-    const now = this.sim.nowUs;
     this.after(this.spec.heartbeatInterval, this.heartbeatTick, undefined);
-    if (!this.inPoll && !this.pollExpired && this.memberId !== "" && now - this.lastPollUs > this.spec.maxPollInterval) {
-      // The poll timer expired: a dynamic member leaves at once; a static one stops heartbeating.
+    if (this.pollTimerExpired() || this.phase !== "stable" || this.memberId === "") return;
+    this.toCoordinator(this.group.classic.handleHeartbeatFromNet, { client: this, memberId: this.memberId, generation: this.generation });
+  }
+
+  /** Checked by the heartbeat thread: true once max.poll.interval passed without poll(); the first time, leave. */
+  pollTimerExpired(): boolean {
+    if (!this.inPoll && !this.pollExpired && this.memberId !== "" && this.sim.nowUs - this.lastPollUs > this.spec.maxPollInterval) {
+      // A dynamic member leaves at once; a classic static one stops heartbeating (consumer protocol: epoch -2).
       this.pollExpired = true;
-      if (this.instanceId === undefined) {
-        this.toCoordinator(this.group.coordinator.handleLeaveFromNet, { client: this, memberId: this.memberId, reason: LeaveReason.PollTimeout });
+      if (this.kip848) this.kip848.leave(LeaveReason.PollTimeout);
+      else if (this.instanceId === undefined) {
+        this.toCoordinator(this.group.classic.handleLeaveFromNet, { client: this, memberId: this.memberId, reason: LeaveReason.PollTimeout });
       }
-      return;
     }
-    if (this.pollExpired || this.phase !== "stable" || this.memberId === "") return;
-    this.toCoordinator(this.group.coordinator.handleHeartbeatFromNet, { client: this, memberId: this.memberId, generation: this.generation });
+    return this.pollExpired;
   }
 
   readonly onHeartbeatResponse = (r: { error: GroupError }): void => this.deliver(this.heartbeatResponse)(r);
@@ -254,7 +291,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   // ---------- the poll loop (user thread) ----------
 
   /** Group responses are acted on inside poll(); while the user thread is busy they wait. */
-  private handleInPoll(fn: () => void): void {
+  handleInPoll(fn: () => void): void {
     if (this.inPoll) {
       fn();
       this.poll();
@@ -278,10 +315,13 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     if (this.pollExpired) {
       this.pollExpired = false;
       this.loseAll();
-      if (this.instanceId === undefined) this.memberId = "";
-      this.generation = -1;
-      this.phase = "idle";
-      this.rejoinNeeded = true;
+      if (this.kip848) this.kip848.rejoin();
+      else {
+        if (this.instanceId === undefined) this.memberId = "";
+        this.generation = -1;
+        this.phase = "idle";
+        this.rejoinNeeded = true;
+      }
     }
     if (this.spec.commit.mode === "auto" && now >= this.nextAutoCommitUs) {
       this.nextAutoCommitUs = now + this.spec.commit.interval;
@@ -290,7 +330,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     // One poll chain at a time: an answer that lands while a fetch or a blocking commit is out resumes it.
     if (this.fetchInFlight || this.awaitingCommit) return;
     const cooperative = this.group.cooperative;
-    if (this.rejoinNeeded && (this.phase === "stable" || this.phase === "idle")) {
+    if (this.rejoinNeeded && !this.kip848 && (this.phase === "stable" || this.phase === "idle")) {
       this.startJoin();
       // An eager member has revoked everything and waits; a cooperative one keeps fetching what it owns.
       if (!cooperative || this.awaitingCommit || !this.alive) return;
@@ -341,14 +381,15 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       rebalanceTimeoutUs: this.spec.maxPollInterval,
       sessionTimeoutUs: this.spec.sessionTimeout,
     };
-    this.toCoordinator(this.group.coordinator.handleJoinFromNet, req);
+    this.toCoordinator(this.group.classic.handleJoinFromNet, req);
   }
 
   /** The coordinator moved (or came back): re-send what was waiting on the old one. */
   coordinatorMoved(): void {
     if (!this.alive) return;
-    if (this.phase === "joining") this.sendJoin(this.owned);
-    else if (this.phase === "syncing") this.toCoordinator(this.group.coordinator.handleSyncFromNet, { client: this, memberId: this.memberId, generation: this.generation });
+    if (this.kip848) this.kip848.heartbeatNow();
+    else if (this.phase === "joining") this.sendJoin(this.owned);
+    else if (this.phase === "syncing") this.toCoordinator(this.group.classic.handleSyncFromNet, { client: this, memberId: this.memberId, generation: this.generation });
   }
 
   readonly onJoinResponse = (r: { error: GroupError; memberId: string; generation: number; leader: boolean }): void =>
@@ -361,7 +402,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       this.memberId = r.memberId;
       this.generation = r.generation;
       this.phase = "syncing";
-      this.toCoordinator(this.group.coordinator.handleSyncFromNet, { client: this, memberId: this.memberId, generation: this.generation });
+      this.toCoordinator(this.group.classic.handleSyncFromNet, { client: this, memberId: this.memberId, generation: this.generation });
     });
   }
 
@@ -391,14 +432,32 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       this.phase = "stable";
       if (revoked.length > 0) {
         // Cooperative: give up only what moves, after committing what was done, and rejoin at once.
-        const offsets = (this.spec.commit.mode === "auto" ? this.positionOffsets() : [...this.processed.values()]).filter((o) =>
-          revoked.some((tp) => tpKey(tp) === tpKey(o.tp)),
-        );
-        if (offsets.length > 0) this.commit(offsets, false);
+        this.commit(this.revocationOffsets(revoked), false);
         this.removePartitions(revoked, Op.PartitionRevoked);
         this.rejoinNeeded = true;
       }
       this.addPartitions(r.assignment);
+    });
+  }
+
+  /** What the rebalance-listener commit saves before giving these partitions up (consumed or processed). */
+  private revocationOffsets(tps: TopicPartition[]): CommitOffset[] {
+    const keys = new Set(tps.map(tpKey));
+    return (this.spec.commit.mode === "auto" ? this.positionOffsets() : [...this.processed.values()]).filter((o) => keys.has(tpKey(o.tp)));
+  }
+
+  /** Consumer protocol: the rebalance-listener commit before giving these partitions up, then `release`. */
+  commitBeforeRevoke(tps: TopicPartition[], release: () => void): void {
+    // Wait for a quiet poll loop: a fetch or a blocking commit in flight would interleave with this commit.
+    if (this.fetchInFlight || this.awaitingCommit) {
+      this.pending.push(() => this.commitBeforeRevoke(tps, release));
+      return;
+    }
+    const offsets = this.spec.commit.mode === "before-processing" ? [] : this.revocationOffsets(tps);
+    this.commit(offsets, true, () => {
+      release();
+      // The poll loop waited on this commit: carry on fetching what is still ours.
+      if (this.inPoll) this.poll();
     });
   }
 
@@ -430,7 +489,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       if (offset === undefined) continue;
       const p = this.group.partition(tp);
       if (p.isOutOfRange?.(offset)) {
-        if (!this.resetPosition(tp)) return [];
+        if (!this.resetPosition(tp, offset)) return [];
         offset = this.positions.get(key)!;
       }
       while (offset < p.highWatermark && out.length < max) {
@@ -530,7 +589,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     }
     if (sync) this.awaitingCommit = then ?? (() => undefined);
     const req = { client: this, memberId: this.memberId, generation: this.generation, offsets, sync };
-    if (!this.toCoordinator(this.group.coordinator.handleCommitFromNet, req)) {
+    if (!this.toCoordinator(this.group.commitHandler, req)) {
       // No coordinator: an async commit is simply lost; a sync commit retries after retry.backoff.
       if (sync) this.after(100_000, () => this.commit(offsets, true, then), undefined);
     }
@@ -541,7 +600,10 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
 
   private commitResponse(r: { error: GroupError; sync: boolean }): void {
     const rebalancing = this.phase === "joining" || this.phase === "syncing";
-    if (rebalancing && (r.error === "ILLEGAL_GENERATION" || r.error === "UNKNOWN_MEMBER_ID")) {
+    // Consumer protocol: a refused commit just fails (CommitFailedException); the heartbeat learns of fencing.
+    if (this.kip848) {
+      // no membership change here
+    } else if (rebalancing && (r.error === "ILLEGAL_GENERATION" || r.error === "UNKNOWN_MEMBER_ID")) {
       // generationIfStable() is null mid-rebalance: RebalanceInProgressException, the member keeps its partitions.
     } else if (r.error === "ILLEGAL_GENERATION" || r.error === "UNKNOWN_MEMBER_ID" || r.error === "FENCED_INSTANCE_ID") {
       // CommitFailedException: this member's partitions now belong to someone else.
@@ -556,8 +618,9 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   private closeNow(): void {
     this.closeRequested = false;
     const finish = (): void => {
-      if (this.instanceId === undefined && this.memberId !== "") {
-        this.toCoordinator(this.group.coordinator.handleLeaveFromNet, { client: this, memberId: this.memberId, reason: LeaveReason.LeaveGroup });
+      if (this.kip848) this.kip848.leave(LeaveReason.LeaveGroup);
+      else if (this.instanceId === undefined && this.memberId !== "") {
+        this.toCoordinator(this.group.classic.handleLeaveFromNet, { client: this, memberId: this.memberId, reason: LeaveReason.LeaveGroup });
       }
       this.loseAll();
       this.alive = false;

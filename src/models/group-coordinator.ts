@@ -26,6 +26,8 @@ import {
   type JoinRequest,
 } from "./group-protocol.ts";
 
+import { OffsetRetention } from "./offset-retention.ts";
+
 export * from "./group-protocol.ts";
 
 interface MemberMeta {
@@ -42,12 +44,12 @@ interface MemberMeta {
   syncParked: boolean;
 }
 
-/** What the coordinator tells the consumer-group model (metrics, lag, markers). */
+/** What the coordinator tells the consumer-group model (metrics, lag, markers); both protocols use it. */
 export interface CoordinatorHooks {
   rebalanceStarted(cause: RebalanceCause, generation: number): void;
   stable(generation: number, assignment: Map<string, TopicPartition[]>): void;
-  committed(tp: TopicPartition, offset: number, client: GroupClient): void;
-  memberRemoved(client: GroupClient, reason: LeaveReason): void;
+  committed(tp: TopicPartition, offset: number, client: { readonly name: string; readonly actorId: number }): void;
+  memberRemoved(client: { readonly name: string; readonly actorId: number }, reason: LeaveReason): void;
 }
 
 export class GroupCoordinator {
@@ -67,6 +69,8 @@ export class GroupCoordinator {
   private readonly offsetsReplicas: number[];
   private readonly kinds: { session: number; join: number };
   readonly actorId: number;
+  /** offsets.retention: expires committed offsets once the group has been empty that long. */
+  readonly offsetRetention: OffsetRetention;
 
   constructor(
     private readonly world: World,
@@ -85,6 +89,10 @@ export class GroupCoordinator {
     this.offsetsReplicas = Array.from({ length: Math.min(3, n) }, (_, k) => (op + k) % n);
     this.hostId = this.electHost();
     this.kinds = { session: world.sim.registerKind("group.session-timeout"), join: world.sim.registerKind("group.join-timeout") };
+    // Worlds built by hand (tests) may have no scenario: Kafka's defaults then (7 days, checked every 10 min).
+    const c = world.scenario?.cluster;
+    this.offsetRetention = new OffsetRetention(world, this.actorId, this, c?.offsetsRetention ?? 604_800_000_000, c?.offsetsRetentionCheckInterval ?? 600_000_000);
+    this.offsetRetention.start();
   }
 
   private electHost(): number {
@@ -131,6 +139,18 @@ export class GroupCoordinator {
     this.assignment = this.computeAssignment();
     this.hooks.stable(this.generation, this.assignment);
     return ids;
+  }
+
+  /** The member that computes the assignment (the group leader). */
+  isLeader(memberId: string): boolean {
+    return memberId !== "" && memberId === this.leader;
+  }
+
+  /** Topics some member subscribes to (offsets of the others may expire while the group is Stable). */
+  subscribedTopics(): Set<string> {
+    const out = new Set<string>();
+    for (const m of this.members.values()) for (const t of m.topics) out.add(t);
+    return out;
   }
 
   assignmentOf(memberId: string): TopicPartition[] {
@@ -196,6 +216,7 @@ export class GroupCoordinator {
   private memberGone(cause: RebalanceCause): void {
     if (this.members.size === 0 && this.state !== "PreparingRebalance") {
       this.state = "Empty";
+      this.offsetRetention.becameEmpty(this.world.sim.nowUs);
       this.assignment = new Map();
       return;
     }
@@ -330,6 +351,7 @@ export class GroupCoordinator {
         const k = tpKey(o.tp);
         if (this.committed.get(k) === o.offset) continue;
         this.committed.set(k, o.offset);
+        this.offsetRetention.committed(k, now);
         const topicActor = h.actorId(o.tp.topic) ?? -1;
         h.record(Op.Commit, now, commitMsgFor(topicActor), r.client.actorId, o.tp.partition, o.offset, this.actorId);
         this.hooks.committed(o.tp, o.offset, r.client);
@@ -406,6 +428,7 @@ export class GroupCoordinator {
     this.generation++;
     if (this.members.size === 0) {
       this.state = "Empty";
+      this.offsetRetention.becameEmpty(this.world.sim.nowUs);
       this.assignment = new Map();
       this.world.history.record(Op.GroupStable, this.world.sim.nowUs, -1, this.actorId, 0, this.generation, this.actorId);
       this.hooks.stable(this.generation, this.assignment);

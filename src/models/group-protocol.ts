@@ -1,17 +1,29 @@
-// The classic consumer-group protocol's vocabulary, shared by the coordinator and its members: error codes,
+// The consumer-group protocols' vocabulary (classic, and the KIP-848 additions), shared by the coordinator and its members: error codes,
 // why members leave and rebalances start (both recorded in the history by number), the request shapes,
 // where a group's coordinator lives (Utils.abs(groupId.hashCode) % 50 offsets partitions), and how group
 // rows name their topic in the history.
 import type { TopicPartition } from "./assignors.ts";
 import { javaStringHash } from "./java-hash.ts";
 
-export type GroupError = "NONE" | "UNKNOWN_MEMBER_ID" | "ILLEGAL_GENERATION" | "REBALANCE_IN_PROGRESS" | "FENCED_INSTANCE_ID";
+export type GroupError =
+  | "NONE"
+  | "UNKNOWN_MEMBER_ID"
+  | "ILLEGAL_GENERATION"
+  | "REBALANCE_IN_PROGRESS"
+  | "FENCED_INSTANCE_ID"
+  // The consumer rebalance protocol's (KIP-848) member-epoch errors.
+  | "STALE_MEMBER_EPOCH"
+  | "FENCED_MEMBER_EPOCH"
+  | "UNRELEASED_INSTANCE_ID";
 export const GROUP_ERROR_CODES: Record<GroupError, number> = {
   NONE: 0,
   UNKNOWN_MEMBER_ID: 1,
   ILLEGAL_GENERATION: 2,
   REBALANCE_IN_PROGRESS: 3,
   FENCED_INSTANCE_ID: 4,
+  STALE_MEMBER_EPOCH: 5,
+  FENCED_MEMBER_EPOCH: 6,
+  UNRELEASED_INSTANCE_ID: 7,
 };
 
 /** Why a member left the group; recorded as the MemberLeft row's partition column. */
@@ -21,8 +33,20 @@ export const enum LeaveReason {
   PollTimeout = 2,
   Fenced = 3,
   RebalanceTimeout = 4,
+  /** Consumer protocol: the member kept partitions it had to revoke past its rebalance timeout. */
+  RevocationTimeout = 5,
+  /** Consumer protocol: a static member left with epoch -2; it stays in the group, its partitions wait for it. */
+  StaticLeave = 6,
 }
-export const LEAVE_REASONS = ["left the group", "session timeout", "max.poll.interval exceeded", "fenced", "did not rejoin within the rebalance timeout"];
+export const LEAVE_REASONS = [
+  "left the group",
+  "session timeout",
+  "max.poll.interval exceeded",
+  "fenced",
+  "did not rejoin within the rebalance timeout",
+  "did not revoke its partitions within the rebalance timeout",
+  "left for a while (static member, epoch -2; its partitions wait for it until the session timeout)",
+];
 
 /** Why a rebalance started; recorded as the RebalanceStart row's partition column. */
 export const enum RebalanceCause {
@@ -32,8 +56,18 @@ export const enum RebalanceCause {
   RevokedPartitions = 3,
   CoordinatorMoved = 4,
   MetadataChanged = 5,
+  /** Consumer protocol: a member was fenced for not revoking within its rebalance timeout. */
+  MemberFenced = 6,
 }
-export const REBALANCE_CAUSES = ["a member joined", "a member left", "a member's session timed out", "a member revoked partitions (cooperative second round)", "the coordinator moved", "subscription changed"];
+export const REBALANCE_CAUSES = [
+  "a member joined",
+  "a member left",
+  "a member's session timed out",
+  "a member revoked partitions (cooperative second round)",
+  "the coordinator moved",
+  "subscription changed",
+  "a member was fenced (it did not revoke in time)",
+];
 
 /** The client side the coordinator answers; responses travel over the network like any other. */
 export interface GroupClient {
@@ -43,6 +77,48 @@ export interface GroupClient {
   onSyncResponse(r: { error: GroupError; generation: number; assignment: TopicPartition[] }): void;
   onHeartbeatResponse(r: { error: GroupError }): void;
   onCommitResponse(r: { error: GroupError; offsets: CommitOffset[]; generation: number; sync: boolean }): void;
+}
+
+// ---------- the consumer rebalance protocol (KIP-848): one ConsumerGroupHeartbeat RPC ----------
+
+/** ConsumerGroupHeartbeat's special member epochs. */
+export const JOIN_EPOCH = 0;
+export const LEAVE_EPOCH = -1;
+export const STATIC_LEAVE_EPOCH = -2;
+
+export interface ConsumerHeartbeatResponse {
+  error: GroupError;
+  memberId: string;
+  memberEpoch: number;
+  heartbeatIntervalUs: number;
+  /** The partitions the member should own now (assigned, not pending revocation). */
+  assignment: TopicPartition[];
+}
+
+/** Who heartbeats: the member's consumer-protocol side. */
+export interface ConsumerProtocolClient {
+  readonly name: string;
+  readonly actorId: number;
+  onConsumerHeartbeatResponse(r: ConsumerHeartbeatResponse): void;
+}
+
+/** Who commits: the consumer itself. */
+export interface CommitClient {
+  readonly name: string;
+  readonly actorId: number;
+  onCommitResponse(r: { error: GroupError; offsets: CommitOffset[]; generation: number; sync: boolean }): void;
+}
+
+export interface ConsumerHeartbeatRequest {
+  client: ConsumerProtocolClient;
+  memberId: string;
+  instanceId?: string;
+  memberEpoch: number;
+  topics: readonly string[];
+  owned: readonly TopicPartition[];
+  rebalanceTimeoutUs: number;
+  /** Why a member leaves (epoch -1), for the history. */
+  leaveReason?: LeaveReason;
 }
 
 export interface CommitOffset {

@@ -75,13 +75,13 @@ export interface RebalanceMarker {
   startUs: number;
   endUs: number;
   cause: string;
-  protocol: "eager" | "cooperative";
+  protocol: "eager" | "cooperative" | "consumer";
 }
 
 /** Per consumer group: rebalances, how long it could not consume, recovery after faults, lag per partition. */
 export interface GroupRunMetrics {
   group: string;
-  protocol: "eager" | "cooperative";
+  protocol: "eager" | "cooperative" | "consumer";
   rebalances: number;
   /** Summed duration of the rebalances (start of PreparingRebalance → SyncGroup done). */
   rebalanceUs: number;

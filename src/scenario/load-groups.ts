@@ -32,6 +32,30 @@ export function groupIssues(
       }),
     );
   }
+  if (g.protocol === "consumer" && source.valueAt(at(["assignor"])) !== undefined) {
+    issues.push(
+      source.issue(at(["assignor"]), `assignor (partition.assignment.strategy) is a classic-protocol setting; group "${g.name}" uses protocol: consumer`, {
+        hint: "with the consumer protocol the broker assigns: drop assignor and choose serverAssignor: uniform or range",
+        code: "E_SCHEMA",
+      }),
+    );
+  }
+  if (g.protocol === "classic" && source.valueAt(at(["serverAssignor"])) !== undefined) {
+    issues.push(
+      source.issue(at(["serverAssignor"]), `serverAssignor applies only to protocol: consumer; group "${g.name}" uses the classic protocol`, {
+        hint: "add protocol: consumer, or choose a client-side assignor with assignor:",
+        code: "E_SCHEMA",
+      }),
+    );
+  }
+  if (g.consumerHeartbeatInterval >= g.consumerSessionTimeout) {
+    issues.push(
+      source.issue(at(["consumerHeartbeatInterval"]), `group.consumer.heartbeat.interval (${formatDurationUs(g.consumerHeartbeatInterval)}) must be lower than group.consumer.session.timeout (${formatDurationUs(g.consumerSessionTimeout)})`, {
+        hint: "Kafka's broker rejects this; keep the heartbeat well below the session timeout",
+        code: "E_SCHEMA",
+      }),
+    );
+  }
   const end = s.duration + s.drain;
   g.events.forEach((e, j) => {
     if (e.at >= end) {

@@ -44,10 +44,26 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
     assignor: z
       .enum(["range", "roundrobin", "sticky", "cooperative-sticky"])
       .prefault("range")
-      .describe("partition.assignment.strategy. Kafka's default list is [range, cooperative-sticky] and the first is used, so range. cooperative-sticky rebalances incrementally; the others are eager."),
+      .describe("partition.assignment.strategy (classic protocol only). Kafka's default list is [range, cooperative-sticky] and the first is used, so range. cooperative-sticky rebalances incrementally; the others are eager."),
+    protocol: z
+      .enum(["classic", "consumer"])
+      .prefault("classic")
+      .describe(
+        "group.protocol. classic: JoinGroup/SyncGroup with a client-side assignor (Kafka 4.0's client default). consumer: KIP-848, broker-side assignment through ConsumerGroupHeartbeat; members reconcile on their own (revoke first, then take), with no group-wide pause. With consumer, `assignor`, `sessionTimeout` and `heartbeatInterval` do not apply (the broker's consumerSessionTimeout and consumerHeartbeatInterval do).",
+      ),
+    serverAssignor: z
+      .enum(["uniform", "range"])
+      .prefault("uniform")
+      .describe("group.remote.assignor (protocol consumer only): the broker's assignor. uniform (default): balanced and sticky over all subscribed partitions. range: per topic like the client range assignor, sticky across epochs, keeps co-partitioned topics' partition numbers together."),
+    consumerHeartbeatInterval: zDuration
+      .prefault("5s")
+      .describe("group.consumer.heartbeat.interval.ms (a broker setting, protocol consumer only): how often members heartbeat; the client's heartbeat.interval is ignored."),
+    consumerSessionTimeout: zDuration
+      .prefault("45s")
+      .describe("group.consumer.session.timeout.ms (a broker setting, protocol consumer only): a member without heartbeats for this long is removed; the client's session.timeout is ignored."),
     staticMembership: z.boolean().prefault(false).describe("Give every member a group.instance.id (its name): a restart within session.timeout causes no rebalance."),
-    sessionTimeout: zDuration.prefault("45s").describe("session.timeout.ms: a member without heartbeats for this long is removed and the group rebalances."),
-    heartbeatInterval: zDuration.prefault("3s").describe("heartbeat.interval.ms: how often the background thread heartbeats (keep it ≤ 1/3 of the session timeout)."),
+    sessionTimeout: zDuration.prefault("45s").describe("session.timeout.ms (classic protocol; ignored under protocol: consumer): a member without heartbeats for this long is removed and the group rebalances."),
+    heartbeatInterval: zDuration.prefault("3s").describe("heartbeat.interval.ms (classic protocol; ignored under protocol: consumer): how often the background thread heartbeats (keep it ≤ 1/3 of the session timeout)."),
     maxPollInterval: zDuration.prefault("5m").describe("max.poll.interval.ms: a member that does not poll for this long leaves the group (also its rebalance timeout)."),
     initialRebalanceDelay: zDuration.prefault("3s").describe("group.initial.rebalance.delay.ms (a broker setting): how long an empty group waits for more members before its first rebalance."),
     startsStable: z
