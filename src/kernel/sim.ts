@@ -115,6 +115,9 @@ export class Simulation {
   private readonly handlers = new HandlerTable();
   /** handlers.fns, which is never replaced: one load less per event. */
   private readonly handlerFns = this.handlers.fns;
+  /** The handler of the latest schedule and its index: most schedules repeat it, and skip the table lookup. */
+  private lastFn: EventHandler | null = null;
+  private lastHandler = 0;
   private readonly args = new ArgTable();
 
   private readonly kindCodes = new Map<string, number>([["event", 0]]);
@@ -318,12 +321,12 @@ export class Simulation {
 
   private schedule(timeUs: number, fn: EventHandler, arg: unknown, kind: number, id: number): number {
     if ((id | 0) !== id || kind >>> 0 !== kind || kind >= this.kindCount) throw badTag(kind, id);
-    const handlers = this.handlers;
-    let handler = handlers.indexOf(fn);
-    if (handler === 0) {
-      handler = handlers.add(fn, this.heapSlot, this.records, this.size);
-      if (handler === TRAMPOLINE_INDEX) arg = [fn, arg];
-    }
+    // The cached index cannot be stale: a sweep only runs inside add(), and the line after it replaces the cache.
+    let handler = fn === this.lastFn ? this.lastHandler : this.handlers.indexOf(fn);
+    if (handler === 0) handler = this.handlers.add(fn, this.heapSlot, this.records, this.size);
+    this.lastFn = fn;
+    this.lastHandler = handler;
+    if (handler === TRAMPOLINE_INDEX) arg = [fn, arg];
     let tag: number;
     let argWord: number;
     if (arg === undefined) {
