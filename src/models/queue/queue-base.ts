@@ -58,6 +58,8 @@ export abstract class QueueBase {
   protected abstract dispatch(): void;
 
   protected levels(): void {
+    // Close the elapsed buckets with the oldest message as it was until now, then record the new one.
+    this.metrics.advance(this.sim.nowUs);
     const first = this.held.values().next();
     this.metrics.oldestSinceUs = first.done ? -1 : first.value.enqueuedUs;
     this.metrics.setLevels(this.sim.nowUs, this.readyCount, this.inFlightCount);
