@@ -240,7 +240,14 @@ const round = (v: number | null | undefined, digits: number): number | null =>
 const msOrNull = (us: number | null | undefined): number | null => round(us === null || us === undefined ? null : us / 1000, 3);
 
 /** The vega-lite specs of the report's charts, keyed by the chart's `data-chart` name. */
+/** A run with queues and no stream traffic at all: the stream tiles and charts would only show zeros. */
+function queueOnly(result: RunResult): boolean {
+  const m = result.metrics;
+  return (m.queues?.length ?? 0) > 0 && m.produced === 0 && m.maxLag.length === 0;
+}
+
 export function chartSpecs(result: RunResult): Record<string, object> {
+  if (queueOnly(result)) return queueChartSpecs(result, timeChart);
   const { series, faults } = result.metrics;
   const rebalances = (result.metrics.groups ?? []).flatMap((g) => g.markers);
   const totalS = result.simulatedUs / 1e6;
@@ -409,6 +416,7 @@ function verdictBlock(v: Verdict, expected = false): string {
 }
 
 function metricsSection(r: RunResult): string {
+  if (queueOnly(r)) return "";
   const m = r.metrics;
   const l = m.endToEndLatencyUs;
   const tile = (label: string, value: string, unit = ""): string =>

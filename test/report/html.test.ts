@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { chartSpecs, renderReportHtml } from "../../src/report/html.ts";
 import { buildFixtureResult } from "./fixture.ts";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/runner/run-scenario.ts";
 
 /** The page split into its markup (script bodies removed) and the bodies of its script elements. */
 function splitScripts(html: string): { markup: string; scripts: { attrs: string; body: string }[] } {
@@ -144,5 +148,23 @@ describe("chartSpecs", () => {
   it("draws one lag line per consumer group, labelled with the group name", () => {
     const lines = specs.lag.layer.find((l) => l.mark.type === "line")!;
     expect(lines.encoding.color.scale.domain).toEqual(["billing", "analytics"]);
+  });
+});
+
+describe("the report of a queue-only run", () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scenarios");
+  const scenario = loadScenarioFile(join(dir, "queue-visibility-duplicates.yaml"));
+  const { result } = runScenario(scenario, { seed: 1, file: "scenarios/queue-visibility-duplicates.yaml" });
+
+  it("draws the queue charts and leaves out the stream charts, which would only show zeros", () => {
+    const names = Object.keys(chartSpecs(result));
+    expect(names.length).toBeGreaterThan(0);
+    for (const stream of ["latency", "throughput", "lag"]) expect(names).not.toContain(stream);
+  });
+
+  it("shows the queue section and no stream key-metric tiles", () => {
+    const html = renderReportHtml(result);
+    expect(html).toContain("<h2>Queues</h2>");
+    expect(html).not.toContain("<h2>Key metrics</h2>");
   });
 });
