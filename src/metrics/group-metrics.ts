@@ -17,7 +17,10 @@ export class GroupMetrics {
   private readonly owners: Int32Array;
   private readonly unownedSince: Float64Array;
   private unownedUsTotal = 0;
-  /** Partitions without an owner right now; all of them start unowned, at time 0. */
+  /** Which partitions exist yet (those added at run time join later), and how many. */
+  private readonly exists: Uint8Array;
+  private existing: number;
+  /** Existing partitions without an owner right now; all of them start unowned, at time 0. */
   private unownedCount: number;
   private noneOwnedSince = 0;
   private noneOwnedUs = 0;
@@ -34,15 +37,30 @@ export class GroupMetrics {
     private readonly bucketCount: number,
     readonly lagThreshold: number,
     readonly protocol: "eager" | "cooperative" | "consumer",
+    /** Indices of the partitions that exist at the start; all of them when omitted. */
+    existingAtStart?: ReadonlySet<number>,
   ) {
     const n = partitions.length;
+    this.exists = new Uint8Array(n).map((_, i) => (existingAtStart === undefined || existingAtStart.has(i) ? 1 : 0));
+    this.existing = this.exists.reduce((a, b) => a + b, 0);
     this.keepSeries = n <= MAX_PARTITION_SERIES;
     this.partLag = this.keepSeries ? partitions.map(() => new Float64Array(bucketCount)) : [];
     this.partLagNow = new Float64Array(n);
     this.partBucket = new Int32Array(n);
     this.owners = new Int32Array(n);
     this.unownedSince = new Float64Array(n).fill(0);
-    this.unownedCount = n;
+    this.unownedCount = this.existing;
+  }
+
+  /** Partition i was added to its topic: from now on it counts as a partition the group should own. */
+  partitionCreated(i: number, timeUs: number): void {
+    if (this.exists[i] === 1) return;
+    this.exists[i] = 1;
+    // Unowned from its creation; "every partition unowned" neither starts nor ends by adding one more.
+    if (this.unownedCount === this.existing) this.noneOwnedSince = this.existing === 0 ? timeUs : this.noneOwnedSince;
+    this.existing++;
+    this.unownedCount++;
+    this.unownedSince[i] = timeUs;
   }
 
   private bucketOf(timeUs: number): number {
@@ -74,10 +92,10 @@ export class GroupMetrics {
     this.owners[i] = after;
     if (before > 0 && after === 0) {
       this.unownedSince[i] = timeUs;
-      if (++this.unownedCount === this.partitions.length) this.noneOwnedSince = timeUs;
+      if (++this.unownedCount === this.existing) this.noneOwnedSince = timeUs;
     } else if (before === 0 && after > 0) {
       this.unownedUsTotal += timeUs - this.unownedSince[i];
-      if (this.unownedCount-- === this.partitions.length) this.noneOwnedUs += timeUs - this.noneOwnedSince;
+      if (this.unownedCount-- === this.existing) this.noneOwnedUs += timeUs - this.noneOwnedSince;
     }
   }
 
@@ -102,9 +120,9 @@ export class GroupMetrics {
   finish(endUs: number, externalFaults: { label: string; startUs: number }[]): GroupRunMetrics {
     if (this.openMarker) this.rebalanceEnded(endUs, this.openMarker.generation);
     let unowned = this.unownedUsTotal;
-    for (let i = 0; i < this.partitions.length; i++) if (this.owners[i] === 0) unowned += endUs - this.unownedSince[i];
+    for (let i = 0; i < this.partitions.length; i++) if (this.exists[i] === 1 && this.owners[i] === 0) unowned += endUs - this.unownedSince[i];
     let none = this.noneOwnedUs;
-    if (this.partitions.length > 0 && this.unownedCount === this.partitions.length) none += endUs - this.noneOwnedSince;
+    if (this.existing > 0 && this.unownedCount === this.existing) none += endUs - this.noneOwnedSince;
     if (this.keepSeries) {
       for (let i = 0; i < this.partitions.length; i++) for (let k = this.partBucket[i] + 1; k < this.bucketCount; k++) this.partLag[i][k] = this.partLagNow[i];
     }

@@ -87,6 +87,7 @@ export class Cluster {
   private started = false;
   private producerIds = 1000;
   private readonly recordMeta: RecordMeta;
+  private readonly partitionsAddedListeners: ((topic: string, before: number, count: number) => void)[] = [];
 
   constructor(private readonly world: World) {
     const c = world.scenario.cluster;
@@ -129,6 +130,12 @@ export class Cluster {
       this.controller.addPartition(part);
     }
     this.world.history.record(Op.PartitionsAdded, this.world.sim.nowUs, -1, t.actorId, count, before, t.actorId);
+    for (const fn of this.partitionsAddedListeners) fn(topic, before, count);
+  }
+
+  /** Subscribes to partitions being added: the topic, its count before and after. */
+  onPartitionsAdded(fn: (topic: string, before: number, count: number) => void): void {
+    this.partitionsAddedListeners.push(fn);
   }
 
   /** Elects the preferred leaders and starts heartbeats; call once, before the run. */

@@ -57,10 +57,15 @@ export class ConsumerGroup {
     this.cooperative = this.consumerProtocol !== undefined || isCooperative(spec.assignor);
     const all = new Set([...groupTopics(spec), ...(spec.memberTopics ?? []).flat()]);
     this.topics = [...all];
+    // The lag tables also hold the partitions the scenario adds later (from their creation on), so the group's
+    // lag counts records written there before the group notices them.
+    const existing = new Set<number>();
     for (const name of [...all].sort()) {
       const topic = cluster.topics.get(name)!;
       this.partitionsPerTopic.set(name, topic.partitionCount);
-      for (let p = 0; p < topic.partitionCount; p++) {
+      const eventually = finalPartitionCount(world, name, topic.partitionCount);
+      for (let p = 0; p < eventually; p++) {
+        if (p < topic.partitionCount) existing.add(this.tps.length);
         this.index.set(tpKey({ topic: name, partition: p }), this.tps.length);
         this.tps.push({ topic: name, partition: p });
       }
@@ -75,7 +80,14 @@ export class ConsumerGroup {
       world.metrics.bucketCount,
       spec.recovery.lagThreshold,
       this.consumerProtocol ? "consumer" : this.cooperative ? "cooperative" : "eager",
+      existing,
     );
+    cluster.onPartitionsAdded((topic, before, count) => {
+      for (let p = before; p < count; p++) {
+        const i = this.index.get(tpKey({ topic, partition: p }));
+        if (i !== undefined) this.metrics.partitionCreated(i, sim.nowUs);
+      }
+    });
     const liveness = {
       brokers: cluster.brokers,
       isAlive: (id: number) => cluster.isAlive(id),
@@ -223,7 +235,6 @@ export class ConsumerGroup {
 
   private onCommittedRecord(topic: string, partition: number): void {
     const i = this.index.get(tpKey({ topic, partition }));
-    // Partitions added at run time are not in the per-partition lag tables (sized at start).
     if (i === undefined) return;
     this.endOffset[i]++;
     this.lag++;
@@ -282,3 +293,10 @@ export class ConsumerGroup {
 }
 
 export { LEAVE_REASONS };
+
+/** The most partitions `topic` will have in this run: its count now, raised by the scenario's addPartitions events. */
+function finalPartitionCount(world: World, topic: string, now: number): number {
+  let count = now;
+  for (const f of world.scenario?.faults ?? []) if ("addPartitions" in f && f.addPartitions.topic === topic) count = Math.max(count, f.addPartitions.count);
+  return count;
+}

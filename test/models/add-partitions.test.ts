@@ -79,6 +79,33 @@ describe("adding partitions at run time", () => {
     expect(result.verdicts.find((v) => v.invariant === "loss-explained")!.holds).toBe(true);
   });
 
+  it("counts the new partitions in the group's lag from their creation: charted per partition, unowned only from then", () => {
+    const g = result.metrics.groups!.find((x) => x.group === "g")!;
+    const series = g.partitionLag!;
+    expect(series.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
+    const bucketS = result.simulatedUs / 1e6 / series[2].values.length;
+    // Records pile up on t/2 between the producer's refresh (8 s) and the group's (16 s), then drain.
+    const at = (s: number) => series[2].values[Math.floor(s / bucketS)];
+    expect(at(4)).toBe(0);
+    expect(at(15)).toBeGreaterThan(0);
+    expect(series[2].values[series[2].values.length - 1]).toBe(0);
+    // Time without an owner, recomputed from the assignment rows: t/0 and t/1 count from 0, t/2 and t/3 from 5 s.
+    const owners = [0, 0, 0, 0];
+    const since = [0, 0, 5 * S, 5 * S];
+    let unowned = 0;
+    for (let i = 0; i < h.opCount; i++) {
+      const k = h.opKind[i];
+      if (k !== Op.PartitionAssigned && k !== Op.PartitionRevoked && k !== Op.PartitionLost) continue;
+      const p = h.opPartition[i];
+      const before = owners[p];
+      owners[p] += k === Op.PartitionAssigned ? 1 : -1;
+      if (before === 0 && owners[p] > 0) unowned += h.opTimeUs[i] - since[p];
+      if (before > 0 && owners[p] === 0) since[p] = h.opTimeUs[i];
+    }
+    owners.forEach((o, p) => (unowned += o === 0 ? result.simulatedUs - since[p] : 0));
+    expect(g.partitionUnownedUs).toBe(unowned);
+  });
+
   it("with earliest, the group reads those records from the start of the new partitions", () => {
     const { history, result: r } = run(scenario(", autoOffsetReset: earliest"));
     expect(rowsOf(history, Op.OffsetReset).filter((x) => x.partition >= 2).map((x) => x.offset)).toEqual([0, 0]);
