@@ -21,6 +21,7 @@ import { tpKey, type TopicPartition } from "./assignors.ts";
 import { serverAssign, type ServerAssignorName } from "./server-assignors.ts";
 import { reconcileMember, type MemberState } from "./current-assignment.ts";
 import type { CoordinatorHooks } from "./group-coordinator.ts";
+import { CoordinatorHost } from "./coordinator-host.ts";
 import { OffsetRetention, type GroupStateName } from "./offset-retention.ts";
 import {
   commitMsgFor,
@@ -28,7 +29,6 @@ import {
   JOIN_EPOCH,
   LEAVE_EPOCH,
   LeaveReason,
-  offsetsPartitionFor,
   RebalanceCause,
   STATIC_LEAVE_EPOCH,
   type BrokerLiveness,
@@ -81,8 +81,7 @@ export class ConsumerProtocolCoordinator {
   private readonly owners = new Map<string, string>();
   readonly committed = new Map<string, number>();
   private stable = true;
-  hostId = -1;
-  private readonly offsetsReplicas: number[];
+  private readonly host: CoordinatorHost;
   private readonly kinds: { session: number; revoke: number };
   readonly actorId: number;
   /** offsets.retention: committed offsets expire once the group has been empty that long. */
@@ -93,14 +92,11 @@ export class ConsumerProtocolCoordinator {
     readonly groupId: string,
     private readonly settings: ConsumerProtocolSettings,
     private readonly partitionsPerTopic: ReadonlyMap<string, number>,
-    private readonly cluster: BrokerLiveness,
+    cluster: BrokerLiveness,
     private readonly hooks: CoordinatorHooks,
   ) {
     this.actorId = world.history.actor(groupId, "group");
-    const n = cluster.brokers.length;
-    const op = offsetsPartitionFor(groupId);
-    this.offsetsReplicas = Array.from({ length: Math.min(3, n) }, (_, k) => (op + k) % n);
-    this.hostId = this.electHost();
+    this.host = new CoordinatorHost(groupId, cluster);
     this.kinds = { session: world.sim.registerKind("group.session-timeout"), revoke: world.sim.registerKind("group.revocation-timeout") };
     const c = world.scenario.cluster;
     this.offsetRetention = new OffsetRetention(world, this.actorId, this, c.offsetsRetention, c.offsetsRetentionCheckInterval);
@@ -131,23 +127,22 @@ export class ConsumerProtocolCoordinator {
 
   // ---------- hosting (same placement and failover as the classic coordinator) ----------
 
-  private electHost(): number {
-    return this.offsetsReplicas.find((b) => this.cluster.isAlive(b)) ?? -1;
+  /** Broker id hosting the coordinator, -1 when no replica of the offsets partition is alive. */
+  get hostId(): number {
+    return this.host.id;
   }
 
   get hostName(): string {
-    return this.hostId >= 0 ? this.cluster.brokers[this.hostId].name : "";
+    return this.host.name;
   }
 
   get available(): boolean {
-    return this.hostId >= 0 && this.cluster.isAlive(this.hostId);
+    return this.host.available;
   }
 
   refreshHost(): boolean {
-    if (this.available) return false;
-    const next = this.electHost();
-    if (next === this.hostId) return false;
-    this.hostId = next;
+    if (!this.host.moved()) return false;
+    const next = this.host.id;
     if (next < 0) return true;
     this.world.history.record(Op.CoordinatorMoved, this.world.sim.nowUs, -1, this.actorId, next, this.groupEpoch, this.actorId);
     // The new host loads the group from the log and restarts every member's clocks.

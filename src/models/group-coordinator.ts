@@ -17,7 +17,6 @@ import {
   commitMsgFor,
   GROUP_ERROR_CODES,
   LeaveReason,
-  offsetsPartitionFor,
   RebalanceCause,
   type BrokerLiveness,
   type CommitOffset,
@@ -26,6 +25,7 @@ import {
   type JoinRequest,
 } from "./group-protocol.ts";
 
+import { CoordinatorHost } from "./coordinator-host.ts";
 import { OffsetRetention } from "./offset-retention.ts";
 
 export * from "./group-protocol.ts";
@@ -64,9 +64,7 @@ export class GroupCoordinator {
   private joinTimer = 0;
   private initialDelayUntilUs = -1;
   private joinedSinceCheck = false;
-  /** Broker id hosting the coordinator, -1 when no replica of the offsets partition is alive. */
-  hostId = -1;
-  private readonly offsetsReplicas: number[];
+  private readonly host: CoordinatorHost;
   private readonly kinds: { session: number; join: number };
   readonly actorId: number;
   /** offsets.retention: expires committed offsets once the group has been empty that long. */
@@ -78,16 +76,12 @@ export class GroupCoordinator {
     private readonly strategy: AssignorName,
     private readonly partitionsPerTopic: ReadonlyMap<string, number>,
     private readonly initialRebalanceDelayUs: number,
-    private readonly cluster: BrokerLiveness,
+    cluster: BrokerLiveness,
     private readonly rng: Rng,
     private readonly hooks: CoordinatorHooks,
   ) {
     this.actorId = world.history.actor(groupId, "group");
-    const n = cluster.brokers.length;
-    const op = offsetsPartitionFor(groupId);
-    // offsets.topic.replication.factor 3 (capped by the broker count), replicas placed from the partition number.
-    this.offsetsReplicas = Array.from({ length: Math.min(3, n) }, (_, k) => (op + k) % n);
-    this.hostId = this.electHost();
+    this.host = new CoordinatorHost(groupId, cluster);
     this.kinds = { session: world.sim.registerKind("group.session-timeout"), join: world.sim.registerKind("group.join-timeout") };
     // Worlds built by hand (tests) may have no scenario: Kafka's defaults then (7 days, checked every 10 min).
     const c = world.scenario?.cluster;
@@ -95,24 +89,23 @@ export class GroupCoordinator {
     this.offsetRetention.start();
   }
 
-  private electHost(): number {
-    return this.offsetsReplicas.find((b) => this.cluster.isAlive(b)) ?? -1;
+  /** Broker id hosting the coordinator, -1 when no replica of the offsets partition is alive. */
+  get hostId(): number {
+    return this.host.id;
   }
 
   get hostName(): string {
-    return this.hostId >= 0 ? this.cluster.brokers[this.hostId].name : "";
+    return this.host.name;
   }
 
   get available(): boolean {
-    return this.hostId >= 0 && this.cluster.isAlive(this.hostId);
+    return this.host.available;
   }
 
   /** Re-elects the host after a broker event; returns true when the coordinator moved. */
   refreshHost(): boolean {
-    if (this.available) return false;
-    const next = this.electHost();
-    if (next === this.hostId) return false;
-    this.hostId = next;
+    if (!this.host.moved()) return false;
+    const next = this.host.id;
     if (next < 0) return true;
     const now = this.world.sim.nowUs;
     this.world.history.record(Op.CoordinatorMoved, now, -1, this.actorId, next, this.generation, this.actorId);
