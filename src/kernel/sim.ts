@@ -27,6 +27,8 @@ const SLOT_SPAN = 2 ** 26;
 const SLOT_MASK = SLOT_SPAN - 1;
 const GEN_MASK = 2 ** 27 - 1;
 const INITIAL_CAPACITY = 256;
+/** Entries of the (kind, id) → handler index cache; a power of two. */
+const HANDLER_CACHE_SIZE = 1024;
 // Growth doubles while small, then adds an eighth: the slack of a grown queue stays under 12.5% (bytes per pending
 // event is a benchmark target), and the extra copying is paid only when the pending count reaches a new maximum.
 const DOUBLE_BELOW = 2048;
@@ -69,6 +71,10 @@ function badTime(what: string, value: unknown, nowUs: number): RangeError {
 function badTag(kind: number, id: number): RangeError {
   if ((id | 0) !== id) return new RangeError(`event id must be a 32-bit integer, got ${id}`);
   return new RangeError(`event kind ${kind} is not a registered kind code`);
+}
+
+function badHandler(fn: unknown): TypeError {
+  return new TypeError(`an event handler must be a function, got ${fn === null ? "null" : typeof fn}`);
 }
 
 function badBudget(maxEvents: unknown): RangeError {
@@ -115,9 +121,18 @@ export class Simulation {
   private readonly handlers = new HandlerTable();
   /** handlers.fns, which is never replaced: one load less per event. */
   private readonly handlerFns = this.handlers.fns;
-  /** The handler of the latest schedule and its index: most schedules repeat it, and skip the table lookup. */
-  private lastFn: EventHandler | null = null;
-  private lastHandler = 0;
+  /**
+   * Handler indices cached by (kind, id) of the event: a model's call site schedules one handler with one kind for
+   * one actor id, so a hit skips the table's Map lookup. Direct-mapped; a miss looks up and overwrites.
+   */
+  private readonly cachedFn: (EventHandler | null)[] = new Array<EventHandler | null>(HANDLER_CACHE_SIZE).fill(null);
+  private readonly cachedHandler = new Int32Array(HANDLER_CACHE_SIZE);
+  /**
+   * A function seen once at this cache entry and not interned: one-off closures (a timer made per fetch, say) run
+   * through the trampoline and die young instead of filling the handler table; a function is interned the second
+   * time it is scheduled at the same entry.
+   */
+  private readonly seenOnce: (EventHandler | null)[] = new Array<EventHandler | null>(HANDLER_CACHE_SIZE).fill(null);
   /** nextSeq when the sequence span was last checked. */
   private seqAtSpanCheck = 0;
   private readonly args = new ArgTable();
@@ -159,6 +174,11 @@ export class Simulation {
    */
   get allocatedBytes(): number {
     return 12 * (this.capacity + 2) + 16 * this.capacity + this.handlers.allocatedBytes + this.args.allocatedBytes;
+  }
+
+  /** Handler functions interned in the table now (diagnostics; a one-off closure is never interned). */
+  get internedHandlers(): number {
+    return this.handlers.size;
   }
 
   /** Idempotent; code 0 is the default kind "event". At most 1024 kinds (they name event types, not instances). */
@@ -330,8 +350,9 @@ export class Simulation {
    */
   private schedule(timeUs: number, fn: EventHandler, arg: unknown, kind: number, id: number): number {
     if ((id | 0) !== id || kind >>> 0 !== kind || kind >= this.kindCount) throw badTag(kind, id);
-    // The cached index cannot be stale: a sweep only runs inside lookUpHandler(), which replaces the cache.
-    const handler = fn === this.lastFn ? this.lastHandler : this.lookUpHandler(fn);
+    // A cached index cannot be stale: a sweep only runs inside lookUpHandler(), which clears the cache.
+    const c = (Math.imul(kind, 0x9e3779b1) ^ id) & (HANDLER_CACHE_SIZE - 1);
+    const handler = this.cachedFn[c] === fn ? this.cachedHandler[c] : this.lookUpHandler(fn, c);
     let slot = this.freeHead;
     if (slot >= 0) this.freeHead = this.records[(slot << 2) + R_ARG];
     else slot = this.allocateSlot();
@@ -353,12 +374,23 @@ export class Simulation {
     return (seq & GEN_MASK) * SLOT_SPAN + slot + 1;
   }
 
-  /** The handler's index in the table, interning it if new; caches it for the next schedule. */
-  private lookUpHandler(fn: EventHandler): number {
+  /** The handler's index in the table, interning it on its second sighting; caches it at `cacheEntry`. */
+  private lookUpHandler(fn: EventHandler, cacheEntry: number): number {
     let handler = this.handlers.indexOf(fn);
-    if (handler === 0) handler = this.handlers.add(fn, this.heapSlot, this.records, this.size);
-    this.lastFn = fn;
-    this.lastHandler = handler;
+    if (handler === 0) {
+      if (this.seenOnce[cacheEntry] !== fn) {
+        if (typeof fn !== "function") throw badHandler(fn);
+        this.seenOnce[cacheEntry] = fn;
+        return TRAMPOLINE_INDEX;
+      }
+      this.seenOnce[cacheEntry] = null;
+      const sweeps = this.handlers.sweeps;
+      handler = this.handlers.add(fn, this.heapSlot, this.records, this.size);
+      // A sweep may have given a cached function's index to another: forget them all.
+      if (this.handlers.sweeps !== sweeps) this.cachedFn.fill(null);
+    }
+    this.cachedFn[cacheEntry] = fn;
+    this.cachedHandler[cacheEntry] = handler;
     return handler;
   }
 

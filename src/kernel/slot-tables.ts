@@ -10,8 +10,8 @@ const FIRST_SWEEP_AT = 1024;
 /** Index 0 means "no handler" (a free or cancelled slot). */
 const NO_HANDLER = 0;
 /**
- * Used once all 2^20 - 2 indices name handlers of pending events: the event's argument becomes [fn, arg] and
- * this entry calls fn(arg). Slower, never wrong.
+ * For a function not interned (seen once, or all 2^20 - 2 indices in use by pending events): the event's argument
+ * becomes [fn, arg] and this entry calls fn(arg).
  */
 export const TRAMPOLINE_INDEX = 1;
 
@@ -31,6 +31,13 @@ export class HandlerTable {
   private readonly free: number[] = [];
   private readonly indexByFn = new Map<Handler, number>();
   private sweepAt = FIRST_SWEEP_AT;
+  /** Sweeps so far: indices freed by a sweep may be handed to other functions. */
+  sweeps = 0;
+
+  /** Functions the table holds now. */
+  get size(): number {
+    return this.indexByFn.size;
+  }
 
   get allocatedBytes(): number {
     // A Map entry takes about three words plus its share of the hash table.
@@ -65,6 +72,7 @@ export class HandlerTable {
   }
 
   private sweep(heapSlot: Int32Array, records: Int32Array, size: number): void {
+    this.sweeps++;
     const inUse = new Uint8Array(this.fns.length);
     for (let i = 1; i <= size; i++) inUse[records[(heapSlot[i] << 2) + 2] & (MAX_HANDLERS - 1)] = 1;
     let freed = 0;
