@@ -28,7 +28,7 @@ const SLOT_MASK = SLOT_SPAN - 1;
 const GEN_MASK = 2 ** 27 - 1;
 const INITIAL_CAPACITY = 256;
 /** Entries of the (kind, id) → handler index cache; a power of two. */
-const HANDLER_CACHE_SIZE = 1024;
+const HANDLER_CACHE_SIZE = 512;
 // Growth doubles while small, then adds an eighth: the slack of a grown queue stays under 12.5% (bytes per pending
 // event is a benchmark target), and the extra copying is paid only when the pending count reaches a new maximum.
 const DOUBLE_BELOW = 2048;
