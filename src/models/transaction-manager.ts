@@ -90,13 +90,8 @@ export class TransactionManager {
 
   /** At the start of every sender pass: settle unresolved partitions, then bump if something asked for it. */
   beforeDrain(): void {
-    for (const [p, _next] of [...this.unresolved]) {
-      const e = this.entry(p);
-      if (e.inflight.length > 0) continue;
-      this.unresolved.delete(p);
-      // Everything after the lost batch was acknowledged: it did land. Otherwise there is a gap.
-      if (e.nextSequence - e.lastAckedSequence !== 1) this.requestBump(p);
-    }
+    // Runs on every sender wake-up: no copy of the (almost always empty) unresolved set unless it has entries.
+    if (this.unresolved.size > 0) this.resolvePending();
     if (this.bumpFor === undefined) return;
     const p = this.bumpFor;
     this.bumpFor = undefined;
@@ -105,6 +100,17 @@ export class TransactionManager {
       this.epoch = 0;
     } else this.epoch++;
     this.onBump({ producerId: this.producerId, epoch: this.epoch, partition: p });
+  }
+
+  /** Partitions whose lost batch's outcome is now known: nothing of them is in flight any more. */
+  private resolvePending(): void {
+    for (const [p, _next] of [...this.unresolved]) {
+      const e = this.entry(p);
+      if (e.inflight.length > 0) continue;
+      this.unresolved.delete(p);
+      // Everything after the lost batch was acknowledged: it did land. Otherwise there is a gap.
+      if (e.nextSequence - e.lastAckedSequence !== 1) this.requestBump(p);
+    }
   }
 
   private requestBump(p: Partition): void {
