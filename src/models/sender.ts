@@ -111,7 +111,7 @@ export class Sender {
         const onWire = (this.perPartition.get(p) ?? 0) > 0;
         // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
         // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
-        const mayDrainNew = onWire ? tm.mayDrainNew(p) : tm.prepare(p);
+        const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
         if (head.baseSequence < 0 && !mayDrainNew) continue;
         // A batch being retried keeps its sequence and goes alone, once nothing of its partition is on the
         // wire; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).

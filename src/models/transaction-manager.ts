@@ -46,6 +46,8 @@ export interface EpochBump {
 export class TransactionManager {
   producerId: number;
   epoch = 0;
+  /** An epoch was bumped since the producer id was issued. */
+  private bumped = false;
   private readonly entries = new Map<Partition, PartitionEntry>();
   /** Partition → the sequence right after the abandoned batch whose outcome is unknown. */
   private readonly unresolved = new Map<Partition, number>();
@@ -66,6 +68,14 @@ export class TransactionManager {
     return e;
   }
 
+  /**
+   * No epoch bump since the producer id was issued and no partition unresolved: every partition's state is on the
+   * current id and epoch, so prepare() and mayDrainNew() would say yes for every partition (the sender skips them).
+   */
+  get settled(): boolean {
+    return !this.bumped && this.unresolved.size === 0;
+  }
+
   private isStale(e: PartitionEntry): boolean {
     return e.producerId !== this.producerId || e.epoch !== this.epoch;
   }
@@ -74,6 +84,7 @@ export class TransactionManager {
   reset(): void {
     this.producerId = this.newProducerId();
     this.epoch = 0;
+    this.bumped = false;
     this.entries.clear();
     this.unresolved.clear();
     this.toRewrite.clear();
@@ -95,6 +106,7 @@ export class TransactionManager {
     if (this.bumpFor === undefined) return;
     const p = this.bumpFor;
     this.bumpFor = undefined;
+    this.bumped = true;
     if (this.epoch >= MAX_PRODUCER_EPOCH) {
       this.producerId = this.newProducerId();
       this.epoch = 0;
