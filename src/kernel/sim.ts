@@ -1,5 +1,6 @@
 import { FINGERPRINT_SEED_A, FINGERPRINT_SEED_B, foldLaneA, foldLaneB, formatFingerprint } from "./fingerprint.ts";
 import { ArgTable, HandlerTable, TRAMPOLINE_INDEX } from "./slot-tables.ts";
+import { compactHeap, renumberOldSequences } from "./heap-upkeep.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventHandler = (arg: any) => void;
@@ -58,8 +59,6 @@ const TAG_MASK = 3 << 20;
 // fewer than 2^31 insertions ago. Between events, once 2^29 insertions have passed since the last look, the span
 // is checked and, if an old event is pending, compressed (see checkSequenceSpan).
 const SPAN_CHECK_MASK = 2 ** 29 - 1;
-const SPAN_COMPRESS_AT = 2 ** 30;
-const SPAN_LIMIT = 2 ** 31;
 
 // Error messages are built in these out-of-line functions, never in a template literal inside a hot method:
 // TurboFan hoisted the number-to-string conversion of such a literal out of its never-taken throw branch and
@@ -516,68 +515,21 @@ export class Simulation {
     this.dead--;
   }
 
-  /** Heap positions 1..size ordered by (time, sequence). */
-  private sortedPositions(positions: number[]): number[] {
-    const heapTime = this.heapTime;
-    const heapSlot = this.heapSlot;
-    const records = this.records;
-    return positions.sort((a, b) => heapTime[a] - heapTime[b] || (records[heapSlot[a] << 2] - records[heapSlot[b] << 2]) | 0);
-  }
-
   /**
    * Removes every cancelled entry. The survivors, sorted by (time, seq), form a valid heap; the pop order is fixed
    * by (time, seq) alone, so this changes no outcome. Rare: at least COMPACT_MIN_DEAD cancels pay for each run.
    */
   private compact(): void {
-    const heapTime = this.heapTime;
-    const heapSlot = this.heapSlot;
-    const positions: number[] = [];
-    for (let i = 1; i <= this.size; i++) {
-      if ((this.records[(heapSlot[i] << 2) + R_CODE] & HANDLER_MASK) === 0) this.releaseDead(heapSlot[i]);
-      else positions.push(i);
-    }
-    this.sortedPositions(positions);
-    const times = positions.map((i) => heapTime[i]);
-    const slots = positions.map((i) => heapSlot[i]);
-    heapTime.fill(Infinity, 1, this.size + 2);
-    heapTime.set(times, 1);
-    heapSlot.set(slots, 1);
-    this.size = positions.length;
+    const records = this.records;
+    this.size = compactHeap(this.heapTime, this.heapSlot, records, this.size, (slot) => (records[(slot << 2) + R_CODE] & HANDLER_MASK) !== 0, (slot) =>
+      this.releaseDead(slot),
+    );
   }
 
-  /**
-   * Keeps wrapping sequence comparison exact. When some pending event was inserted 2^30 or more insertions ago,
-   * renumber the pending events from the newest backwards, each to the latest number below its successor that
-   * keeps its low 27 bits (so every outstanding handle stays valid) — order is preserved, long gaps shrink to
-   * under 2^27. Runs between events after every 2^29 insertions and costs O(pending).
-   */
+  /** Keeps wrapping sequence comparison exact (see renumberOldSequences). Between events, every 2^29 insertions. */
   private checkSequenceSpan(): void {
     if (this.dead > 0) this.compact();
-    const records = this.records;
-    const heapSlot = this.heapSlot;
-    const next = this.nextSeq;
-    let oldest = 0;
-    for (let i = 1; i <= this.size; i++) oldest = Math.max(oldest, (next - records[heapSlot[i] << 2]) >>> 0);
-    if (oldest < SPAN_COMPRESS_AT) return;
-    const slots: number[] = [];
-    for (let i = 1; i <= this.size; i++) slots.push(heapSlot[i]);
-    slots.sort((a, b) => ((next - records[a << 2]) >>> 0) - ((next - records[b << 2]) >>> 0));
-    // Work with ages (insertions before `next`); a smaller age is a later sequence.
-    let previousAge = 0;
-    for (const slot of slots) {
-      const seq = records[slot << 2];
-      const age = (next - seq) >>> 0;
-      // The smallest age above previousAge whose sequence keeps seq's low 27 bits.
-      const wanted = (next - seq) & GEN_MASK;
-      let newAge = previousAge - (previousAge & GEN_MASK) + wanted;
-      if (newAge <= previousAge) newAge += GEN_MASK + 1;
-      if (newAge > age) newAge = age;
-      if (newAge >= SPAN_LIMIT) {
-        throw new RangeError("events pending across more than 2^31 insertions in distant clusters: the kernel cannot order them");
-      }
-      records[slot << 2] = (next - newAge) | 0;
-      previousAge = newAge;
-    }
+    renumberOldSequences(this.records, this.heapSlot, this.size, this.nextSeq);
   }
 
   private allocateSlot(): number {
