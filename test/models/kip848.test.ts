@@ -20,7 +20,7 @@ import { serverAssign, type ServerAssignorName } from "../../src/models/server-a
 import { tpKey, type TopicPartition } from "../../src/models/assignors.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
-import { ScenarioError } from "../../src/scenario/errors.ts";
+import { issuesOf } from "../scenario/issues-of.ts";
 
 const tp = (partition: number, topic = "t"): TopicPartition => ({ topic, partition });
 const parts = (l: readonly TopicPartition[]): number[] => l.map((x) => x.partition).sort((a, b) => a - b);
@@ -299,15 +299,7 @@ producers: [{ name: p, topic: orders, rate: 10/s }]
 consumerGroups:
   - ${group}
 `;
-  const issues = (group: string): string => {
-    try {
-      loadScenarioText(doc(group), "t.yaml");
-      return "";
-    } catch (e) {
-      if (e instanceof ScenarioError) return e.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`).join("\n");
-      throw e;
-    }
-  };
+  const issues = (group: string): string => issuesOf(doc(group));
 
   it("defaults to the classic protocol, the uniform server assignor, and the broker's 5 s / 45 s", () => {
     const g = loadScenarioText(doc("{ name: g, topic: orders }"), "t.yaml").consumerGroups[0];

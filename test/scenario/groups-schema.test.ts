@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadScenarioText } from "../../src/scenario/load.ts";
-import { ScenarioError } from "../../src/scenario/errors.ts";
+import { issuesOf } from "./issues-of.ts";
 
 const doc = (group: string) => `name: t
 description: A test.
@@ -12,13 +12,7 @@ consumerGroups:
 `;
 
 function issues(group: string): string {
-  try {
-    loadScenarioText(doc(group), "t.yaml");
-    return "";
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`).join("\n");
-    throw e;
-  }
+  return issuesOf(doc(group));
 }
 
 describe("consumer group settings", () => {
