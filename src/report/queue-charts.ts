@@ -2,9 +2,9 @@
 // its DLQ size —, in flight, age of the oldest message, mean queue wait next to mean processing time,
 // redeliveries) and a table per queue with wait vs processing percentiles, Little's law, the producers'
 // confirm latency (send → SendMessage answer / publisher confirm) and the ledger (where every message sent to
-// the queue ended). html.ts passes its chart builder in, so there is no cycle.
+// the queue ended). charts.ts passes its chart builder in, so there is no cycle.
 import type { QueueRunMetrics, RunResult } from "./result-types.ts";
-import type { TimeChartOptions } from "./html.ts";
+import type { TimeChartOptions } from "./charts.ts";
 
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756", "#72b7b2", "#eeca3b"];
 
