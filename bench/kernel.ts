@@ -10,6 +10,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Simulation } from "../src/kernel/sim.ts";
 import { Rng } from "../src/kernel/rng.ts";
+import { bareHold } from "./reference-heap.ts";
 
 const MEAN_DELAY_US = 1_000_000;
 // Many short trials, best reported: on a shared 2-core machine a short trial is more likely to run undisturbed.
@@ -18,8 +19,11 @@ const EVENTS_PER_TRIAL = 1_000_000;
 const WARMUP_EVENTS = 2_000_000;
 const SIZES = [1e3, 1e4, 1e5, 1e6];
 
-/** "mono": one handler, so V8 can inline it into the dispatch loop; "mega": the call site has seen 6 handlers. */
-type Dispatch = "mono" | "mega";
+/**
+ * "mono": one handler, so V8 can inline it into the dispatch loop; "mega": the call site has seen 6 handlers;
+ * "bare": the yardstick in reference-heap.ts, not the kernel.
+ */
+type Dispatch = "mono" | "mega" | "bare";
 
 interface HoldResult {
   mEventsPerCpuS: number;
@@ -62,7 +66,27 @@ function fillHold(sim: Simulation, rng: Rng, pending: number): Simulation {
   return sim;
 }
 
+/** Best and median of TRIALS timed calls of runEvents(EVENTS_PER_TRIAL), in millions of events per CPU-second. */
+function timeTrials(runEvents: (events: number) => void): { best: number; median: number } {
+  runEvents(WARMUP_EVENTS); // JIT tiers, caches, the steady-state shape of the heap
+  const rates: number[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const start = process.cpuUsage();
+    runEvents(EVENTS_PER_TRIAL);
+    const used = process.cpuUsage(start);
+    rates.push(EVENTS_PER_TRIAL / (used.user + used.system)); // events per µs = millions per second
+  }
+  rates.sort((a, b) => a - b);
+  return { best: round2(rates[rates.length - 1]), median: round2(rates[rates.length >> 1]) };
+}
+
+function bare(pending: number): HoldResult {
+  const { best, median } = timeTrials(bareHold(new Rng(42).fork(`hold/${pending}`), pending, MEAN_DELAY_US));
+  return { mEventsPerCpuS: best, mEventsPerCpuSMedian: median, bytesPerPending: 8, heapDeltaPerPending: 0, bytes: "estimated (capacity)" };
+}
+
 function hold(pending: number, dispatch: Dispatch): HoldResult {
+  if (dispatch === "bare") return bare(pending);
   // The warm-up's garbage would blur the measurement, so only "mono" rows measure memory.
   const canMeasure = dispatch === "mono" && typeof (globalThis as { gc?: unknown }).gc === "function";
   if (dispatch === "mega") makeDispatchMegamorphic();
@@ -77,19 +101,11 @@ function hold(pending: number, dispatch: Dispatch): HoldResult {
   const heapDelta = before && after ? after.heap - before.heap : 0;
   const bytes = before && after ? after.arrays - before.arrays + Math.max(0, heapDelta) : sim.allocatedBytes;
 
-  sim.run({ maxEvents: WARMUP_EVENTS }); // JIT tiers, caches, the steady-state shape of the heap
-  const rates: number[] = [];
-  for (let t = 0; t < TRIALS; t++) {
-    const start = process.cpuUsage();
-    sim.run({ maxEvents: EVENTS_PER_TRIAL });
-    const used = process.cpuUsage(start);
-    rates.push(EVENTS_PER_TRIAL / (used.user + used.system)); // events per µs = millions per second
-  }
+  const { best, median } = timeTrials((events) => sim.run({ maxEvents: events }));
   if (sim.pending !== pending) throw new Error(`hold model lost events: ${sim.pending} != ${pending}`);
-  rates.sort((a, b) => a - b);
   return {
-    mEventsPerCpuS: round2(rates[rates.length - 1]),
-    mEventsPerCpuSMedian: round2(rates[rates.length >> 1]),
+    mEventsPerCpuS: best,
+    mEventsPerCpuSMedian: median,
     bytesPerPending: round2(bytes / pending),
     heapDeltaPerPending: round2(heapDelta / pending),
     bytes: canMeasure ? "measured (gc)" : "estimated (capacity)",
@@ -114,12 +130,20 @@ function inChild(pending: number, dispatch: Dispatch): Promise<HoldResult> {
   });
 }
 
-/** Hold model at 10^3..10^6 pending: best and median of seven trials of 10^6 events, in CPU time. */
+/**
+ * Hold model at 10^3..10^6 pending: best and median of seven trials of 10^6 events, in CPU time; each size also
+ * runs the bare-heap yardstick (reference-heap.ts) just before, and the kernel's rows show their ratio to it.
+ */
 export async function benchKernel(): Promise<Record<string, unknown>> {
   const rows: Record<string, unknown> = {};
   for (const pending of SIZES) {
+    const size = `10^${Math.log10(pending)}`;
+    const bare = await inChild(pending, "bare");
+    rows[`bare heap ${size}`] = { mEventsPerCpuS: bare.mEventsPerCpuS, mEventsPerCpuSMedian: bare.mEventsPerCpuSMedian };
     for (const dispatch of ["mono", "mega"] as const) {
-      rows[`hold 10^${Math.log10(pending)} ${dispatch}`] = await inChild(pending, dispatch);
+      const r = await inChild(pending, dispatch);
+      // Medians over medians: the ratio to the yardstick measured a few seconds earlier, in the same conditions.
+      rows[`hold ${size} ${dispatch}`] = { ...r, medianVsBareHeap: round2(r.mEventsPerCpuSMedian / bare.mEventsPerCpuSMedian) };
     }
   }
   return rows;
