@@ -1,0 +1,321 @@
+// The data path of one Kafka consumer: where it reads each owned partition from (positions, auto.offset.reset),
+// the fetch to the partition leader, the hand-off of what poll() returned to the processing thread, and the
+// offset commits that record progress at the coordinator. Group membership (which partitions are owned, when
+// to rebalance) is the member's business (consumer.ts); this side only reads `owned` and asks the member to
+// poll again, so it can be read without the group protocol in mind.
+import { makeSampler } from "../kernel/distributions.ts";
+import { Op } from "../history/history.ts";
+import type { Rng } from "../kernel/rng.ts";
+import { tpKey, type TopicPartition } from "./assignors.ts";
+import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
+import type { ConsumerGroup } from "./consumer-group.ts";
+import { serveFetch } from "./consumer-fetch.ts";
+
+export interface FetchedRecord {
+  tp: TopicPartition;
+  offset: number;
+  msg: number;
+}
+
+/** What the data path needs from the member it belongs to (the member's process timers and its poll loop). */
+export interface DataPathHost {
+  readonly name: string;
+  readonly actorId: number;
+  owned(): readonly TopicPartition[];
+  /** The process's current incarnation: a fetch sent by an earlier one is not served. */
+  incarnation(): number;
+  /** A timer of the member process (dropped by a crash, held by a pause). */
+  after<T>(delayUs: number, fn: (arg: T) => void, arg: T, kind?: number): number;
+  /** A network answer handler of the member process. */
+  deliver<T>(fn: (r: T) => void): (r: T) => void;
+  inPoll(): boolean;
+  poll(): void;
+  /** poll() returned records: the user thread leaves the poll loop to process them. */
+  pollReturned(): void;
+  /** Sends an OffsetCommit under the member's current id and generation; false when no coordinator is known. */
+  sendCommit(offsets: CommitOffset[], sync: boolean): boolean;
+  crash(): void;
+}
+
+export class ConsumerDataPath {
+  private readonly positions = new Map<string, number>();
+  /** Next offset to commit per partition: lastProcessed + 1. */
+  private readonly processed = new Map<string, CommitOffset>();
+  private queue: FetchedRecord[] = [];
+  private working = false;
+  private nextAutoCommitUs = 0;
+  /** The continuation of the blocking (commitSync) commit in flight. */
+  private awaitingCommit: (() => void) | undefined;
+  /** The fetch in flight (0: none); a response or timeout for another number is stale. */
+  private fetchSeq = 0;
+  private fetchInFlight = 0;
+  private nextPartition = 0;
+  private readonly processSample: () => number;
+  private readonly k: { process: number; fetch: number };
+
+  constructor(
+    private readonly group: ConsumerGroup,
+    rng: Rng,
+    private readonly host: DataPathHost,
+  ) {
+    this.processSample = makeSampler(group.spec.processing.time, rng);
+    const sim = group.world.sim;
+    this.k = {
+      process: sim.registerKind("consumer.process-end"),
+      fetch: sim.registerKind("consumer.fetch-timeout"),
+    };
+  }
+
+  private get h() {
+    return this.group.world.history;
+  }
+  private get spec() {
+    return this.group.spec;
+  }
+  private get nowUs(): number {
+    return this.group.world.sim.nowUs;
+  }
+
+  start(): void {
+    this.nextAutoCommitUs = this.nowUs + this.spec.commit.interval;
+  }
+
+  /** A crash: whatever the fetch in flight returns is not for this process any more. */
+  dropFetch(): void {
+    this.fetchInFlight = 0;
+  }
+
+  /** A restart starts from nothing: positions come back from the coordinator's committed offsets. */
+  reset(): void {
+    this.positions.clear();
+    this.processed.clear();
+    this.queue = [];
+    this.working = false;
+    this.awaitingCommit = undefined;
+    this.fetchInFlight = 0;
+  }
+
+  /** One poll chain at a time: while a fetch or a blocking commit is out, its answer resumes the poll loop. */
+  busy(): boolean {
+    return this.fetchInFlight !== 0 || this.awaitingCommit !== undefined;
+  }
+
+  awaitingSyncCommit(): boolean {
+    return this.awaitingCommit !== undefined;
+  }
+
+  // ---------- positions ----------
+
+  /** A newly owned partition starts at its committed offset, else where auto.offset.reset says. */
+  assigned(tp: TopicPartition, topicActor: number): void {
+    const committed = this.group.coordinator.committed.get(tpKey(tp));
+    if (committed !== undefined) {
+      this.positions.set(tpKey(tp), committed);
+      this.h.record(Op.FetchPosition, this.nowUs, commitMsgFor(topicActor), this.host.actorId, tp.partition, committed, this.group.actorId);
+    } else this.resetPosition(tp);
+  }
+
+  /** A partition given up: its position and processed offset go with it. */
+  forget(tp: TopicPartition): void {
+    this.positions.delete(tpKey(tp));
+    this.processed.delete(tpKey(tp));
+  }
+
+  /** Partitions lost: records fetched but not yet processed are dropped. */
+  dropQueue(): void {
+    this.queue = [];
+  }
+
+  /** auto.offset.reset: no committed offset, or the position (`outOfRange`) fell off the log. */
+  private resetPosition(tp: TopicPartition, outOfRange?: number): boolean {
+    const topicActor = this.h.actorId(tp.topic) ?? -1;
+    const now = this.nowUs;
+    const policy = this.spec.autoOffsetReset;
+    if (outOfRange !== undefined) this.h.record(Op.OffsetOutOfRange, now, commitMsgFor(topicActor), this.host.actorId, tp.partition, outOfRange, this.group.actorId);
+    if (policy === "none") {
+      this.h.record(Op.OffsetResetFailed, now, commitMsgFor(topicActor), this.host.actorId, tp.partition, outOfRange ?? -1, this.group.actorId);
+      // NoOffsetForPartitionException escapes poll(): the application stops.
+      this.host.crash();
+      return false;
+    }
+    const p = this.group.partition(tp);
+    // ListOffsets: latest = the high watermark, earliest = the log start offset (past what retention deleted).
+    const position = policy === "latest" ? p.highWatermark : p.log.logStartOffset;
+    this.positions.set(tpKey(tp), position);
+    this.h.record(Op.OffsetReset, now, commitMsgFor(topicActor), this.host.actorId, tp.partition, position, this.group.actorId);
+    return true;
+  }
+
+  /** The positions (what has been consumed) of the owned partitions: what auto-commit saves. */
+  positionOffsets(): CommitOffset[] {
+    return this.host
+      .owned()
+      .filter((tp) => this.positions.has(tpKey(tp)))
+      .map((tp) => ({ tp, offset: this.positions.get(tpKey(tp))! }));
+  }
+
+  /** What processing finished: what the after-processing commit modes save. */
+  processedOffsets(): CommitOffset[] {
+    return [...this.processed.values()];
+  }
+
+  /** What the rebalance-listener commit saves before giving these partitions up (consumed or processed). */
+  revocationOffsets(tps: TopicPartition[]): CommitOffset[] {
+    const keys = new Set(tps.map(tpKey));
+    return (this.spec.commit.mode === "auto" ? this.positionOffsets() : this.processedOffsets()).filter((o) => keys.has(tpKey(o.tp)));
+  }
+
+  // ---------- fetch ----------
+
+  fetch(tps: TopicPartition[]): void {
+    const name = this.host.name;
+    const leader = this.group.leaderNameFor(name, tps[0]);
+    const seq = ++this.fetchSeq;
+    this.fetchInFlight = seq;
+    this.group.world.net.send(name, leader, this.onFetchAtBroker, { inc: this.host.incarnation(), seq, tps, leader }, this.host.actorId);
+    // request.timeout.ms (30 s): a fetch to a broker that died is given up and retried.
+    this.host.after(this.spec.fetchMaxWait + 30_000_000, this.fetchTimeout, seq, this.k.fetch);
+  }
+
+  private readonly fetchTimeout = (seq: number): void => {
+    if (this.fetchInFlight !== seq) return;
+    this.fetchInFlight = 0;
+    this.host.poll();
+  };
+
+  private readAvailable(tps: TopicPartition[]): FetchedRecord[] {
+    const out: FetchedRecord[] = [];
+    const max = this.spec.maxPollRecords;
+    const n = tps.length;
+    for (let i = 0; i < n && out.length < max; i++) {
+      const tp = tps[(this.nextPartition + i) % n];
+      const key = tpKey(tp);
+      let offset = this.positions.get(key);
+      if (offset === undefined) continue;
+      const p = this.group.partition(tp);
+      if (p.isOutOfRange?.(offset)) {
+        if (!this.resetPosition(tp, offset)) return [];
+        offset = this.positions.get(key)!;
+      }
+      while (offset < p.highWatermark && out.length < max) {
+        const msg = p.read(offset);
+        if (msg < 0) break;
+        out.push({ tp, offset, msg });
+        offset++;
+      }
+    }
+    this.nextPartition = (this.nextPartition + 1) % Math.max(1, n);
+    return out;
+  }
+
+  private readonly onFetchAtBroker = (req: { inc: number; seq: number; tps: TopicPartition[]; leader: string }): void => {
+    if (req.inc !== this.host.incarnation()) return;
+    serveFetch(
+      this.group.world.sim,
+      req.tps.map((tp) => this.group.partition(tp)),
+      () => this.readAvailable(req.tps),
+      this.spec.fetchMaxWait,
+      this.k.fetch,
+      this.host.actorId,
+      (records) => this.respond(req, records),
+    );
+  };
+
+  private respond(req: { inc: number; seq: number; leader: string }, records: FetchedRecord[]): void {
+    this.group.world.net.send(req.leader, this.host.name, this.host.deliver(this.fetchResponse), { seq: req.seq, records }, this.host.actorId);
+  }
+
+  private readonly fetchResponse = (res: { seq: number; records: FetchedRecord[] }): void => {
+    if (res.seq !== this.fetchInFlight) return;
+    this.fetchInFlight = 0;
+    const now = this.nowUs;
+    const out: FetchedRecord[] = [];
+    // Data for partitions revoked or repositioned while the fetch was out is dropped, as the client does.
+    for (const r of res.records) {
+      const key = tpKey(r.tp);
+      if (this.positions.get(key) !== r.offset) continue;
+      this.positions.set(key, r.offset + 1);
+      this.h.record(Op.Deliver, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+      out.push(r);
+    }
+    if (out.length === 0) return this.host.poll();
+    this.host.pollReturned();
+    if (this.spec.commit.mode === "before-processing") {
+      // At-most-once: commit what poll returned, then process.
+      const offsets = this.host
+        .owned()
+        .filter((tp) => out.some((r) => tpKey(r.tp) === tpKey(tp)))
+        .map((tp) => ({ tp, offset: this.positions.get(tpKey(tp))! }));
+      return this.commit(offsets, true, () => this.handOff(out));
+    }
+    this.handOff(out);
+  };
+
+  private handOff(records: FetchedRecord[]): void {
+    this.queue.push(...records);
+    if (!this.working) this.processNext();
+    // An unbounded hand-off queue (the common pattern, and the common bug): the poll loop never waits for the worker.
+    if (this.spec.processing.handoff === "async") this.host.poll();
+  }
+
+  // ---------- processing ----------
+
+  private processNext(): void {
+    const r = this.queue[0];
+    this.working = true;
+    this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    const t = Math.max(0, Math.round(this.processSample() * this.group.slowdownFactor()));
+    this.host.after(t, this.processEnd, r, this.k.process);
+  }
+
+  private readonly processEnd = (r: FetchedRecord): void => {
+    const now = this.nowUs;
+    this.h.record(Op.ProcessEnd, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
+    this.queue.shift();
+    if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+    if (this.queue.length > 0) return this.processNext();
+    this.working = false;
+    this.batchDone();
+  };
+
+  private batchDone(): void {
+    const mode = this.spec.commit.mode;
+    const async = this.spec.processing.handoff === "async";
+    const offsets = this.processedOffsets();
+    if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : () => this.host.poll());
+    if (mode === "async-after-processing" && offsets.length > 0) this.commit(offsets, false);
+    if (!async || !this.host.inPoll()) this.host.poll();
+  }
+
+  // ---------- commits ----------
+
+  /** auto.commit.interval: the poll loop commits the positions when the interval has passed. */
+  autoCommitIfDue(): void {
+    const now = this.nowUs;
+    if (this.spec.commit.mode === "auto" && now >= this.nextAutoCommitUs) {
+      this.nextAutoCommitUs = now + this.spec.commit.interval;
+      this.commit(this.positionOffsets(), false);
+    }
+  }
+
+  /** commitSync (`sync`: `then` runs once answered) or commitAsync; nothing to commit runs `then` at once. */
+  commit(offsets: CommitOffset[], sync: boolean, then?: () => void): void {
+    if (offsets.length === 0) {
+      then?.();
+      return;
+    }
+    if (sync) this.awaitingCommit = then ?? (() => undefined);
+    if (!this.host.sendCommit(offsets, sync)) {
+      // No coordinator: an async commit is simply lost; a sync commit retries after retry.backoff.
+      if (sync) this.host.after(100_000, () => this.commit(offsets, true, then), undefined);
+    }
+  }
+
+  /** The blocking commit was answered (whatever the error): the user thread carries on. */
+  syncCommitAnswered(): void {
+    const then = this.awaitingCommit;
+    this.awaitingCommit = undefined;
+    then?.();
+  }
+}
