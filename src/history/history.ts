@@ -237,7 +237,11 @@ export class History {
   /** Per-(producer, key) send sequence, so "produce order within a key" is a plain integer compare. */
   msgKeySeq = new Int32Array(1024);
   msgCreatedUs = new Float64Array(1024);
-  private readonly keySeqNext = new Map<number, number>();
+  /**
+   * Next send sequence per key, one column per producer actor (key ids are dense). A Map keyed by
+   * producer * 2^31 + key hashed a boxed double on every message: 10% of the cluster benchmark's CPU.
+   */
+  private readonly keySeqNext: Int32Array[] = [];
 
   // Operation log.
   opCount = 0;
@@ -289,11 +293,9 @@ export class History {
     this.msgKey[id] = key;
     this.msgTopic[id] = topic;
     this.msgCreatedUs[id] = createdUs;
-    // Producer ids stay far below 2^20 and key ids below 2^31, so this packs without collision.
-    const pk = producer * 2 ** 31 + key;
-    const seq = this.keySeqNext.get(pk) ?? 0;
-    this.keySeqNext.set(pk, seq + 1);
-    this.msgKeySeq[id] = seq;
+    let next = this.keySeqNext[producer];
+    if (next === undefined || key >= next.length) next = this.keySeqNext[producer] = grow(next ?? new Int32Array(64), key + 1);
+    this.msgKeySeq[id] = next[key]++;
     return id;
   }
 
