@@ -21,17 +21,35 @@ export class ProducerBatch {
   ) {}
 }
 
+/** One producer's accumulator: the partitions of its one topic. */
 export class RecordAccumulator {
-  private readonly queues = new Map<Partition, ProducerBatch[]>();
+  // Queues by partition number for lookups, and in creation order for every pass over them (the sender drains
+  // partitions in that order, so it is part of the event order). A Map keyed by the Partition object cost a
+  // hash lookup per partition per sender wake-up.
+  private readonly byNumber: (ProducerBatch[] | undefined)[] = [];
+  private readonly queues: ProducerBatch[][] = [];
+  private readonly parts: Partition[] = [];
+
   constructor(
     private readonly batchSize: number,
     private readonly lingerUs: number,
   ) {}
 
+  private createQueue(p: Partition): ProducerBatch[] {
+    // Partition numbers key the queues, so they must all be of one topic.
+    if (this.parts.length > 0 && this.parts[0].topic !== p.topic) {
+      throw new Error(`accumulator of topic ${this.parts[0].topic} given a partition of ${p.topic}`);
+    }
+    const q: ProducerBatch[] = [];
+    this.byNumber[p.partition] = q;
+    this.queues.push(q);
+    this.parts.push(p);
+    return q;
+  }
+
   /** Adds a record; returns its batch and whether that batch is now full. */
   append(p: Partition, msg: number, bytes: number, nowUs: number): { batch: ProducerBatch; full: boolean; created: boolean } {
-    let q = this.queues.get(p);
-    if (!q) this.queues.set(p, (q = []));
+    const q = this.byNumber[p.partition] ?? this.createQueue(p);
     let b = q.length > 0 ? q[q.length - 1] : undefined;
     let created = false;
     if (!b || b.attempts > 0 || (b.bytes > 0 && b.bytes + bytes > this.batchSize)) {
@@ -45,12 +63,12 @@ export class RecordAccumulator {
   }
 
   queueDepth(p: Partition): number {
-    return this.queues.get(p)?.length ?? 0;
+    return this.byNumber[p.partition]?.length ?? 0;
   }
 
   /** The head batch if it may be sent now. */
   readyHead(p: Partition, nowUs: number): ProducerBatch | undefined {
-    const q = this.queues.get(p);
+    const q = this.byNumber[p.partition];
     if (!q || q.length === 0) return undefined;
     const b = q[0];
     if (b.retryAtUs > nowUs) return undefined;
@@ -62,7 +80,7 @@ export class RecordAccumulator {
   nextTimes(): { readyUs: number; oldestUs: number } {
     let t = Infinity;
     let oldest = Infinity;
-    for (const q of this.queues.values()) {
+    for (const q of this.queues) {
       if (q.length === 0) continue;
       const b = q[0];
       const at = b.attempts > 0 || q.length > 1 || b.bytes >= this.batchSize ? b.retryAtUs : Math.max(b.retryAtUs, b.createdUs + this.lingerUs);
@@ -72,12 +90,13 @@ export class RecordAccumulator {
     return { readyUs: t, oldestUs: oldest };
   }
 
-  partitions(): Iterable<Partition> {
-    return this.queues.keys();
+  /** The partitions with a queue, in the order their first record arrived. */
+  partitions(): readonly Partition[] {
+    return this.parts;
   }
 
   shift(p: Partition): ProducerBatch | undefined {
-    return this.queues.get(p)?.shift();
+    return this.byNumber[p.partition]?.shift();
   }
 
   /**
@@ -85,8 +104,7 @@ export class RecordAccumulator {
    * already have landed: that is the reordering. With idempotence in sequence order, so order is restored.
    */
   reenqueue(b: ProducerBatch, bySequence: boolean): void {
-    let q = this.queues.get(b.partition);
-    if (!q) this.queues.set(b.partition, (q = []));
+    const q = this.byNumber[b.partition.partition] ?? this.createQueue(b.partition);
     if (!bySequence) {
       q.unshift(b);
       return;
@@ -99,7 +117,7 @@ export class RecordAccumulator {
   /** Removes and returns every batch that has waited longer than `deadlineUs` allows (delivery.timeout). */
   expire(nowUs: number, deliveryTimeoutUs: number): ProducerBatch[] {
     const out: ProducerBatch[] = [];
-    for (const q of this.queues.values()) {
+    for (const q of this.queues) {
       while (q.length > 0 && nowUs - q[0].createdUs >= deliveryTimeoutUs) out.push(q.shift()!);
     }
     return out;
@@ -108,7 +126,7 @@ export class RecordAccumulator {
   /** Empties everything (a producer crash). */
   drainAll(): ProducerBatch[] {
     const out: ProducerBatch[] = [];
-    for (const q of this.queues.values()) out.push(...q.splice(0));
+    for (const q of this.queues) out.push(...q.splice(0));
     return out;
   }
 

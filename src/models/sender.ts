@@ -46,8 +46,9 @@ export interface SenderConfig {
 
 export class Sender {
   private readonly inFlight = new Map<ProduceRequest, InFlight>();
-  private readonly perBroker = new Map<Broker, number>();
-  private readonly perPartition = new Map<object, number>();
+  /** Requests in flight per broker id, and batches on the wire per partition number (the producer's one topic). */
+  private readonly perBroker: number[] = [];
+  private readonly perPartition: number[] = [];
   private wakeTimer = 0;
   private wakeAtUs = Infinity;
   private nextExpiryUs = 0;
@@ -108,7 +109,7 @@ export class Sender {
       const head = this.acc.readyHead(p, now);
       if (!head) continue;
       if (tm) {
-        const onWire = (this.perPartition.get(p) ?? 0) > 0;
+        const onWire = (this.perPartition[p.partition] ?? 0) > 0;
         // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
         // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
         const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
@@ -132,7 +133,7 @@ export class Sender {
         blocked = true;
         continue;
       }
-      if ((this.perBroker.get(leader) ?? 0) >= this.spec.maxInFlight) continue;
+      if ((this.perBroker[leader.id] ?? 0) >= this.spec.maxInFlight) continue;
       let list = byBroker.get(leader);
       if (!list) byBroker.set(leader, (list = []));
       list.push(this.acc.shift(p)!);
@@ -176,8 +177,8 @@ export class Sender {
     for (const b of batches) waitUs = Math.min(waitUs, Math.max(1, b.createdUs + this.spec.deliveryTimeout - now));
     const timer = sim.after(waitUs, this.onTimeout, request, this.kinds.timeout, this.actorId);
     this.inFlight.set(request, { request, broker, batches, timer });
-    this.perBroker.set(broker, (this.perBroker.get(broker) ?? 0) + 1);
-    for (const b of batches) this.perPartition.set(b.partition, (this.perPartition.get(b.partition) ?? 0) + 1);
+    this.perBroker[broker.id] = (this.perBroker[broker.id] ?? 0) + 1;
+    for (const b of batches) this.perPartition[b.partition.partition] = (this.perPartition[b.partition.partition] ?? 0) + 1;
   }
 
   private settle(request: ProduceRequest): InFlight | undefined {
@@ -185,8 +186,8 @@ export class Sender {
     if (!f) return undefined;
     this.inFlight.delete(request);
     this.world.sim.cancel(f.timer);
-    this.perBroker.set(f.broker, this.perBroker.get(f.broker)! - 1);
-    for (const b of f.batches) this.perPartition.set(b.partition, this.perPartition.get(b.partition)! - 1);
+    this.perBroker[f.broker.id]--;
+    for (const b of f.batches) this.perPartition[b.partition.partition]--;
     return f;
   }
 
