@@ -34,7 +34,11 @@ interface Packet {
 }
 
 export class Network {
-  private readonly links = new Map<string, Link>();
+  /**
+   * By sender, then receiver: node names are the same string objects every time, so their hashes are cached;
+   * a `${from}->${to}` key was built and hashed afresh for every message.
+   */
+  private readonly links = new Map<string, Map<string, Link>>();
   private readonly kind: number;
   private readonly rules: LinkRule[] = [];
   private readonly down = new Set<string>();
@@ -54,11 +58,12 @@ export class Network {
   }
 
   private link(from: string, to: string): Link {
-    const name = `${from}->${to}`;
-    let link = this.links.get(name);
+    let out = this.links.get(from);
+    if (!out) this.links.set(from, (out = new Map()));
+    let link = out.get(to);
     if (!link) {
-      link = { sample: makeSampler(this.latency, this.rng.fork(`net/${name}`)), lastArrivalUs: 0 };
-      this.links.set(name, link);
+      link = { sample: makeSampler(this.latency, this.rng.fork(`net/${from}->${to}`)), lastArrivalUs: 0 };
+      out.set(to, link);
     }
     return link;
   }
