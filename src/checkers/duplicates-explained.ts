@@ -18,6 +18,32 @@ interface Seen {
   /** Set when the member processing it had already been removed from the group (a zombie). */
   zombie: string | undefined;
 }
+
+/**
+ * Each message's first processing by one group, in columns indexed by message id: a Map keyed by
+ * `${group}:${msg}` holding an object per processing was the second largest cost of checking a long run.
+ */
+class FirstProcessing {
+  private readonly member: Int32Array;
+  private readonly timeUs: Float64Array;
+  private readonly zombie = new Map<number, string>();
+
+  constructor(messages: number) {
+    this.member = new Int32Array(messages).fill(-1);
+    this.timeUs = new Float64Array(messages);
+  }
+
+  get(msg: number): Seen | undefined {
+    const member = this.member[msg];
+    return member < 0 ? undefined : { member, timeUs: this.timeUs[msg], zombie: this.zombie.get(msg) };
+  }
+
+  set(msg: number, member: number, timeUs: number, zombie: string | undefined): void {
+    this.member[msg] = member;
+    this.timeUs[msg] = timeUs;
+    if (zombie !== undefined) this.zombie.set(msg, zombie);
+  }
+}
 interface Commit {
   offset: number;
   member: number;
@@ -32,7 +58,7 @@ interface Position {
 }
 
 export const duplicatesExplained: Checker = (h: History) => {
-  const first = new Map<string, Seen>();
+  const firstByGroup = new Map<number, FirstProcessing>();
   const commits = new Map<string, Commit>();
   const positions = new Map<string, Position>();
   const disruption = new Map<number, string>();
@@ -80,10 +106,11 @@ export const duplicatesExplained: Checker = (h: History) => {
       }
       case Op.ProcessStart: {
         const msg = h.opMsg[i];
-        const k = `${group}:${msg}`;
-        const prev = first.get(k);
+        let first = firstByGroup.get(group);
+        if (!first) firstByGroup.set(group, (first = new FirstProcessing(h.messageCount)));
+        const prev = first.get(msg);
         if (prev === undefined) {
-          first.set(k, { member: h.opActor[i], timeUs: t, zombie: removed.get(h.opActor[i]) });
+          first.set(msg, h.opActor[i], t, removed.get(h.opActor[i]));
           break;
         }
         checked++;

@@ -32,21 +32,33 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
     const group = h.actorId(g.name);
     if (group === undefined) continue;
     const topics = new Set([...groupTopics(g), ...(g.memberTopics ?? []).flat()].map((t) => h.actorId(t)).filter((t) => t !== undefined));
-    // Per message: processed by the group? delivered to whom, when? Per partition: commits in time order.
-    const processed = new Set<number>();
-    const delivered = new Map<number, { member: number; timeUs: number }>();
+    // Per message (columns indexed by message id, not an object per message: this checker ran over every
+    // acknowledged record and was the largest single cost of a long run): processed by the group? delivered to
+    // whom, when? where was it acknowledged (the last ack wins; messages are visited in first-ack order)?
+    // Per partition: commits in time order.
+    const n = h.messageCount;
+    const processed = new Uint8Array(n);
+    const deliveredTo = new Int32Array(n).fill(-1);
+    const deliveredUs = new Float64Array(n);
+    const ackPartition = new Int32Array(n).fill(-1);
+    const ackOffset = new Float64Array(n);
+    const ackOrder: number[] = [];
     const commits = new Map<string, { offset: number; member: number; timeUs: number }[]>();
     const crashes = new Map<number, number>();
-    const where = new Map<number, { topic: number; partition: number; offset: number; ackUs: number }>();
     for (let i = 0; i < h.opCount; i++) {
       const kind = h.opKind[i];
-      if (kind === Op.Ack && topics.has(h.msgTopic[h.opMsg[i]])) {
-        where.set(h.opMsg[i], { topic: h.msgTopic[h.opMsg[i]], partition: h.opPartition[i], offset: h.opOffset[i], ackUs: h.opTimeUs[i] });
+      const msg = h.opMsg[i];
+      if (kind === Op.Ack && topics.has(h.msgTopic[msg])) {
+        if (ackPartition[msg] < 0) ackOrder.push(msg);
+        ackPartition[msg] = h.opPartition[i];
+        ackOffset[msg] = h.opOffset[i];
       }
       if (h.opAux[i] !== group) continue;
-      if (kind === Op.ProcessEnd) processed.add(h.opMsg[i]);
-      else if (kind === Op.Deliver) delivered.set(h.opMsg[i], { member: h.opActor[i], timeUs: h.opTimeUs[i] });
-      else if (kind === Op.ConsumerCrashed && !crashes.has(h.opActor[i])) crashes.set(h.opActor[i], h.opTimeUs[i]);
+      if (kind === Op.ProcessEnd) processed[msg] = 1;
+      else if (kind === Op.Deliver) {
+        deliveredTo[msg] = h.opActor[i];
+        deliveredUs[msg] = h.opTimeUs[i];
+      } else if (kind === Op.ConsumerCrashed && !crashes.has(h.opActor[i])) crashes.set(h.opActor[i], h.opTimeUs[i]);
       else if (kind === Op.Commit) {
         const k = `${topicOfRow(h, i)}:${h.opPartition[i]}`;
         let list = commits.get(k);
@@ -76,12 +88,13 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       return commits.get(k)![lo];
     };
     const permitted = lossPermitted(g);
-    for (const [msg, w] of where) {
-      if (processed.has(msg)) continue;
+    for (const msg of ackOrder) {
+      if (processed[msg] === 1) continue;
+      const w = { topic: h.msgTopic[msg], partition: ackPartition[msg], offset: ackOffset[msg] };
       const past = firstCommitPast(`${w.topic}:${w.partition}`, w.offset);
       if (!past) continue;
       checked++;
-      const d = delivered.get(msg);
+      const d = deliveredTo[msg] < 0 ? undefined : { member: deliveredTo[msg], timeUs: deliveredUs[msg] };
       const name = `${h.messageName(msg)} (key ${h.keyOf(msg)}, ${tpName(h, w.topic, w.partition)}@${w.offset})`;
       const base = { messageIds: [msg], keys: [h.keyOf(msg)], partition: w.partition, offsets: [w.offset], timesUs: [past.timeUs] };
       const skip = skips.explain(group, w.topic, w.partition, w.offset);
