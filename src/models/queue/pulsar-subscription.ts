@@ -48,6 +48,12 @@ interface Partition {
 export class PulsarSubscription extends QueueBase implements QueueService {
   private readonly parts: Partition[];
   private readonly up: boolean[] = [];
+  private liveByName: number[] | undefined;
+  /** dispatchKeyShared's scan state: keys skipped in this partition's window, messages seen, anything handed out. */
+  private readonly ksBlocked = new Set<number>();
+  private ksSeen = 0;
+  private ksProgress = false;
+  private readonly keySlots: number[] = [];
   private readonly unacked: number[] = [];
   private rr = 0;
   private ring: { point: number; consumer: number }[] = [];
@@ -146,9 +152,20 @@ export class PulsarSubscription extends QueueBase implements QueueService {
     else p.fresh.shift();
   }
 
-  private liveSorted(): number[] {
-    const idx = this.consumers.map((_, i) => i).filter((i) => this.up[i]);
-    return idx.sort((a, b) => (this.consumers[a].name < this.consumers[b].name ? -1 : 1));
+  /** The live consumers by name; recomputed only after a consumer comes or goes (`up` changes). */
+  private liveSorted(): readonly number[] {
+    if (this.liveByName === undefined) {
+      const idx = this.consumers.map((_, i) => i).filter((i) => this.up[i]);
+      this.liveByName = idx.sort((a, b) => (this.consumers[a].name < this.consumers[b].name ? -1 : 1));
+    }
+    return this.liveByName;
+  }
+
+  /** Key_Shared's hash slot of an interned key, computed once per key (murmur3 over its UTF-8 bytes). */
+  private slotOf(key: number): number {
+    let slot = this.keySlots[key];
+    if (slot === undefined) this.keySlots[key] = slot = keySharedSlot(this.history.keyNames[key]);
+    return slot;
   }
 
   private rebuildRing(): void {
@@ -188,7 +205,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
       case "key_shared": {
         const held = this.keyUnacked.get(m.key);
         if (held && held.count > 0) return held.consumer;
-        const slot = keySharedSlot(this.history.keyNames[m.key]);
+        const slot = this.slotOf(m.key);
         const ring = this.ring;
         let lo = 0;
         let hi = ring.length;
@@ -220,30 +237,36 @@ export class PulsarSubscription extends QueueBase implements QueueService {
    * handed out from the middle stay in place and are dropped when they reach the front.
    */
   private dispatchKeyShared(): boolean {
-    let progress = false;
+    // With no permit anywhere nothing can be handed out, and a scan has no other effect: skip it.
+    let anyPermits = false;
+    for (let i = 0; i < this.consumers.length && !anyPermits; i++) anyPermits = this.hasPermits(i);
+    if (!anyPermits) return false;
+    this.ksProgress = false;
     for (let pi = 0; pi < this.parts.length; pi++) {
       const p = this.parts[pi];
       if (!this.head(p)) continue;
-      const blocked = new Set<number>();
-      let seen = 0;
-      const visit = (m: QueueMessage): boolean => {
-        if (!this.live(m) || m.holder !== -1) return true;
-        if (++seen > KEY_SHARED_LOOKAHEAD) return false;
-        if (blocked.has(m.key)) return true;
-        const c = this.target(m, pi);
-        if (c < 0 || !this.hasPermits(c)) blocked.add(m.key);
-        else {
-          this.handTo(m, c);
-          progress = true;
-        }
-        return true;
-      };
+      this.ksBlocked.clear();
+      this.ksSeen = 0;
       let more = true;
-      for (let i = 0; more && i < p.redeliver.length; i++) more = visit(p.redeliver[i]);
-      for (let i = 0; more && i < p.fresh.size; i++) more = visit(p.fresh.at(i));
+      for (let i = 0; more && i < p.redeliver.length; i++) more = this.visitKeyShared(p.redeliver[i], pi);
+      for (let i = 0; more && i < p.fresh.size; i++) more = this.visitKeyShared(p.fresh.at(i), pi);
       this.head(p);
     }
-    return progress;
+    return this.ksProgress;
+  }
+
+  /** One message of dispatchKeyShared's read-ahead window; false once the window is used up. */
+  private visitKeyShared(m: QueueMessage, partition: number): boolean {
+    if (!this.live(m) || m.holder !== -1) return true;
+    if (++this.ksSeen > KEY_SHARED_LOOKAHEAD) return false;
+    if (this.ksBlocked.has(m.key)) return true;
+    const c = this.target(m, partition);
+    if (c < 0 || !this.hasPermits(c)) this.ksBlocked.add(m.key);
+    else {
+      this.handTo(m, c);
+      this.ksProgress = true;
+    }
+    return true;
   }
 
   protected dispatch(): void {
@@ -337,6 +360,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
       this.unacked.push(0);
       this.up.push(true);
     } else this.up[c.index] = true;
+    this.liveByName = undefined;
     this.rebuildRing();
     this.armTick();
     this.dispatch();
@@ -348,6 +372,7 @@ export class PulsarSubscription extends QueueBase implements QueueService {
   detach(c: QueueConsumerPort, _crashed: boolean): void {
     if (c.index < 0 || !this.up[c.index]) return;
     this.up[c.index] = false;
+    this.liveByName = undefined;
     const mine = [...this.held.values()].filter((m) => m.holder === c.index).sort((a, b) => a.seq - b.seq);
     for (const m of mine) {
       this.release(m);
