@@ -7,7 +7,7 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 import { duplicationPermittedBy, hasFinalLog, readKafkaLog, withPermission } from "./kafka-log.ts";
-import { PRODUCE_ERROR_NAMES } from "../models/sender.ts";
+import { PRODUCE_ERROR_NAMES } from "../models/kafka/sender.ts";
 
 export const duplicateOffsets: Checker = (h: History, scenario) => {
   const v = readKafkaLog(h);

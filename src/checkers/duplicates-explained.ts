@@ -10,7 +10,7 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import { ANOMALY_SAMPLE, fmtS, type Checker } from "./verdict.ts";
 import { partKey, topicOfRow, tpName } from "./groups/rows.ts";
-import { LEAVE_REASONS, REBALANCE_CAUSES } from "../models/group-coordinator.ts";
+import { LEAVE_REASONS, REBALANCE_CAUSES } from "../models/groups/group-coordinator.ts";
 
 interface Seen {
   member: number;

@@ -1,7 +1,7 @@
 // `brokersim assign`: the partition assignment the model's assignors would make for a set of members, so a
 // user can check by hand what range, roundrobin or the sticky assignors do before running a scenario.
 import { readFileSync } from "node:fs";
-import { ASSIGNORS, assign, compareTopicPartitions, type AssignorMember, type AssignorName, type TopicPartition } from "../models/assignors.ts";
+import { ASSIGNORS, assign, compareTopicPartitions, type AssignorMember, type AssignorName, type TopicPartition } from "../models/groups/assignors.ts";
 import { BrokersimError } from "../scenario/errors.ts";
 
 export interface AssignArgs {

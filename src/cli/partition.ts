@@ -1,5 +1,5 @@
 // `brokersim partition`: the partition each key lands in, computed by the producer's own function.
-import { partitionForKey } from "../models/partitioner.ts";
+import { partitionForKey } from "../models/kafka/partitioner.ts";
 import { BrokersimError } from "../scenario/errors.ts";
 
 async function readStdinLines(): Promise<string[]> {

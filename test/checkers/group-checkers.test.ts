@@ -7,7 +7,7 @@ import { duplicatesExplained } from "../../src/checkers/duplicates-explained.ts"
 import { livenessLagDrains } from "../../src/checkers/liveness-lag-drains.ts";
 import { lossExplained } from "../../src/checkers/loss-explained.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
-import { commitMsgFor } from "../../src/models/group-coordinator.ts";
+import { commitMsgFor } from "../../src/models/groups/group-coordinator.ts";
 
 const scenario = loadScenarioText(
   `name: t

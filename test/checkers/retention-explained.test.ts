@@ -7,7 +7,7 @@ import { noLoss } from "../../src/checkers/no-loss.ts";
 import { lossExplained } from "../../src/checkers/loss-explained.ts";
 import { perKeyOrder } from "../../src/checkers/per-key-order.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
-import { commitMsgFor } from "../../src/models/group-coordinator.ts";
+import { commitMsgFor } from "../../src/models/groups/group-coordinator.ts";
 
 const scenarioWith = (reset: string) =>
   loadScenarioText(

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
 import { Op, type History } from "../../src/history/history.ts";
-import { partitionForKey } from "../../src/models/partitioner.ts";
+import { partitionForKey } from "../../src/models/kafka/partitioner.ts";
 import { ScenarioError } from "../../src/scenario/errors.ts";
 
 const S = 1_000_000;

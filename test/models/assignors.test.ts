@@ -9,7 +9,7 @@ import {
   tpKey,
   type Assignment,
   type AssignorMember,
-} from "../../src/models/assignors.ts";
+} from "../../src/models/groups/assignors.ts";
 
 const tp = (topic: string, partition: number) => ({ topic, partition });
 const twoByThree = new Map([

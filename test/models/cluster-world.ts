@@ -7,8 +7,8 @@ import { Network } from "../../src/net/network.ts";
 import { MetricsCollector } from "../../src/metrics/collector.ts";
 import { FaultTargets } from "../../src/faults/targets.ts";
 import { FaultSchedule } from "../../src/faults/schedule.ts";
-import { Cluster } from "../../src/models/cluster.ts";
-import { Producer } from "../../src/models/producer.ts";
+import { Cluster } from "../../src/models/kafka/cluster.ts";
+import { Producer } from "../../src/models/kafka/producer.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import type { World } from "../../src/runner/world.ts";
 

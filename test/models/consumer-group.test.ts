@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
 import { Op, type History } from "../../src/history/history.ts";
-import { offsetsPartitionFor, javaStringHash, GROUP_ERROR_CODES, LeaveReason } from "../../src/models/group-coordinator.ts";
+import { offsetsPartitionFor, javaStringHash, GROUP_ERROR_CODES, LeaveReason } from "../../src/models/groups/group-coordinator.ts";
 
 function run(yaml: string, seed = 1): History {
   const s = loadScenarioText(yaml, "test.yaml");

@@ -2,8 +2,8 @@
 // in Kafka 4.0): who enters and leaves the ELR, election from it, and the high watermark held below min ISR.
 import { describe, expect, it } from "vitest";
 import { Op } from "../../src/history/history.ts";
-import { Partition } from "../../src/models/partition.ts";
-import { Replica } from "../../src/models/replica.ts";
+import { Partition } from "../../src/models/kafka/partition.ts";
+import { Replica } from "../../src/models/kafka/replica.ts";
 import { buildWorld, rows } from "./cluster-world.ts";
 
 const TOPIC = `topics: [{ name: t, partitions: 1, replicationFactor: 3, minInsyncReplicas: 2 }]`;

@@ -14,10 +14,10 @@ import {
   type ConsumerHeartbeatResponse,
   type ConsumerProtocolClient,
   type CommitClient,
-} from "../../src/models/group-consumer-protocol.ts";
-import { GROUP_ERROR_CODES, LeaveReason, type GroupError } from "../../src/models/group-protocol.ts";
-import { serverAssign, type ServerAssignorName } from "../../src/models/server-assignors.ts";
-import { tpKey, type TopicPartition } from "../../src/models/assignors.ts";
+} from "../../src/models/groups/group-consumer-protocol.ts";
+import { GROUP_ERROR_CODES, LeaveReason, type GroupError } from "../../src/models/groups/group-protocol.ts";
+import { serverAssign, type ServerAssignorName } from "../../src/models/groups/server-assignors.ts";
+import { tpKey, type TopicPartition } from "../../src/models/groups/assignors.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
 import { issuesOf } from "../scenario/issues-of.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { murmur2, keyBytes, partitionForKey, toPositive } from "../../src/models/partitioner.ts";
+import { murmur2, keyBytes, partitionForKey, toPositive } from "../../src/models/kafka/partitioner.ts";
 
 describe("Kafka's keyed partitioner", () => {
   it("matches Kafka's published murmur2 test vectors", () => {

@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { HistoryBuilder, Op } from "../../src/history/history.ts";
 import { duplicateOffsets } from "../../src/checkers/duplicate-offsets.ts";
-import { ProducerStateTable } from "../../src/models/idempotence.ts";
-import { PartitionLog } from "../../src/models/partition-log.ts";
-import { Partition } from "../../src/models/partition.ts";
-import { ProducerBatch } from "../../src/models/accumulator.ts";
-import { MAX_PRODUCER_EPOCH, TransactionManager, type EpochBump } from "../../src/models/transaction-manager.ts";
-import { PRODUCE_ERROR_CODES } from "../../src/models/sender.ts";
+import { ProducerStateTable } from "../../src/models/kafka/idempotence.ts";
+import { PartitionLog } from "../../src/models/kafka/partition-log.ts";
+import { Partition } from "../../src/models/kafka/partition.ts";
+import { ProducerBatch } from "../../src/models/kafka/accumulator.ts";
+import { MAX_PRODUCER_EPOCH, TransactionManager, type EpochBump } from "../../src/models/kafka/transaction-manager.ts";
+import { PRODUCE_ERROR_CODES } from "../../src/models/kafka/sender.ts";
 import { buildWorld, rows } from "./cluster-world.ts";
 
 describe("producer epochs at the broker", () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Op } from "../../src/history/history.ts";
-import { ProducerStateTable } from "../../src/models/idempotence.ts";
-import { PartitionLog } from "../../src/models/partition-log.ts";
-import { Partition } from "../../src/models/partition.ts";
-import { RecordAccumulator, ProducerBatch } from "../../src/models/accumulator.ts";
-import { UniformStickyPartitioner } from "../../src/models/sticky-partitioner.ts";
+import { ProducerStateTable } from "../../src/models/kafka/idempotence.ts";
+import { PartitionLog } from "../../src/models/kafka/partition-log.ts";
+import { Partition } from "../../src/models/kafka/partition.ts";
+import { RecordAccumulator, ProducerBatch } from "../../src/models/kafka/accumulator.ts";
+import { UniformStickyPartitioner } from "../../src/models/kafka/sticky-partitioner.ts";
 import { Rng } from "../../src/kernel/rng.ts";
-import { resolveIdempotence } from "../../src/models/producer.ts";
+import { resolveIdempotence } from "../../src/models/kafka/producer.ts";
 import { buildWorld, rows } from "./cluster-world.ts";
 
 describe("idempotent producer state at the broker", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Op } from "../../src/history/history.ts";
-import { Partition } from "../../src/models/partition.ts";
-import { Replica } from "../../src/models/replica.ts";
-import { PartitionLog } from "../../src/models/partition-log.ts";
+import { Partition } from "../../src/models/kafka/partition.ts";
+import { Replica } from "../../src/models/kafka/replica.ts";
+import { PartitionLog } from "../../src/models/kafka/partition-log.ts";
 import { buildWorld, rows } from "./cluster-world.ts";
 
 function leaderWithFollowers() {

@@ -2,8 +2,8 @@
 // GroupMetadata rules): whole segments only, the log start offset, OFFSET_OUT_OF_RANGE and auto.offset.reset,
 // and offsets that expire only once the group has been empty for offsets.retention.
 import { describe, expect, it } from "vitest";
-import { PartitionLog } from "../../src/models/partition-log.ts";
-import type { RecordMeta, RetentionConfig } from "../../src/models/log-segments.ts";
+import { PartitionLog } from "../../src/models/kafka/partition-log.ts";
+import type { RecordMeta, RetentionConfig } from "../../src/models/kafka/log-segments.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
 import { Op, type History } from "../../src/history/history.ts";

@@ -6,7 +6,7 @@ import { Simulation } from "../../src/kernel/sim.ts";
 import { Rng } from "../../src/kernel/rng.ts";
 import { History } from "../../src/history/history.ts";
 import { Network } from "../../src/net/network.ts";
-import { GroupCoordinator, type GroupClient, type GroupError, type JoinRequest } from "../../src/models/group-coordinator.ts";
+import { GroupCoordinator, type GroupClient, type GroupError, type JoinRequest } from "../../src/models/groups/group-coordinator.ts";
 import type { World } from "../../src/runner/world.ts";
 
 function client(name: string, history: History) {

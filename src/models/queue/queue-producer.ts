@@ -9,7 +9,7 @@ import type { Rng } from "../../kernel/rng.ts";
 import { Op, type History } from "../../history/history.ts";
 import type { Network } from "../../net/network.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
-import { KeyChooser, rateSteps, type RateStep } from "../producer.ts";
+import { KeyChooser, rateSteps, type RateStep } from "../kafka/producer.ts";
 import type { QueueService } from "./queue-types.ts";
 import type { QueueProducerSpec } from "../../scenario/schema-queues.ts";
 

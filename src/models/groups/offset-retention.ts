@@ -7,8 +7,8 @@
 // - standalone commits (no group management): counted from the commit time.
 // Expiry is `now - base >= retention`. A group whose offsets expired starts from auto.offset.reset when its
 // members come back.
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
 import { commitMsgFor } from "./group-protocol.ts";
 
 export type GroupStateName = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable";

@@ -18,8 +18,8 @@
 // then the unclean rule. A broker that registers after an unclean shutdown (any crash here: only a controlled
 // shutdown writes the clean-shutdown marker, and none is modelled) is removed from every ELR.
 // (PartitionChangeBuilder.maybePopulateTargetElr / electAnyLeader; the HW rule is in replica.ts.)
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
 import type { Broker, PartitionState } from "./broker.ts";
 import type { Cluster } from "./cluster.ts";
 import type { Partition } from "./partition.ts";

@@ -3,10 +3,10 @@
 // answers, and retries failed batches after retry.backoff (doubling to retry.backoff.max, ±20% jitter) until
 // delivery.timeout. Every record ends acked, failed (certainly not written) or unknown (maybe written).
 // Idempotence (producer id, epoch, sequences, local epoch bumps) is kept by the TransactionManager.
-import { Op } from "../history/history.ts";
-import type { Rng } from "../kernel/rng.ts";
-import type { World } from "../runner/world.ts";
-import type { ProducerSpec } from "../scenario/schema.ts";
+import { Op } from "../../history/history.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import type { World } from "../../runner/world.ts";
+import type { ProducerSpec } from "../../scenario/schema.ts";
 import type { Broker, ProduceRequest, ProduceResponse } from "./broker.ts";
 import type { Cluster } from "./cluster.ts";
 import type { RecordAccumulator, ProducerBatch } from "./accumulator.ts";

@@ -7,9 +7,9 @@
 // The segment bookkeeping costs memory per record, so a log keeps it only when retention can delete something
 // within the run: retention.bytes is set, or retention.ms is shorter than the run. Otherwise (the default
 // 7 days against a run of minutes) nothing could be deleted and the run is exactly what it was without it.
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
-import type { TopicSpec } from "../scenario/schema.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
+import type { TopicSpec } from "../../scenario/schema.ts";
 import type { PartitionLog } from "./partition-log.ts";
 import type { RecordMeta, RetentionConfig } from "./log-segments.ts";
 import type { Replica } from "./replica.ts";

@@ -3,19 +3,19 @@
 // (scale out/in, processing slowdowns, partition pause for backpressure), and the bookkeeping the report
 // needs: lag per partition and per group (committed records below the high watermark minus the committed
 // offset), who owns what, rebalance markers, and recovery after faults.
-import type { World } from "../runner/world.ts";
-import type { Rng } from "../kernel/rng.ts";
-import { Op } from "../history/history.ts";
-import type { Cluster } from "./cluster.ts";
-import type { Partition } from "./partition.ts";
+import type { World } from "../../runner/world.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import { Op } from "../../history/history.ts";
+import type { Cluster } from "../kafka/cluster.ts";
+import type { Partition } from "../kafka/partition.ts";
 import { isCooperative, tpKey, type TopicPartition } from "./assignors.ts";
 import { GroupCoordinator, LEAVE_REASONS, REBALANCE_CAUSES, type CoordinatorHooks, type LeaveReason, type RebalanceCause } from "./group-coordinator.ts";
 import { ConsumerProtocolCoordinator, type ConsumerProtocolSettings } from "./group-consumer-protocol.ts";
 import { ConsumerMember } from "./consumer.ts";
-import type { ConsumerGroupSpec } from "../scenario/schema.ts";
-import { groupTopics } from "../scenario/group-topics.ts";
-import { GroupMetrics } from "../metrics/group-metrics.ts";
-import type { GroupRunMetrics } from "../report/result-types.ts";
+import type { ConsumerGroupSpec } from "../../scenario/schema.ts";
+import { groupTopics } from "../../scenario/group-topics.ts";
+import { GroupMetrics } from "../../metrics/group-metrics.ts";
+import type { GroupRunMetrics } from "../../report/result-types.ts";
 
 export class ConsumerGroup {
   readonly actorId: number;

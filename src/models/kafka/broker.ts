@@ -2,9 +2,9 @@
 // min.insync.replicas, idempotent sequence checks), serves follower fetches (long-polling up to
 // replica.fetch.wait.max), fetches as follower, heartbeats to the controller, and proposes ISR changes.
 // It is a fault target: crash (volatile state gone, optionally unflushed log tail too), restart, pause.
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
-import type { FaultTarget } from "../faults/targets.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
+import type { FaultTarget } from "../../faults/targets.ts";
 import type { Partition } from "./partition.ts";
 import { Replica, type ProduceError } from "./replica.ts";
 import { ReplicaFetcher, type FetchRequest, type FetchResponse, type FetchAnswer } from "./replica-fetcher.ts";

@@ -2,7 +2,7 @@
 // until at least batch.size bytes went to it and its batch is ready to go, or unconditionally after
 // 2 × batch.size; then pick the next uniformly among partitions that have a leader, weighted towards short
 // queues when queue depths differ (adaptive partitioning: weight = maxQueue + 1 − queue).
-import type { Rng } from "../kernel/rng.ts";
+import type { Rng } from "../../kernel/rng.ts";
 import type { Partition } from "./partition.ts";
 
 export class UniformStickyPartitioner {

@@ -1,7 +1,7 @@
 // The partition leader's side of a consumer fetch: answer at once when records are readable below the high
 // watermark, else hold the request (long poll) until the first high-watermark advance of a fetched
 // partition or fetch.max.wait, whichever comes first.
-import type { Simulation } from "../kernel/sim.ts";
+import type { Simulation } from "../../kernel/sim.ts";
 
 export interface FetchablePartition {
   onAppend(fn: () => void): void;

@@ -3,18 +3,18 @@
 // uniform sticky partitioner, and hands records to the accumulator; the Sender batches, sends, retries.
 // History: produce-attempt when send() is called, then exactly one of ack / produce-fail / produce-unknown.
 // It is a fault target: a crash ends everything buffered or in flight; a restart takes a new producer id.
-import type { Rng } from "../kernel/rng.ts";
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
 import type { Cluster, Topic } from "./cluster.ts";
 import { KeyPartitionCache } from "./partitioner.ts";
-import type { ProducerSpec } from "../scenario/schema.ts";
-import type { FaultTarget } from "../faults/targets.ts";
+import type { ProducerSpec } from "../../scenario/schema.ts";
+import type { FaultTarget } from "../../faults/targets.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { UniformStickyPartitioner } from "./sticky-partitioner.ts";
 import { Sender } from "./sender.ts";
 import type { Partition } from "./partition.ts";
-import { resolveIdempotence } from "../scenario/schema-kafka.ts";
+import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
 
 export { resolveIdempotence };

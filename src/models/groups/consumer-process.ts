@@ -2,7 +2,7 @@
 // by an earlier incarnation (before a crash) are dropped, and anything due while the process is frozen in a
 // long GC pause runs when the pause ends, not before. Models extend this and schedule through `after` and
 // wrap network handlers with `deliver`.
-import type { Simulation } from "../kernel/sim.ts";
+import type { Simulation } from "../../kernel/sim.ts";
 
 interface Scheduled {
   inc: number;

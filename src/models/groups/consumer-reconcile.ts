@@ -8,8 +8,8 @@
 // callbacks, the release and the take run on the application thread, in poll(). The member id is chosen
 // by the client (KIP-1082): kept across rejoins, new for a new process. A member the coordinator fenced or
 // forgot loses its partitions and rejoins with epoch 0; an unreleased static instance id is fatal.
-import type { Rng } from "../kernel/rng.ts";
-import { Op } from "../history/history.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import { Op } from "../../history/history.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import { JOIN_EPOCH, LEAVE_EPOCH, STATIC_LEAVE_EPOCH, type ConsumerHeartbeatResponse, type ConsumerProtocolClient } from "./group-consumer-protocol.ts";
 import type { LeaveReason } from "./group-protocol.ts";

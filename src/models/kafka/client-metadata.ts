@@ -7,8 +7,8 @@
 //
 // Timers run only when the scenario can add partitions at all; otherwise the counts cannot change and a run is
 // exactly what it was without this model.
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
 
 /** Whether any timed event in the scenario adds partitions (the only way a partition count changes). */
 export function partitionsCanGrow(world: World): boolean {

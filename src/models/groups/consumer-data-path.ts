@@ -3,9 +3,9 @@
 // offset commits that record progress at the coordinator. Group membership (which partitions are owned, when
 // to rebalance) is the member's business (consumer.ts); this side only reads `owned` and asks the member to
 // poll again, so it can be read without the group protocol in mind.
-import { makeSampler } from "../kernel/distributions.ts";
-import { Op } from "../history/history.ts";
-import type { Rng } from "../kernel/rng.ts";
+import { makeSampler } from "../../kernel/distributions.ts";
+import { Op } from "../../history/history.ts";
+import type { Rng } from "../../kernel/rng.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";

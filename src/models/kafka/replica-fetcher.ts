@@ -3,8 +3,8 @@
 // A fetch carries each partition's fetch offset (= the follower's LEO, which is how the leader learns it) and
 // leader epoch. After a leader-epoch change the first answer says where to truncate. Errors back off for
 // replica.fetch.backoff; a fetch lost to a partition times out after replica.socket.timeout.
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
 import type { LogChunk } from "./partition-log.ts";
 import type { Replica } from "./replica.ts";
 import type { Broker } from "./broker.ts";

@@ -9,9 +9,9 @@
 // group.initial.rebalance.delay holds the first rebalance of an empty group open for more joiners.
 // Static members (group.instance.id) rejoining a stable group with the same subscription get their old
 // assignment under a new member id and fence the old one, with no rebalance.
-import type { World } from "../runner/world.ts";
-import type { Rng } from "../kernel/rng.ts";
-import { Op } from "../history/history.ts";
+import type { World } from "../../runner/world.ts";
+import type { Rng } from "../../kernel/rng.ts";
+import { Op } from "../../history/history.ts";
 import { assign, tpKey, type AssignorMember, type AssignorName, type TopicPartition } from "./assignors.ts";
 import {
   commitMsgFor,

@@ -5,10 +5,10 @@
 // Placement: partition p of a topic with replication factor RF lives on brokers (p + i) mod N, i = 0..RF-1,
 // the first being the preferred leader. (Kafka starts the round-robin at a random broker and shifts followers;
 // a fixed start keeps "partition p is led by broker p mod N" in healthy runs.)
-import { makeSampler } from "../kernel/distributions.ts";
-import { Op } from "../history/history.ts";
-import type { World } from "../runner/world.ts";
-import type { Scenario, TopicSpec } from "../scenario/schema.ts";
+import { makeSampler } from "../../kernel/distributions.ts";
+import { Op } from "../../history/history.ts";
+import type { World } from "../../runner/world.ts";
+import type { Scenario, TopicSpec } from "../../scenario/schema.ts";
 import { Broker } from "./broker.ts";
 import { Controller } from "./controller.ts";
 import { Partition } from "./partition.ts";

@@ -7,14 +7,14 @@
 // Positions (next offset poll returns) are client state; committed offsets live at the coordinator.
 // It is a fault target: crash (process gone), restart (rejoins; static members reuse group.instance.id),
 // pause (a long GC pause: nothing runs, no heartbeats, no polls).
-import { Op } from "../history/history.ts";
-import type { FaultTarget } from "../faults/targets.ts";
+import { Op } from "../../history/history.ts";
+import type { FaultTarget } from "../../faults/targets.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, LeaveReason, type CommitOffset, type GroupClient, type GroupError } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
-import type { Rng } from "../kernel/rng.ts";
+import type { Rng } from "../../kernel/rng.ts";
 import { ConsumerProcess } from "./consumer-process.ts";
-import { ClientMetadata } from "./client-metadata.ts";
+import { ClientMetadata } from "../kafka/client-metadata.ts";
 import { ConsumerProtocolMember } from "./consumer-reconcile.ts";
 import { ClassicProtocolMember } from "./consumer-classic.ts";
 import { ConsumerDataPath } from "./consumer-data-path.ts";

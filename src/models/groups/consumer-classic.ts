@@ -2,8 +2,8 @@
 // heartbeat thread, the join/sync round trip, eager or cooperative revocation, and what a fencing error does.
 // Responses are acted on inside the member's poll() (handleInPoll), as KafkaConsumer does. The consumer
 // protocol's counterpart is consumer-reconcile.ts; consumer.ts composes either one with the data path.
-import { Op } from "../history/history.ts";
-import type { Rng } from "../kernel/rng.ts";
+import { Op } from "../../history/history.ts";
+import type { Rng } from "../../kernel/rng.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import type { GroupError } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";

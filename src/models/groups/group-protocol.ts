@@ -3,7 +3,7 @@
 // where a group's coordinator lives (Utils.abs(groupId.hashCode) % 50 offsets partitions), and how group
 // rows name their topic in the history.
 import type { TopicPartition } from "./assignors.ts";
-import { javaStringHash } from "./java-hash.ts";
+import { javaStringHash } from "../java-hash.ts";
 
 export type GroupError =
   | "NONE"
@@ -137,7 +137,7 @@ export interface JoinRequest {
   sessionTimeoutUs: number;
 }
 
-export { javaStringHash } from "./java-hash.ts";
+export { javaStringHash } from "../java-hash.ts";
 
 /** Kafka's Utils.abs (MIN_VALUE → 0) of the group id's hash, modulo offsets.topic.num.partitions (50). */
 export function offsetsPartitionFor(groupId: string, offsetsPartitions = 50): number {

@@ -15,8 +15,8 @@
 // a new process with the same instance id then takes it back with no epoch bump. Offset commits carry the
 // member epoch: an older one is STALE_MEMBER_EPOCH, a newer one FENCED_MEMBER_EPOCH, an unknown member
 // UNKNOWN_MEMBER_ID.
-import type { World } from "../runner/world.ts";
-import { Op } from "../history/history.ts";
+import type { World } from "../../runner/world.ts";
+import { Op } from "../../history/history.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import { serverAssign, type ServerAssignorName } from "./server-assignors.ts";
 import { reconcileMember, type MemberState } from "./current-assignment.ts";

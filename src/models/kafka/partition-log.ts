@@ -10,7 +10,7 @@
 // consumer's position is below the log start or past the log end — Kafka answers such a fetch with
 // OFFSET_OUT_OF_RANGE and the consumer applies auto.offset.reset. Deleted records stay in the arrays (offsets
 // index them directly); only the log start offset says they are gone.
-import { grow } from "../kernel/typed-arrays.ts";
+import { grow } from "../../kernel/typed-arrays.ts";
 import { LogSegments, type RecordMeta, type RetentionConfig } from "./log-segments.ts";
 
 /** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
