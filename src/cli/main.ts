@@ -4,12 +4,8 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
-import { cmdRun, cmdValidate, cmdList, InternalRunError } from "./run.ts";
-import { cmdPartition } from "./partition.ts";
-import { cmdSweep, cmdMerge } from "./sweep.ts";
-import { cmdShrink } from "./shrink.ts";
-import { cmdReplay } from "./replay.ts";
-import { cmdAssign } from "./assign.ts";
+import { InternalRunError } from "./internal-error.ts";
+import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign } from "./lazy-commands.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -59,8 +55,8 @@ async function main(argv: string[]): Promise<number> {
           .positional("summary", { type: "string", array: true, demandOption: true })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
           .option("json", { type: "boolean", default: false, describe: "print the merged summary JSON to stdout" }),
-      (args) => {
-        code = cmdMerge({ summaries: args.summary as string[], out: args.out, json: args.json });
+      async (args) => {
+        code = await cmdMerge({ summaries: args.summary as string[], out: args.out, json: args.json });
       },
     )
     .command(
@@ -73,8 +69,8 @@ async function main(argv: string[]): Promise<number> {
           .option("expectation", { type: "string", describe: "which unmet expectation to keep failing (default: the first)" })
           .option("max-runs", { type: "number", default: 200, describe: "stop after this many simulation runs" })
           .option("out", { type: "string", describe: "where to write the minimal scenario (default reports/<name>/shrunk-seed-S.yaml)" }),
-      (args) => {
-        code = cmdShrink({ scenario: args.scenario, seed: args.seed, expectation: args.expectation, maxRuns: args.maxRuns, out: args.out });
+      async (args) => {
+        code = await cmdShrink({ scenario: args.scenario, seed: args.seed, expectation: args.expectation, maxRuns: args.maxRuns, out: args.out });
       },
     )
     .command(
@@ -88,20 +84,20 @@ async function main(argv: string[]): Promise<number> {
           .option("trace", { type: "string", describe: "write every event (time, kind, id) to this file as JSON lines" })
           .option("message", { type: "string", describe: "print the lineage of this message, e.g. m-42" })
           .option("key", { type: "string", describe: "print the timeline of every message with this key" }),
-      (args) => {
-        code = cmdReplay({ scenario: args.scenario, seed: args.seed, until: args.until, trace: args.trace, message: args.message, key: args.key });
+      async (args) => {
+        code = await cmdReplay({ scenario: args.scenario, seed: args.seed, until: args.until, trace: args.trace, message: args.message, key: args.key });
       },
     )
     .command(
       "validate <scenario...>",
       "check scenario files without running them",
       (y) => y.positional("scenario", { type: "string", array: true, demandOption: true }),
-      (args) => {
-        code = cmdValidate(args.scenario as string[]);
+      async (args) => {
+        code = await cmdValidate(args.scenario as string[]);
       },
     )
-    .command("list", "list the bundled scenarios", {}, () => {
-      code = cmdList();
+    .command("list", "list the bundled scenarios", {}, async () => {
+      code = await cmdList();
     })
     .command(
       "partition [key...]",
@@ -125,8 +121,8 @@ async function main(argv: string[]): Promise<number> {
           .option("member", { type: "string", array: true, demandOption: true, describe: "ID[:TOPIC,TOPIC...] (no list: all topics); repeat per member" })
           .option("previous", { type: "string", describe: "prior assignment as JSON (the --json shape), for the sticky assignors" })
           .option("json", { type: "boolean", default: false, describe: 'print {"MEMBER": [{"topic", "partition"}, ...]}' }),
-      (args) => {
-        code = cmdAssign({
+      async (args) => {
+        code = await cmdAssign({
           strategy: args.strategy,
           topics: args.topics.map(String),
           members: args.member.map(String),

@@ -17,6 +17,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
 import { bundledScenarioFiles, displayPath, replayArg, resolveScenarioArg } from "./paths.ts";
+import { InternalRunError } from "./internal-error.ts";
 
 export interface RunArgs {
   scenarios: string[];
@@ -55,17 +56,7 @@ function loadAll(args: string[], seed?: number): { path: string; file: string; s
   return loaded;
 }
 
-/** Raised for failures inside the simulator itself, carrying what is needed to reproduce them. */
-export class InternalRunError extends Error {
-  constructor(
-    readonly file: string,
-    readonly seed: number,
-    readonly inner: unknown,
-  ) {
-    super(`while running ${file} with seed ${seed}: ${(inner as Error)?.message ?? String(inner)}`);
-    this.stack = (inner as Error)?.stack;
-  }
-}
+export { InternalRunError };
 
 function outDirFor(out: string, result: RunResult): string {
   return join(out, result.scenario.name, `seed-${result.seed}`);

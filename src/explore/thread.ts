@@ -1,6 +1,10 @@
-// Worker threads run the TypeScript sources directly, as the main thread does. On Node 20 a thread inherits
-// neither the main thread's tsx registration nor `--import tsx` from execArgv (measured: "Unknown file
-// extension .ts"), so each worker entry is a small .mjs file that registers tsx and imports the .ts module.
+// Where a worker thread starts. Compiled (dist/*.js), a thread loads the compiled module itself and pays no
+// TypeScript transform. From the sources, a thread inherits neither the main thread's tsx registration nor
+// `--import tsx` from execArgv on Node 20 (measured: "Unknown file extension .ts"), so each worker entry is a
+// small .mjs file that registers tsx and imports the .ts module.
+const COMPILED = import.meta.url.endsWith(".js");
+
 export function workerEntry(name: "worker-entry.mjs" | "determinism-worker-entry.mjs"): URL {
+  if (COMPILED) return new URL(name === "worker-entry.mjs" ? "./worker.js" : "./determinism-worker.js", import.meta.url);
   return new URL(`./${name}`, import.meta.url);
 }
