@@ -1,7 +1,7 @@
 // The record of a run, Jepsen-style: a message table (one row per message created) and an operation log
 // (one row per step in a message's life or per offset commit), both in growable typed arrays so a million
 // messages stay cheap. Checkers read it; models only append to it.
-import { grow } from "../kernel/typed-arrays.ts";
+import { grow, growInPlace } from "../kernel/typed-arrays.ts";
 
 /**
  * Every kind of row in the operation log. Values are stable: they are part of the trace format.
@@ -243,7 +243,7 @@ export class History {
    */
   private readonly keySeqNext: Int32Array[] = [];
 
-  // Operation log.
+  // Operation log. Big columns grow in place (growInPlace): the arrays keep their identity and are never copied.
   opCount = 0;
   opKind = new Uint8Array(4096);
   opTimeUs = new Float64Array(4096);
@@ -283,11 +283,11 @@ export class History {
     const id = this.messageCount++;
     if (id >= this.msgProducer.length) {
       const n = id + 1;
-      this.msgProducer = grow(this.msgProducer, n);
-      this.msgKey = grow(this.msgKey, n);
-      this.msgTopic = grow(this.msgTopic, n);
-      this.msgKeySeq = grow(this.msgKeySeq, n);
-      this.msgCreatedUs = grow(this.msgCreatedUs, n);
+      this.msgProducer = growInPlace(this.msgProducer, n);
+      this.msgKey = growInPlace(this.msgKey, n);
+      this.msgTopic = growInPlace(this.msgTopic, n);
+      this.msgKeySeq = growInPlace(this.msgKeySeq, n);
+      this.msgCreatedUs = growInPlace(this.msgCreatedUs, n);
     }
     this.msgProducer[id] = producer;
     this.msgKey[id] = key;
@@ -303,13 +303,13 @@ export class History {
     const i = this.opCount++;
     if (i >= this.opKind.length) {
       const n = i + 1;
-      this.opKind = grow(this.opKind, n);
-      this.opTimeUs = grow(this.opTimeUs, n);
-      this.opMsg = grow(this.opMsg, n);
-      this.opActor = grow(this.opActor, n);
-      this.opAux = grow(this.opAux, n);
-      this.opPartition = grow(this.opPartition, n);
-      this.opOffset = grow(this.opOffset, n);
+      this.opKind = growInPlace(this.opKind, n);
+      this.opTimeUs = growInPlace(this.opTimeUs, n);
+      this.opMsg = growInPlace(this.opMsg, n);
+      this.opActor = growInPlace(this.opActor, n);
+      this.opAux = growInPlace(this.opAux, n);
+      this.opPartition = growInPlace(this.opPartition, n);
+      this.opOffset = growInPlace(this.opOffset, n);
     }
     this.opKind[i] = kind;
     this.opTimeUs[i] = timeUs;
