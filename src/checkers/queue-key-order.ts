@@ -8,10 +8,10 @@ import { HandlerOutcome } from "../models/queue/queue-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 
 export const queueKeyOrder: Checker = (h: History) => {
-  // (queue, key) → the latest-sent message already handled successfully, and when.
-  // Numeric keys (queue actor × 2^32 + message or key id) keep this fast on millions of rows.
-  const latest = new Map<number, { msg: number; row: number }>();
-  const done = new Set<number>();
+  // Per queue seen, dense columns: the latest-sent message already handled per key (message + 1, 0 = none) and
+  // its row, and which messages were handled already. A Map and a Set keyed by numbers cost a hash per row
+  // and an object per key on million-message runs.
+  const perQueue: ({ latestMsg: Int32Array; latestRow: Int32Array; done: Uint8Array } | undefined)[] = [];
   const anomalies: Anomaly[] = [];
   const queues = new Set<string>();
   let checked = 0;
@@ -19,17 +19,23 @@ export const queueKeyOrder: Checker = (h: History) => {
     if (h.opKind[i] !== Op.QueueProcessEnd || h.opPartition[i] !== HandlerOutcome.Success) continue;
     const m = h.opMsg[i];
     const q = h.opAux[i];
-    const once = q * 2 ** 32 + m;
-    if (done.has(once)) continue; // a duplicate, not a reordering: queue-duplicates reports it
-    done.add(once);
+    const cols = (perQueue[q] ??= {
+      latestMsg: new Int32Array(h.keyNames.length + 1),
+      latestRow: new Int32Array(h.keyNames.length + 1),
+      done: new Uint8Array(h.messageCount),
+    });
+    if (cols.done[m] === 1) continue; // a duplicate, not a reordering: queue-duplicates reports it
+    cols.done[m] = 1;
     checked++;
-    const k = q * 2 ** 32 + h.msgKey[m];
-    const prev = latest.get(k);
+    const k = h.msgKey[m] + 1; // slot 0: a message recorded without a key (-1)
+    const prevMsg = cols.latestMsg[k] - 1;
     // Messages get ids in creation order, so a smaller id was sent earlier.
-    if (prev === undefined || prev.msg < m) {
-      latest.set(k, { msg: m, row: i });
+    if (prevMsg < m) {
+      cols.latestMsg[k] = m + 1;
+      cols.latestRow[k] = i;
       continue;
     }
+    const prev = { msg: prevMsg, row: cols.latestRow[k] };
     queues.add(h.actorNames[q]);
     anomalies.push({
       kind: "reorder-within-key",
