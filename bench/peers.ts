@@ -7,7 +7,8 @@
 // simulation alone (after the model is built). brokersim's mean wait is checked against the closed form
 // Wq = ρ/(μ−λ) so the bench keeps measuring an M/M/1 queue.
 // Alone: `npx tsx bench/peers.ts`; in the suite: `npm run bench peers`.
-// BENCH_CUSTOMERS and BENCH_ROUNDS override 10^6 and 3.
+// BENCH_CUSTOMERS and BENCH_ROUNDS override 10^6 and 3. BENCH_COMPARE_WITH=<another checkout of brokersim,
+// built> adds its brokersim as one more interleaved peer, to compare two versions in the same run.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -52,9 +53,21 @@ function peers(customers: number, seed: number): Peer[] {
       name: compiled ? "brokersim" : "brokersim (sources via tsx; run `npm run build`)",
       command: () => [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), join(PEERS, "mm1-brokersim.mjs"), ...args]],
     },
+    ...compareWith(args),
     { name: "simjs 2.0.3", command: () => [process.execPath, [join(PEERS, "mm1-simjs.cjs"), ...args]] },
     { name: "SimPy 3", command: () => simpyMissing ?? [PYTHON, [join(PEERS, "mm1_simpy.py"), ...args]] },
   ];
+}
+
+function compareWith(args: string[]): Peer[] {
+  const other = process.env.BENCH_COMPARE_WITH;
+  if (!other) return [];
+  const child = join(other, "bench", "peers", "mm1-brokersim.mjs");
+  const compiled = existsSync(join(other, "dist", "runner", "run-scenario.js"));
+  return [{
+    name: `brokersim at ${other}`,
+    command: () => existsSync(child) ? [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), child, ...args]] : `${child} not found (copy it there)`,
+  }];
 }
 
 function runOnce(cmd: [string, string[]]): Sample {
