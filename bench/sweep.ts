@@ -73,3 +73,39 @@ export async function benchSweep(): Promise<Record<string, number | string>[]> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) console.table(await benchSweep());
+
+/**
+ * What a user sees: `brokersim sweep partitions-12 --seeds 1..12 --jobs J` as a whole process (start-up, the
+ * pool's threads loading the simulator, the summary and its report), wall time, --jobs 1 and 2 alternated
+ * twice. With dist/ built the CLI and its threads run compiled JavaScript.
+ */
+export async function benchSweepCli(): Promise<Record<string, number | string>[]> {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const out = mkdtempSync(join(os.tmpdir(), "brokersim-sweep-bench-"));
+  const bin = join(ROOT, "bin", "brokersim.js");
+  const wall: Record<number, number[]> = { 1: [], 2: [] };
+  const capacityBefore = await parallelCapacity();
+  try {
+    for (let round = 0; round < 2; round++) {
+      for (const jobs of [1, 2]) {
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, [bin, "sweep", FILE, "--seeds", `1..${SEEDS}`, "--jobs", String(jobs), "--out", out], { cwd: ROOT, encoding: "utf8" });
+        if (r.status !== 0 && r.status !== 1) throw new Error(`sweep failed: ${r.stderr}`);
+        wall[jobs]!.push((performance.now() - t0) / 1000);
+      }
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const capacityAfter = await parallelCapacity();
+  const best = (xs: number[]) => Math.min(...xs);
+  const rows: Record<string, number | string>[] = [1, 2].map((jobs) => ({
+    jobs,
+    wallS: Number(best(wall[jobs]!).toFixed(2)),
+    seedsPerS: Number((SEEDS / best(wall[jobs]!)).toFixed(3)),
+  }));
+  rows.push({ jobs: "2 vs 1", wallS: "", seedsPerS: Number((best(wall[1]!) / best(wall[2]!)).toFixed(2)) });
+  rows.push({ jobs: "control: pure-CPU 2 vs 1 threads", wallS: `before ${capacityBefore}`, seedsPerS: `after ${capacityAfter}` });
+  return rows;
+}
