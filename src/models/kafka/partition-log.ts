@@ -10,7 +10,7 @@
 // consumer's position is below the log start or past the log end — Kafka answers such a fetch with
 // OFFSET_OUT_OF_RANGE and the consumer applies auto.offset.reset. Deleted records stay in the arrays (offsets
 // index them directly); only the log start offset says they are gone.
-import { grow } from "../../kernel/typed-arrays.ts";
+import { growInPlace } from "../../kernel/typed-arrays.ts";
 import { LogSegments, type RecordMeta, type RetentionConfig } from "./log-segments.ts";
 
 /** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
@@ -71,12 +71,12 @@ export class PartitionLog {
 
   private ensure(need: number): void {
     if (need <= this.msgIds.length) return;
-    this.msgIds = grow(this.msgIds, need);
-    this.epochs = grow(this.epochs, need);
-    this.pids = grow(this.pids, need);
-    this.seqs = grow(this.seqs, need);
-    this.producerEpochs = grow(this.producerEpochs, need);
-    this.batchStart = grow(this.batchStart, need);
+    this.msgIds = growInPlace(this.msgIds, need);
+    this.epochs = growInPlace(this.epochs, need);
+    this.pids = growInPlace(this.pids, need);
+    this.seqs = growInPlace(this.seqs, need);
+    this.producerEpochs = growInPlace(this.producerEpochs, need);
+    this.batchStart = growInPlace(this.batchStart, need);
   }
 
   /** Appends one record as a batch of its own (single-replica use and tests). Returns its offset. */
