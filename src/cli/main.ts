@@ -6,10 +6,12 @@ import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
 import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign } from "./lazy-commands.ts";
+import { checkRawArgs } from "./run-guards.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
 async function main(argv: string[]): Promise<number> {
+  checkRawArgs(argv);
   let code: number = EXIT.ok;
   const parser = yargs(argv)
     .scriptName("brokersim")
@@ -24,9 +26,11 @@ async function main(argv: string[]): Promise<number> {
           .option("seed", { type: "number", describe: "seed (default: the scenario's seed, else 1)" })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
           .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" })
-          .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" }),
+          .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" })
+          .option("max-events", { type: "number", describe: "event budget: refuse a run estimated above it, stop one that reaches it (default 20000000, about a minute)" })
+          .option("allow-large", { type: "boolean", default: false, describe: "run however large the estimate, with no event budget" }),
       async (args) => {
-        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism });
+        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism, maxEvents: args.maxEvents, allowLarge: args.allowLarge });
       },
     )
     .command(

@@ -1,6 +1,7 @@
 // `brokersim replay`: re-run one seed, optionally stopping early, writing the event trace as JSON lines and
 // printing the lineage of one message or one key.
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { decodeScenarioBytes } from "../scenario/yaml-guard.ts";
 import { parse } from "yaml";
 import { BrokersimError } from "../scenario/errors.ts";
 import { parseDurationUs } from "../scenario/units.ts";
@@ -24,13 +25,15 @@ export interface ReplayArgs {
 export function readScenarioText(arg: string): { file: string; text: string } {
   const path = resolveScenarioArg(arg);
   const file = displayPath(path);
+  let bytes: Buffer;
   try {
-    return { file, text: readFileSync(path, "utf8") };
+    bytes = readFileSync(path);
   } catch (err) {
     throw new BrokersimError("E_FILE", `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, {
       hint: "pass a scenario file, or the name of a bundled scenario (brokersim list)",
     });
   }
+  return { file, text: decodeScenarioBytes(bytes, file) };
 }
 
 function parseMessageId(text: string): number {

@@ -1,5 +1,5 @@
 // `brokersim run`, `validate` and `list`.
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { BrokersimError, ScenarioError } from "../scenario/errors.ts";
@@ -18,6 +18,8 @@ import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
 import { bundledScenarioFiles, displayPath, replayArg, resolveScenarioArg } from "./paths.ts";
 import { InternalRunError } from "./internal-error.ts";
+import { budgetFromArgs, ensureDir, makeRunWatch, safeDirName } from "./run-guards.ts";
+import { checkCostBeforeRun } from "../runner/run-budget.ts";
 
 export interface RunArgs {
   scenarios: string[];
@@ -26,6 +28,9 @@ export interface RunArgs {
   json: boolean;
   /** Run each seed a second time in a worker thread and compare fingerprints and result bytes. */
   checkDeterminism?: boolean;
+  /** The event budget (default: about a minute of this machine) and --allow-large; see src/runner/run-budget.ts. */
+  maxEvents?: number;
+  allowLarge?: boolean;
 }
 
 function say(line = ""): void {
@@ -59,7 +64,7 @@ function loadAll(args: string[], seed?: number): { path: string; file: string; s
 export { InternalRunError };
 
 function outDirFor(out: string, result: RunResult): string {
-  return join(out, result.scenario.name, `seed-${result.seed}`);
+  return join(out, safeDirName(result.scenario.name), `seed-${result.seed}`);
 }
 
 export async function cmdRun(args: RunArgs): Promise<number> {
@@ -67,6 +72,10 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "e.g. --seed 42" });
   }
   const loaded = loadAll(args.scenarios, args.seed);
+  // Every scenario is costed before any runs, so a too-large one refuses the batch up front.
+  const budget = budgetFromArgs(args);
+  for (const l of loaded) checkCostBeforeRun(l.scenario, l.file, budget);
+  let partialRuns = 0;
   const results: { result: RunResult; reportPath: string }[] = [];
   let diverged = 0;
   for (const { path, file, scenario, draws } of loaded) {
@@ -77,11 +86,15 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       for (const l of describeScenario(scenario)) say(`  ${l}`);
     }
     let result: RunResult;
+    const watch = makeRunWatch({ tty: Boolean(process.stderr.isTTY) && !args.json });
     try {
-      result = runScenario(scenario, { seed, file, replayAs: replayArg(file) }).result;
+      result = runScenario(scenario, { seed, file, replayAs: replayArg(file), ...(budget.maxEvents < Infinity ? { maxEvents: budget.maxEvents } : {}), onSlice: watch.onSlice }).result;
     } catch (err) {
       throw new InternalRunError(file, seed, err);
+    } finally {
+      watch.done();
     }
+    if (result.partial) partialRuns++;
     if (draws.length > 0) result.swarm = draws;
     if (args.checkDeterminism) {
       const finding = await checkDeterminism({ text: readFileSync(path, "utf8"), file, seed }, digestRun, digestInWorker);
@@ -91,7 +104,7 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       else say(line);
     }
     const dir = outDirFor(args.out, result);
-    mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     writeFileAtomic(join(dir, "result.json"), stableJson(result));
     const reportPath = join(dir, "report.html");
     writeFileAtomic(reportPath, renderReportHtml(result));
@@ -100,7 +113,8 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       for (const l of formatRunSummary(result)) say(l);
       say(`  result  ${join(dir, "result.json")}`);
       say(`  report  ${reportPath}`);
-      say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met`);
+      if (result.partial) say(`PARTIAL  ${scenario.name}: the run ${result.partial.detail}; its verdicts cover only that part`);
+      else say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met`);
       say();
     }
   }
@@ -111,10 +125,10 @@ export async function cmdRun(args: RunArgs): Promise<number> {
   const failed = results.filter((r) => !r.result.passed);
   if (results.length > 1) {
     const index = join(args.out, "index.html");
-    mkdirSync(args.out, { recursive: true });
+    ensureDir(args.out);
     writeFileAtomic(
       index,
-      renderIndexHtml(results.map((r) => ({ result: r.result, href: join(r.result.scenario.name, `seed-${r.result.seed}`, "report.html") }))),
+      renderIndexHtml(results.map((r) => ({ result: r.result, href: join(safeDirName(r.result.scenario.name), `seed-${r.result.seed}`, "report.html") }))),
     );
     if (!args.json) {
       say(`${results.length - failed.length} of ${results.length} scenarios met their expectations`);
@@ -125,6 +139,10 @@ export async function cmdRun(args: RunArgs): Promise<number> {
   } else if (!args.json && results.length === 1) {
     const only = results[0];
     say(only.result.passed ? `report: ${only.reportPath}` : `report: ${only.reportPath}\nreplay: ${only.result.replay}`);
+  }
+  if (partialRuns > 0) {
+    if (args.json) process.stderr.write(`${partialRuns} run(s) stopped at a budget before the end; their verdicts are partial\n`);
+    return 2;
   }
   return failed.length > 0 || diverged > 0 ? 1 : 0;
 }

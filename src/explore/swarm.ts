@@ -133,6 +133,9 @@ function drawRange(spec: unknown, rng: Rng, path: PropertyKey[], source: YamlSou
   const [lo, hi] = spec as [unknown, unknown];
   if (typeof lo === "number" && typeof hi === "number") {
     if (!(lo <= hi)) return bad(`the low bound ${lo} is above the high bound ${hi}`, "write the smaller bound first");
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || (Number.isInteger(lo) && Number.isInteger(hi) && !Number.isSafeInteger(hi - lo + 1))) {
+      return bad(`the range [${lo}, ${hi}] is beyond what can be drawn exactly`, "keep both bounds finite and within ±2^53 (9007199254740991), and their span below it");
+    }
     return { value: interpolate(lo, hi, rng) };
   }
   if (typeof lo === "string" && typeof hi === "string") {

@@ -94,6 +94,15 @@ function checkEmpirical(spec: { values: number[]; weights?: number[] }): Empiric
   return { values, cdf, mean: weighted / total };
 }
 
+/**
+ * The largest sample a sampler returns: 2^50 (as µs, about 35.7 years, the longest duration a scenario may
+ * write, so "beyond the end of any run"). Heavy tails (a lognormal with a huge sigma, a Pareto with a tiny
+ * shape) and long means can draw values past what a double holds as an exact integer, or Infinity; such a
+ * sample is clamped to this value, which means "does not happen within the run". Callers may add a few of
+ * these to the clock and stay below 2^53.
+ */
+export const MAX_SAMPLE = 2 ** 50;
+
 /** Validates every parameter, then returns a closure that draws from rng (one or two draws per sample). */
 export function makeSampler(spec: DistributionSpec, rng: Rng): () => number {
   switch (distributionName(spec)) {
@@ -113,25 +122,25 @@ export function makeSampler(spec: DistributionSpec, rng: Rng): () => number {
       const mean = nonNegative("exponential.mean", (spec as { exponential: { mean: number } }).exponential.mean);
       // -0 * log(u) would be -0; a zero mean is a valid "no delay".
       if (mean === 0) return () => 0;
-      return () => rng.exponential(mean);
+      return () => Math.min(rng.exponential(mean), MAX_SAMPLE);
     }
     case "normal": {
       const { mean, sd } = (spec as { normal: { mean: number; sd: number } }).normal;
       finite("normal.mean", mean);
       nonNegative("normal.sd", sd);
-      return () => rng.normal(mean, sd);
+      return () => Math.min(rng.normal(mean, sd), MAX_SAMPLE);
     }
     case "lognormal": {
       const { median, sigma } = (spec as { lognormal: { median: number; sigma: number } }).lognormal;
       positive("lognormal.median", median);
       nonNegative("lognormal.sigma", sigma);
-      return () => rng.lognormal(median, sigma);
+      return () => Math.min(rng.lognormal(median, sigma), MAX_SAMPLE);
     }
     case "pareto": {
       const { scale, shape } = (spec as { pareto: { scale: number; shape: number } }).pareto;
       positive("pareto.scale", scale);
       positive("pareto.shape", shape);
-      return () => rng.pareto(scale, shape);
+      return () => Math.min(rng.pareto(scale, shape), MAX_SAMPLE);
     }
     case "empirical": {
       const { values, cdf } = checkEmpirical((spec as { empirical: { values: number[]; weights?: number[] } }).empirical);

@@ -1,6 +1,7 @@
 // The shape of result.json. Everything here is deterministic: no wall-clock time, host or absolute path.
 import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
 import type { QueueLedger } from "../checkers/queue-accounting.ts";
+import type { PartialRun } from "../runner/run-budget.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -28,6 +29,8 @@ export interface Verdict {
   permittedBy?: string[];
   /** Config-aware verdicts: how many anomalies no setting permits (a contract violation when > 0). */
   unpermitted?: number;
+  /** The run stopped at a budget before its end: this verdict covers only the simulated time that ran. */
+  partial?: true;
 }
 
 export interface ExpectationOutcome {
@@ -142,6 +145,8 @@ export interface RunResult {
   replay: string;
   /** Swarm mode only: the value drawn for each `{oneOf}` / `{range}` in the scenario file, by field path. */
   swarm?: SwarmDraw[];
+  /** Present when the run stopped at its event or memory budget before the end (see src/runner/run-budget.ts). */
+  partial?: PartialRun;
 }
 
 /** One value drawn in swarm mode; `resolved` above already holds it, this says which fields were drawn. */

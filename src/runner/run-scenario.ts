@@ -19,6 +19,7 @@ import type { World } from "./world.ts";
 import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
+import { markPartial, runWithBudget } from "./run-budget.ts";
 
 export interface RunOptions {
   seed: number;
@@ -32,6 +33,8 @@ export interface RunOptions {
   observe?: (sim: Simulation) => void;
   /** Stops at this simulated time instead of duration + drain (replay --until); the checks see a partial history. */
   untilUs?: number;
+  /** Called every slice of events (progress, memory); a returned reason stops the run, which is then partial. */
+  onSlice?: (p: { events: number; nowUs: number; endUs: number }) => string | undefined;
 }
 
 export interface RunOutput {
@@ -79,11 +82,11 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     for (const g of groups) g.start();
     queues?.start();
     opts.observe?.(sim);
-    sim.run({ untilUs: Math.min(totalUs, opts.untilUs ?? totalUs), maxEvents: opts.maxEvents });
+    const partial = runWithBudget(sim, Math.min(totalUs, opts.untilUs ?? totalUs), opts.maxEvents, opts.onSlice);
     cluster.recordFinalLogs();
     const queueEnd = queues?.finish(sim.nowUs);
 
-    const verdicts = applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario));
+    const verdicts = markPartial(applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario)), partial);
     const latency = metrics.latencySummary();
     const expectations = [
       ...evaluateExpectations(scenario, verdicts, latency),
@@ -101,7 +104,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       simulatedUs: sim.nowUs,
       verdicts,
       expectations,
-      passed: expectations.every((e) => e.met),
+      passed: expectations.every((e) => e.met) && !partial,
       metrics: {
         endToEndLatencyUs: latency,
         produced: metrics.producedCount,
@@ -117,6 +120,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
+      ...(partial ? { partial } : {}),
     };
     return { result, history };
   } finally {

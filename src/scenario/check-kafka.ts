@@ -1,5 +1,6 @@
 // Cross-reference checks for the Kafka cluster, producer and fault fields: names a fault uses must exist,
 // replication settings must fit the cluster, and producer settings Kafka would reject are rejected here.
+import { memberJoinTimes } from "./check-degenerate.ts";
 import type { Scenario } from "./schema.ts";
 import type { YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
@@ -10,10 +11,8 @@ export function faultNodeNames(s: Scenario): string[] {
   const names = Array.from({ length: s.cluster.brokers }, (_, i) => `broker-${i}`);
   names.push("controller");
   for (const p of s.producers) names.push(p.name);
-  for (const g of s.consumerGroups) {
-    const n = Math.max(g.members ?? 0, ...((g as { schedule?: { scale?: number }[] }).schedule ?? []).map((x) => x.scale ?? 0));
-    for (let i = 0; i < n; i++) names.push(`${g.name}-${i}`);
-  }
+  // Members from the start and those `scale` events add (when they may be hit is checked in check-degenerate.ts).
+  names.push(...memberJoinTimes(s).keys());
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
   return names;
@@ -90,7 +89,13 @@ export function kafkaReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
       }
     } else if ("random" in f) {
       f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
-      if (f.maxDuration < f.minDuration) issues.push(source.issue(["faults", i, "maxDuration"], "maxDuration is below minDuration", { code: "E_SCHEMA" }));
+      if (f.maxDuration < f.minDuration) {
+        issues.push(source.issue(["faults", i, "maxDuration"], `maxDuration (${formatDurationUs(f.maxDuration)}) is below minDuration (${formatDurationUs(f.minDuration)})`, {
+          expected: `a duration of at least ${formatDurationUs(f.minDuration)}`,
+          hint: "fault durations are drawn uniformly between minDuration and maxDuration; swap them or raise maxDuration (its default is 30s)",
+          code: "E_SCHEMA",
+        }));
+      }
     } else if ("addPartitions" in f) issues.push(...addPartitionsIssues(s, source, i));
     else if (f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));
     if ("at" in f && f.at >= s.duration + s.drain) {

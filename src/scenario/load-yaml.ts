@@ -12,6 +12,7 @@ import {
   type BrokersimErrorCode, type ScenarioIssue,
 } from "./errors.ts";
 import { acceptedKeys, type IssueParams } from "./zod-units.ts";
+import { checkYamlDocument, decodeScenarioBytes, explainSyntaxErrors, scanYamlText } from "./yaml-guard.ts";
 
 export interface SourcePos { line: number; col: number }
 export interface LoadOptions {
@@ -52,14 +53,18 @@ export function loadYamlLocated<S extends z.ZodType>(
   text: string, file: string, schema: S, opts: LoadOptions = {},
 ): Located<z.output<S>> {
   const lineCounter = new LineCounter();
+  const scan = scanYamlText(text, file); // bounds nesting before the recursive parser runs
   // merge: `<<: *defaults` lets scenarios share settings between producers or groups.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    const explained = explainSyntaxErrors(text, file, scan, lineCounter.linePos(doc.errors[0]!.pos[0]));
+    if (explained.length > 0) throw new ScenarioError(explained, "E_YAML_SYNTAX");
     throw new ScenarioError(doc.errors.map((err) => ({
       file, ...lineCounter.linePos(err.pos[0]), path: "", message: err.message,
       ...(SYNTAX_HINTS[err.code] ? { hint: SYNTAX_HINTS[err.code] } : {}), code: "E_YAML_SYNTAX" as const,
     })), "E_YAML_SYNTAX");
   }
+  checkYamlDocument(doc, lineCounter, file);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
@@ -92,7 +97,7 @@ export function loadYamlFile<S extends z.ZodType>(path: string, schema: S, opts?
 }
 
 export function loadYamlFileLocated<S extends z.ZodType>(path: string, schema: S, opts?: LoadOptions): Located<z.output<S>> {
-  return loadYamlLocated(readScenarioText(path), opts?.shownAs ?? path, schema, opts);
+  return loadYamlLocated(readScenarioText(path, opts?.shownAs ?? path), opts?.shownAs ?? path, schema, opts);
 }
 
 /** Throws one ScenarioError for all of them, in file order; does nothing for an empty list. */
@@ -350,9 +355,10 @@ function describeFound(value: unknown): string {
   return showValue(value);
 }
 
-function readScenarioText(path: string): string {
+function readScenarioText(path: string, shownAs: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, "utf8");
+    bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
@@ -366,6 +372,7 @@ function readScenarioText(path: string): string {
     if (code === "EACCES") throw new BrokersimError("E_FILE", `cannot read ${path}: permission denied`);
     throw new BrokersimError("E_FILE", `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
+  return decodeScenarioBytes(bytes, shownAs);
 }
 
 function nearbyFileHint(path: string): string {

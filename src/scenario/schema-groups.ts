@@ -30,6 +30,7 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
     })
     .refine((e) => [e.scale, e.slowdown, e.pausePartitions].filter((x) => x !== undefined).length === 1, {
       message: "each event needs exactly one of scale, slowdown, pausePartitions",
+      params: { hint: "one event does one thing: split it into separate events (they may have the same `at`)" },
     });
 
   return z.strictObject({

@@ -44,6 +44,12 @@ export const RATE_EXPECTED = `a rate like "2000/s", "5/ms" or "120/min"`;
 export const BYTES_EXPECTED = `a size like "512B", "16KiB" or "32MiB"`;
 const DURATION_UNITS_HINT = `units: us (or µs), ms, s, m (or min), h; parts may be combined, as in "1m 30s"`;
 
+/**
+ * The longest duration a scenario may write: 2^50 µs, about 35.7 years. Run ends, delays and samples all stay
+ * below 2^52 µs when added together, so simulated times remain exact integers (doubles are exact to 2^53).
+ */
+export const MAX_DURATION_US = 2 ** 50;
+
 /** "30s", "250ms", "100us", "1.5s", "2m", "1h 30m", "500µs", "0" → integer µs, rounded to the nearest µs. */
 export function parseDurationUs(raw: string | number): number {
   const value = unwrapNumberOrString(raw, DURATION_EXPECTED, DURATION_UNITS_HINT);
@@ -64,6 +70,10 @@ export function parseDurationUs(raw: string | number): number {
       throw new UnitError(DURATION_EXPECTED, raw, `unknown unit "${match[2]}"; ${DURATION_UNITS_HINT}`);
     }
     totalUs += Number(match[1]) * factor;
+  }
+  if (totalUs > MAX_DURATION_US) {
+    throw new UnitError("a duration of at most 312749h (2^50 µs, about 35 years: the simulated time range)", raw,
+      "simulated time is counted in whole microseconds; longer spans are beyond what a run can represent");
   }
   return toSafeInteger(Math.round(totalUs), raw, DURATION_EXPECTED);
 }

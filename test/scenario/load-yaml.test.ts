@@ -78,10 +78,11 @@ describe("loadYaml", () => {
     expect(value.consumerGroups[0]!.processing).toEqual({ lognormal: { median: 2000, sigma: 0.5 } });
   });
 
-  it("reports a YAML syntax error at the line and column the parser gives", () => {
+  it("reports an unclosed bracket at the line and column where it opened", () => {
     const err = errorOf("name: demo\ntopics: [orders\nduration: 5s\n");
     expect(err.code).toBe("E_YAML_SYNTAX");
-    expect(err.issues[0]).toMatchObject({ file: "x.yaml", line: 3, col: 1 });
+    expect(err.issues[0]).toMatchObject({ file: "x.yaml", line: 2, col: 9 });
+    expect(err.issues[0]!.message).toMatch(/never closed/);
   });
 
   it("reports a duplicate key as a syntax error with a hint", () => {

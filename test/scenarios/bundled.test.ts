@@ -4,6 +4,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenarioFile } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
+import { ESTIMATE_FACTOR, estimateCost } from "../../src/runner/cost-estimate.ts";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "scenarios");
 const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort();
@@ -21,6 +22,9 @@ describe("every bundled scenario", () => {
       const unmet = result.expectations.filter((e) => !e.met).map((e) => `${e.expectation}: ${e.detail}`);
       expect(unmet).toEqual([]);
       expect(result.expectations.length).toBeGreaterThan(0);
+      // The pre-run cost estimate is calibrated on these runs (bench/calibrate-cost.ts).
+      expect(estimateCost(scenario).events / result.events, "estimate / real event count").toBeGreaterThan(1 / ESTIMATE_FACTOR);
+      expect(estimateCost(scenario).events / result.events, "estimate / real event count").toBeLessThan(ESTIMATE_FACTOR);
     });
   }
 });

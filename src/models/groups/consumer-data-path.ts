@@ -3,7 +3,7 @@
 // offset commits that record progress at the coordinator. Group membership (which partitions are owned, when
 // to rebalance) is the member's business (consumer.ts); this side only reads `owned` and asks the member to
 // poll again, so it can be read without the group protocol in mind.
-import { makeSampler } from "../../kernel/distributions.ts";
+import { MAX_SAMPLE, makeSampler } from "../../kernel/distributions.ts";
 import { Op } from "../../history/history.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
@@ -264,7 +264,7 @@ export class ConsumerDataPath {
     const r = this.queue[0];
     this.working = true;
     this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
-    const t = Math.max(0, Math.round(this.processSample() * this.group.slowdownFactor()));
+    const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE)));
     this.host.after(t, this.processEnd, r, this.k.process);
   }
 
