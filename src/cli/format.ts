@@ -2,6 +2,8 @@
 import type { RunResult } from "../report/result-types.ts";
 import type { Scenario, DurationDistribution } from "../scenario/schema.ts";
 import { formatDurationUs, formatRatePerS } from "../scenario/units.ts";
+import { describeKinds, verdictWord } from "../checkers/anomaly-ledger.ts";
+import { noStreamReason } from "../report/no-figure.ts";
 
 export function describeDistribution(d: DurationDistribution): string {
   if ("constant" in d) return formatDurationUs(d.constant);
@@ -54,12 +56,14 @@ export function formatRunSummary(r: RunResult): string[] {
   out.push("", "verdicts:");
   const rows = [["  invariant", "verdict", "checked", "anomalies", "summary"]];
   for (const v of r.verdicts) {
-    rows.push([`  ${v.invariant}`, v.holds ? "holds" : "VIOLATED", String(v.checked), String(v.anomalyCount), v.summary]);
+    const summary = v.notChecked !== undefined && v.holds ? `not checked: ${v.notChecked}` : v.summary;
+    rows.push([`  ${v.invariant}`, verdictWord(v), v.notChecked !== undefined && v.holds ? "—" : String(v.checked), String(v.anomalyCount), summary]);
   }
   out.push(...table(rows));
   for (const v of r.verdicts) {
+    if (v.anomalyKinds && v.anomalyKinds.length > 1) out.push(`    ${v.invariant}: ${v.anomalyCount} anomalies: ${describeKinds(v.anomalyKinds)}`);
     for (const a of v.anomalies.slice(0, 3)) out.push(`    ${v.invariant}: ${a.kind}: ${a.explanation}`);
-    if (v.anomalyCount > 3) out.push(`    ${v.invariant}: ... ${v.anomalyCount - 3} more in result.json`);
+    if (v.anomalyCount > 3) out.push(`    ${v.invariant}: ... ${v.anomalyCount - 3} more in anomalies.jsonl`);
   }
   if (r.expectations.length > 0) {
     out.push("", "expectations:");
@@ -67,14 +71,7 @@ export function formatRunSummary(r: RunResult): string[] {
   }
   const m = r.metrics;
   const l = m.endToEndLatencyUs;
-  out.push(
-    "",
-    "metrics:",
-    `  end-to-end latency  p50 ${formatDurationUs(l.p50)}  p90 ${formatDurationUs(l.p90)}  p99 ${formatDurationUs(l.p99)}  ` +
-      `max ${formatDurationUs(l.max)}  (${l.count} processed)`,
-    `  messages            produced ${m.produced}  acknowledged ${m.acknowledged}  processed ${m.consumed}`,
-    `  throughput          produced ${m.producedPerS.toFixed(1)}/s  processed ${m.consumedPerS.toFixed(1)}/s`,
-  );
+  out.push("", "metrics:", ...streamMetricLines(r));
   for (let i = 0; i < m.maxLag.length; i++) {
     out.push(`  lag ${m.maxLag[i].group}`.padEnd(22) + `max ${m.maxLag[i].records}  at end ${m.finalLag[i].records}`);
     const g = m.groups?.find((x) => x.group === m.maxLag[i].group);
@@ -100,4 +97,25 @@ export function formatRunSummary(r: RunResult): string[] {
   }
   out.push(`  simulated ${formatDurationUs(r.simulatedUs)} in ${r.events} events, fingerprint ${r.fingerprint}`);
   return out;
+}
+
+/** Stream latency, counts and rates, with "—" and the reason where a zero would mislead. */
+function streamMetricLines(r: RunResult): string[] {
+  const m = r.metrics;
+  const l = m.endToEndLatencyUs;
+  const why = noStreamReason(r);
+  if (why.produced !== undefined) {
+    const queues = m.queues ?? [];
+    return queues.length > 0
+      ? [`  stream              — (${why.produced}; the queues' own counts follow)`]
+      : [`  stream              — (${why.produced})`];
+  }
+  return [
+    why.processed !== undefined
+      ? `  end-to-end latency  — (${why.processed}: no record was processed)`
+      : `  end-to-end latency  p50 ${formatDurationUs(l.p50)}  p90 ${formatDurationUs(l.p90)}  p99 ${formatDurationUs(l.p99)}  ` +
+        `max ${formatDurationUs(l.max)}  (${l.count} processed)`,
+    `  messages            produced ${m.produced}  acknowledged ${m.acknowledged}  processed ${why.processed === "no consumer group" ? "— (no consumer group)" : m.consumed}`,
+    `  throughput          produced ${m.producedPerS.toFixed(1)}/s  processed ${why.processed === "no consumer group" ? "—" : `${m.consumedPerS.toFixed(1)}/s`}`,
+  ];
 }

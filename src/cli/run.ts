@@ -16,6 +16,7 @@ import { describeDraws } from "./swarm-format.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
+import { anomaliesJsonl, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 import { bundledScenarioFiles, displayPath, replayArg, resolveScenarioArg } from "./paths.ts";
 
 export interface RunArgs {
@@ -86,8 +87,9 @@ export async function cmdRun(args: RunArgs): Promise<number> {
       for (const l of describeScenario(scenario)) say(`  ${l}`);
     }
     let result: RunResult;
+    let anomalies: AnomalyRecord[];
     try {
-      result = runScenario(scenario, { seed, file, replayAs: replayArg(file) }).result;
+      ({ result, anomalies } = runScenario(scenario, { seed, file, replayAs: replayArg(file) }));
     } catch (err) {
       throw new InternalRunError(file, seed, err);
     }
@@ -102,12 +104,14 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     const dir = outDirFor(args.out, result);
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(join(dir, "result.json"), stableJson(result));
+    writeFileAtomic(join(dir, "anomalies.jsonl"), anomaliesJsonl(anomalies));
     const reportPath = join(dir, "report.html");
     writeFileAtomic(reportPath, renderReportHtml(result));
     results.push({ result, reportPath });
     if (!args.json) {
       for (const l of formatRunSummary(result)) say(l);
       say(`  result  ${join(dir, "result.json")}`);
+      if (anomalies.length > 0) say(`  anomalies  ${join(dir, "anomalies.jsonl")} (${anomalies.length}, every one)`);
       say(`  report  ${reportPath}`);
       say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met`);
       say();

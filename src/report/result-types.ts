@@ -28,6 +28,10 @@ export interface Verdict {
   permittedBy?: string[];
   /** Config-aware verdicts: how many anomalies no setting permits (a contract violation when > 0). */
   unpermitted?: number;
+  /** Exact number of anomalies per kind, most frequent first (every anomaly is in anomalies.jsonl). */
+  anomalyKinds?: { kind: string; count: number }[];
+  /** Set when the checker had nothing to look at, with the reason: the verdict is "not checked", not "holds". */
+  notChecked?: string;
 }
 
 export interface ExpectationOutcome {

@@ -19,6 +19,7 @@ import type { World } from "./world.ts";
 import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
+import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 
 export interface RunOptions {
   seed: number;
@@ -37,6 +38,8 @@ export interface RunOptions {
 export interface RunOutput {
   result: RunResult;
   history: History;
+  /** Every anomaly of every verdict (result.json holds a sample): anomalies.jsonl. */
+  anomalies: AnomalyRecord[];
 }
 
 export function replayCommand(file: string, seed: number): string {
@@ -83,7 +86,11 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     cluster.recordFinalLogs();
     const queueEnd = queues?.finish(sim.nowUs);
 
-    const verdicts = applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario));
+    // Checkers return every anomaly; result.json keeps a sample and exact counts, the full list goes to anomalies.
+    const { verdicts, anomalies } = finishVerdicts(
+      applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario)),
+      scenario,
+    );
     const latency = metrics.latencySummary();
     const expectations = [
       ...evaluateExpectations(scenario, verdicts, latency),
@@ -118,7 +125,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
     };
-    return { result, history };
+    return { result, history, anomalies };
   } finally {
     metrics.destroy();
     queues?.destroy();

@@ -50,7 +50,7 @@ describe("brokersim run", () => {
     expect(result.seed).toBe(7);
     expect(result.passed).toBe(true);
     expect(existsSync(join(out, "tiny", "seed-7", "report.html"))).toBe(true);
-    expect(readdirSync(join(out, "tiny", "seed-7")).sort()).toEqual(["report.html", "result.json"]);
+    expect(readdirSync(join(out, "tiny", "seed-7")).sort()).toEqual(["anomalies.jsonl", "report.html", "result.json"]);
   });
 
   it("exits 1 and ends with the exact replay command when an expectation fails", () => {
