@@ -10,6 +10,7 @@ import { cmdSweep, cmdMerge } from "./sweep.ts";
 import { cmdShrink } from "./shrink.ts";
 import { cmdReplay } from "./replay.ts";
 import { cmdAssign } from "./assign.ts";
+import { asInvoked } from "./invocation.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -28,9 +29,10 @@ async function main(argv: string[]): Promise<number> {
           .option("seed", { type: "number", describe: "seed (default: the scenario's seed, else 1)" })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
           .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" })
-          .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" }),
+          .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" })
+          .option("quiet", { alias: "q", type: "boolean", default: false, describe: "one line per scenario, then the index path (npm start -- --quiet)" }),
       async (args) => {
-        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism });
+        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism, quiet: args.quiet });
       },
     )
     .command(
@@ -155,7 +157,7 @@ try {
   if (err instanceof InternalRunError) {
     process.stderr.write(
       `internal error: this is a bug in brokersim ${BROKERSIM_VERSION}, not in your scenario, ${err.message}\n` +
-        `reproduce with: brokersim run ${err.file} --seed ${err.seed}\n` +
+        `reproduce with: ${asInvoked(`brokersim run ${err.file} --seed ${err.seed}`)}\n` +
         (process.env.BROKERSIM_DEBUG ? `${err.stack}\n` : "set BROKERSIM_DEBUG=1 to print the stack trace\n"),
     );
     process.exitCode = EXIT.internal;

@@ -146,6 +146,8 @@ export interface RunResult {
   replay: string;
   /** Swarm mode only: the value drawn for each `{oneOf}` / `{range}` in the scenario file, by field path. */
   swarm?: SwarmDraw[];
+  /** The code the run came from (set by the CLI): version, git commit when run from a checkout, modified files. */
+  code?: { version: string; commit?: string; modified?: boolean };
 }
 
 /** One value drawn in swarm mode; `resolved` above already holds it, this says which fields were drawn. */
