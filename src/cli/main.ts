@@ -46,10 +46,12 @@ async function main(argv: string[]): Promise<number> {
           .option("shard", { type: "string", describe: "run only shard I of N (0-based), e.g. --shard $JOB_COMPLETION_INDEX/8; combine with brokersim merge" })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
           .option("json", { type: "boolean", default: false, describe: "print the summary JSON to stdout" })
-          .option("check-determinism", { type: "boolean", default: false, describe: "run every seed twice and compare" }),
+          .option("check-determinism", { type: "boolean", default: false, describe: "run every seed twice and compare" })
+          .option("until-failure", { type: "boolean", default: false, describe: "stop at the first failing seed of the range; print its replay and shrink commands" }),
       async (args) => {
         code = await cmdSweep({
           scenario: args.scenario, seeds: args.seeds, jobs: args.jobs, shard: args.shard, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism,
+          untilFailure: args.untilFailure,
         });
       },
     )

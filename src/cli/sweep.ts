@@ -26,6 +26,8 @@ export interface SweepArgs {
   out: string;
   json: boolean;
   checkDeterminism: boolean;
+  /** Stop at the first failing seed and print its replay and shrink commands. */
+  untilFailure?: boolean;
 }
 
 export function parseSeedRange(text: string): { from: number; to: number } {
@@ -96,7 +98,7 @@ export async function cmdSweep(args: SweepArgs): Promise<number> {
   let summary: SweepSummary;
   try {
     summary = await runSweep({
-      text, file, replayAs: replayArg(file), from, to, jobs, checkDeterminism: args.checkDeterminism, signal: controller.signal,
+      text, file, replayAs: replayArg(file), from, to, jobs, checkDeterminism: args.checkDeterminism, signal: controller.signal, untilFailure: args.untilFailure,
       ...(shard ? { shard } : {}),
       onProgress: (p) => {
         const elapsedS = (Date.now() - startMs) / 1000;
@@ -128,9 +130,24 @@ export async function cmdSweep(args: SweepArgs): Promise<number> {
     for (const l of formatSweepSummary(summary)) process.stdout.write(`${asInvokedLine(l)}\n`);
     process.stdout.write(`  ${summary.counts.run} seeds in ${secs.toFixed(1)} s (${(summary.counts.run / Math.max(secs, 1e-3)).toFixed(1)} seeds/s, ${jobs} jobs)\n`);
     process.stdout.write(`summary: ${paths.json}\nreport: ${paths.html}\n`);
+    if (args.untilFailure) for (const l of untilFailureLines(summary, replayArg(file))) process.stdout.write(`${asInvokedLine(l)}\n`);
   }
   if (controller.signal.aborted) return EXIT_INTERRUPTED;
   return sweepExitCode(summary);
+}
+
+/** --until-failure's closing lines: the first failing seed with its replay and shrink commands, last so they are copied. */
+export function untilFailureLines(s: SweepSummary, file: string): string[] {
+  const first = s.failing.slice().sort((a, b) => a.seed - b.seed)[0];
+  const error = s.errors.slice().sort((a, b) => a.seed - b.seed)[0];
+  if (!first && !error) return [`no failure in seeds ${s.seeds.from}..${s.seeds.to} (${s.counts.run} run)`];
+  if (!first || (error && error.seed < first.seed)) return [`first seed that could not run: ${error!.seed} (${error!.kind})`, `replay: ${error!.replay}`];
+  const quoted = /^[\w./@:+-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+  return [
+    `first failing seed: ${first.seed} (after ${s.counts.run} seed${s.counts.run === 1 ? "" : "s"}): ${first.unmet.join("; ")}`,
+    `replay: ${first.replay}`,
+    `shrink: brokersim shrink ${quoted} --seed ${first.seed}`,
+  ];
 }
 
 export interface MergeArgs {

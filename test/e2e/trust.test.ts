@@ -114,3 +114,16 @@ describe("merge", () => {
     expect(JSON.parse(readFileSync(join(tmp, "m", "a", "sweep", "summary-incomplete.json"), "utf8")).complete).toBe(false);
   });
 });
+
+describe("sweep --until-failure", () => {
+  it("stops handing out seeds at the first failure and prints its replay and shrink commands", () => {
+    const r = cli(["sweep", "slow.yaml", "--seeds", "1..40", "--jobs", "1", "--until-failure", "--out", "uf"]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.slice(-3)).toEqual([
+      "first failing seed: 1 (after 1 seed): latency p99 <= 1ms",
+      "replay: brokersim run slow.yaml --seed 1",
+      "shrink: brokersim shrink slow.yaml --seed 1",
+    ]);
+  });
+});
