@@ -8,13 +8,55 @@
 // pause) is explained too. The explained repeats are listed as evidence, without failing the invariant.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
-import { ANOMALY_SAMPLE, fmtS, type Checker } from "./verdict.ts";
+import { fmtS, type Checker } from "./verdict.ts";
 import { partKey, topicOfRow, tpName } from "./groups/rows.ts";
 import { LEAVE_REASONS, REBALANCE_CAUSES } from "../models/groups/group-coordinator.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { duplicationPermittedBy } from "./kafka-log.ts";
+
+/** Messages appended more than once (a producer retry without idempotence): their Append rows, in time order. */
+function appendedTwice(h: History): Map<number, number[]> {
+  const first = new Int32Array(h.messageCount).fill(-1);
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < h.opCount; i++) {
+    if (h.opKind[i] !== Op.Append) continue;
+    const m = h.opMsg[i];
+    if (first[m] < 0) first[m] = i;
+    else {
+      const list = out.get(m);
+      if (list) list.push(i);
+      else out.set(m, [first[m], i]);
+    }
+  }
+  return out;
+}
+
+/** The first ProduceRetry row of each message appended twice. */
+function firstRetries(h: History, twice: Map<number, number[]>): Map<number, number> {
+  const out = new Map<number, number>();
+  if (twice.size === 0) return out;
+  for (let i = 0; i < h.opCount; i++) {
+    if (h.opKind[i] === Op.ProduceRetry && twice.has(h.opMsg[i]) && !out.has(h.opMsg[i])) out.set(h.opMsg[i], i);
+  }
+  return out;
+}
+
+/** "appended at orders/3@17 at 1.200s and again at orders/3@19 at 1.450s after ...'s retry; expected under ..." */
+function describeDoubleWrite(h: History, scenario: Scenario | undefined, msg: number, appends: number[], retryRows: Map<number, number>): string {
+  const topic = h.msgTopic[msg];
+  const where = appends.map((r) => `${tpName(h, topic, h.opPartition[r])}@${h.opOffset[r]} at ${fmtS(h.opTimeUs[r])}`);
+  const producer = h.actorNames[h.msgProducer[msg]];
+  const r = retryRows.get(msg);
+  const retry = r === undefined ? "" : ` after ${producer} retried it at ${fmtS(h.opTimeUs[r])} (attempt ${h.opAux[r]}) without knowing the first append had succeeded`;
+  const why = scenario ? duplicationPermittedBy(scenario, producer) : [];
+  return `appended at ${where.join(" and again at ")}${retry}; ${why.length > 0 ? `expected under ${why.join("; ")}` : "no-duplicate-offsets judges whether the producer's settings permit it"}`;
+}
 
 interface Seen {
   member: number;
   timeUs: number;
+  /** The offset it was processed at (a record written twice in the log has two). */
+  offset: number;
   /** Set when the member processing it had already been removed from the group (a zombie). */
   zombie: string | undefined;
 }
@@ -26,21 +68,24 @@ interface Seen {
 class FirstProcessing {
   private readonly member: Int32Array;
   private readonly timeUs: Float64Array;
+  private readonly offset: Float64Array;
   private readonly zombie = new Map<number, string>();
 
   constructor(messages: number) {
     this.member = new Int32Array(messages).fill(-1);
     this.timeUs = new Float64Array(messages);
+    this.offset = new Float64Array(messages);
   }
 
   get(msg: number): Seen | undefined {
     const member = this.member[msg];
-    return member < 0 ? undefined : { member, timeUs: this.timeUs[msg], zombie: this.zombie.get(msg) };
+    return member < 0 ? undefined : { member, timeUs: this.timeUs[msg], offset: this.offset[msg], zombie: this.zombie.get(msg) };
   }
 
-  set(msg: number, member: number, timeUs: number, zombie: string | undefined): void {
+  set(msg: number, member: number, timeUs: number, offset: number, zombie: string | undefined): void {
     this.member[msg] = member;
     this.timeUs[msg] = timeUs;
+    this.offset[msg] = offset;
     if (zombie !== undefined) this.zombie.set(msg, zombie);
   }
 }
@@ -57,7 +102,9 @@ interface Position {
   disruption: string | undefined;
 }
 
-export const duplicatesExplained: Checker = (h: History) => {
+export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) => {
+  const twice = appendedTwice(h);
+  const retries = firstRetries(h, twice);
   const firstByGroup = new Map<number, FirstProcessing>();
   const commits = new Map<string, Commit>();
   const positions = new Map<string, Position>();
@@ -110,7 +157,7 @@ export const duplicatesExplained: Checker = (h: History) => {
         if (!first) firstByGroup.set(group, (first = new FirstProcessing(h.messageCount)));
         const prev = first.get(msg);
         if (prev === undefined) {
-          first.set(msg, h.opActor[i], t, removed.get(h.opActor[i]));
+          first.set(msg, h.opActor[i], t, h.opOffset[i], removed.get(h.opActor[i]));
           break;
         }
         checked++;
@@ -122,7 +169,12 @@ export const duplicatesExplained: Checker = (h: History) => {
         const where = `${tpName(h, topic, partition)}@${offset}`;
         const head = `group ${h.actorNames[group]} processed ${h.messageName(msg)} (key ${h.keyOf(msg)}, ${where}) again at ${fmtS(t)} by ${h.actorNames[member]}; ${h.actorNames[prev.member]} had processed it at ${fmtS(prev.timeUs)}`;
         const base = { messageIds: [msg], keys: [h.keyOf(msg)], partition, offsets: [offset], timesUs: [prev.timeUs, t] };
-        if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
+        const inLogTwice = prev.offset !== offset ? twice.get(msg) : undefined;
+        if (inLogTwice && inLogTwice.some((r) => h.opOffset[r] === prev.offset) && inLogTwice.some((r) => h.opOffset[r] === offset)) {
+          // Not a re-delivery: the log holds the message at two offsets, and each copy was processed once.
+          explainedCount++;
+          explained.push({ kind: "duplicate-in-log", explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`, ...base });
+        } else if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
           explainedCount++;
           const from = pos.reset
             ? `auto.offset.reset put it at ${pos.offset}`
@@ -130,26 +182,20 @@ export const duplicatesExplained: Checker = (h: History) => {
               ? `it resumed from the committed offset ${pos.offset}, committed by ${h.actorNames[pos.commit.member]} at ${fmtS(pos.commit.timeUs)}`
               : `it resumed from offset ${pos.offset}`;
           const why = pos.disruption ? ` after ${pos.disruption}` : "";
-          if (explained.length < ANOMALY_SAMPLE) {
-            explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`, ...base });
-          }
+          explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`, ...base });
         } else if (prev.zombie !== undefined && pos) {
           // The first processing was the zombie's; this one is the partition's rightful owner catching up.
           explainedCount++;
-          if (explained.length < ANOMALY_SAMPLE) {
-            explained.push({
-              kind: "duplicate-explained",
-              explanation: `${head}. ${h.actorNames[prev.member]} ${prev.zombie} and processed it as a zombie; ${h.actorNames[member]} owned the partition from ${fmtS(pos.timeUs)}, starting at offset ${pos.offset}`,
-              ...base,
-            });
-          }
+          explained.push({
+            kind: "duplicate-explained",
+            explanation: `${head}. ${h.actorNames[prev.member]} ${prev.zombie} and processed it as a zombie; ${h.actorNames[member]} owned the partition from ${fmtS(pos.timeUs)}, starting at offset ${pos.offset}`,
+            ...base,
+          });
         } else if (removed.has(member)) {
           // A zombie: paused or too slow, it was expelled and its partitions moved, but records it had already
           // fetched still reach its handler before it learns it is out.
           explainedCount++;
-          if (explained.length < ANOMALY_SAMPLE) {
-            explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} ${removed.get(member)} and processed a record it had fetched before, as a zombie`, ...base });
-          }
+          explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} ${removed.get(member)} and processed a record it had fetched before, as a zombie`, ...base });
         } else {
           unexplained.push({ kind: "duplicate-unexplained", explanation: `${head}, and no rebalance, crash or offset reset rewound the partition in between`, ...base });
         }
@@ -163,7 +209,7 @@ export const duplicatesExplained: Checker = (h: History) => {
     checked,
     anomalyCount: unexplained.length + explainedCount,
     // Unexplained first: they are what failed; explained repeats follow as the lineage a reader asked for.
-    anomalies: [...unexplained, ...explained].slice(0, ANOMALY_SAMPLE),
+    anomalies: [...unexplained, ...explained],
     summary: holds
       ? checked === 0
         ? "no message was processed twice"

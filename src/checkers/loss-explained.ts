@@ -10,9 +10,10 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { groupTopics } from "../scenario/group-topics.ts";
-import { ANOMALY_SAMPLE, fmtS, type Checker } from "./verdict.ts";
+import { fmtS, type Checker } from "./verdict.ts";
 import { topicOfRow, tpName } from "./groups/rows.ts";
 import { readSkips } from "./skip-explain.ts";
+import { eventChain, hasFinalLog, readKafkaLog } from "./kafka-log.ts";
 
 type Group = Scenario["consumerGroups"][number];
 
@@ -28,6 +29,7 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
   let explainedCount = 0;
   let checked = 0;
   const skips = readSkips(h, scenario);
+  const log = readKafkaLog(h);
   for (const g of scenario.consumerGroups) {
     const group = h.actorId(g.name);
     if (group === undefined) continue;
@@ -100,10 +102,22 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       const skip = skips.explain(group, w.topic, w.partition, w.offset);
       if (skip && (!d || d.timeUs > past.timeUs)) {
         explainedCount++;
-        if (explained.length < ANOMALY_SAMPLE) explained.push({ kind: "loss-explained", explanation: `group ${g.name} never processed ${name}: ${skip.story}; expected under ${skip.permittedBy}`, ...base });
+        explained.push({ kind: "loss-explained", explanation: `group ${g.name} never processed ${name}: ${skip.story}; expected under ${skip.permittedBy}`, ...base });
         continue;
       }
       if (!d || d.member !== past.member || d.timeUs > past.timeUs) {
+        // The broker lost it (truncated after an election, or the only copy died) and its offset was reused:
+        // the commit past it moved over a different record, so the consumer is not to blame.
+        if (hasFinalLog(log, h, msg, w.partition) && log.survivingCount[msg] === 0) {
+          explainedCount++;
+          const from = log.appendRow[msg] >= 0 ? h.opTimeUs[log.appendRow[msg]] : past.timeUs;
+          explained.push({
+            kind: "lost-by-broker",
+            explanation: `group ${g.name} never processed ${name}: the broker lost it before the group read it (no-lost-write reports it), so the commit of offset ${past.offset} by ${h.actorNames[past.member]} at ${fmtS(past.timeUs)} moved past another record at that offset. Then: ${eventChain(h, log, w.topic, w.partition, from, 6)}`,
+            ...base,
+          });
+          continue;
+        }
         anomalies.push({
           kind: "loss-unexplained",
           explanation: `group ${g.name} never processed ${name}: ${h.actorNames[past.member]} committed offset ${past.offset} at ${fmtS(past.timeUs)} without having received it`,
@@ -116,25 +130,28 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       const story = `group ${g.name} never processed ${name}: ${h.actorNames[d.member]} received it at ${fmtS(d.timeUs)}, committed offset ${past.offset} past it at ${fmtS(past.timeUs)}${fate}`;
       if (permitted) {
         explainedCount++;
-        if (explained.length < ANOMALY_SAMPLE) explained.push({ kind: "loss-explained", explanation: `${story}; expected: ${permitted}`, ...base });
+        explained.push({ kind: "loss-explained", explanation: `${story}; expected: ${permitted}`, ...base });
         continue;
       }
       anomalies.push({ kind: "loss-not-permitted", explanation: `${story}; commit.mode ${g.commit.mode} should not allow this`, ...base });
     }
   }
   const holds = anomalies.length === 0;
+  const byBroker = explained.filter((a) => a.kind === "lost-by-broker").length;
   const verdict: Verdict = {
     invariant: "loss-explained",
     holds,
     checked,
     anomalyCount: anomalies.length + explainedCount,
     // What failed first; the permitted losses follow as the lineage that explains them.
-    anomalies: [...anomalies, ...explained].slice(0, ANOMALY_SAMPLE),
+    anomalies: [...anomalies, ...explained],
     summary: holds
       ? checked === 0
         ? "no group committed past a record it did not process"
-        : `all ${checked} record(s) committed past without processing are explained and permitted by their group's commit, offset-reset or retention settings`
-      : `${anomalies.length} of ${checked} lost record(s) are unexplained or not permitted by the group's commit settings`,
+        : byBroker === checked
+          ? `all ${checked} record(s) committed past without processing were lost by the broker before the group read them, not by the group`
+          : `all ${checked} record(s) committed past without processing are explained and permitted by their group's commit, offset-reset or retention settings${byBroker > 0 ? ` (${byBroker} of them lost by the broker, not by the group)` : ""}`
+      : `${anomalies.length} of ${checked} lost record(s) are unexplained or not permitted by the group's commit settings${byBroker > 0 ? ` (${byBroker} more were lost by the broker, not by the group)` : ""}`,
   };
   return verdict;
 };

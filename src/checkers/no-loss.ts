@@ -52,7 +52,10 @@ export const noLoss: Checker = (h: History, scenario) => {
         explanation:
           `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
           `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
-          (skip ? `: ${skip.story}; expected under ${skip.permittedBy}` : at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`),
+          (skip
+            ? `: ${skip.story}; expected under ${skip.permittedBy}`
+            : (inLog ? ": still in the log, not consumed before the end of the run" : ": lost by the broker (the final log no longer holds it; no-lost-write names the chain)") +
+              (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`)),
         messageIds: [msg],
         keys: [h.keyOf(msg)],
         partition,
@@ -66,8 +69,26 @@ export const noLoss: Checker = (h: History, scenario) => {
     checked,
     anomalies,
     `every acknowledged message was processed by every subscribed group (${checked} message×group pairs)`,
-    (k) => `${k} acknowledged message×group pair(s) never processed`,
+    (k) => `${k} acknowledged message×group pair(s) never processed${splitByCause(anomalies)}`,
   );
   // Only runs where a position jumped get the config-aware reading; others keep their plain verdict.
   return permitted.size > 0 ? withPermission(verdict, permitted, unpermitted) : verdict;
 };
+
+/** "never processed" split by cause: the broker lost the record, or it was still in the log at the end. */
+function splitByCause(anomalies: Anomaly[]): string {
+  let lost = 0;
+  let unseen = 0;
+  let skipped = 0;
+  for (const a of anomalies) {
+    if (a.kind === "lost-write") lost++;
+    else if (a.kind === "unseen") unseen++;
+    else skipped++;
+  }
+  const parts = [
+    lost > 0 ? `${lost} lost by the broker` : "",
+    unseen > 0 ? `${unseen} not consumed before the end` : "",
+    skipped > 0 ? `${skipped} skipped by a position jump` : "",
+  ].filter((p) => p !== "");
+  return parts.length > 0 ? `: ${parts.join(", ")}` : "";
+}

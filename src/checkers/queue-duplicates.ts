@@ -2,12 +2,16 @@
 // at-least-once, so this is expected in some scenarios — the point is that each duplicate is explained from
 // the history: the visibility timeout ran out while the first consumer was still working, a crash returned
 // an unacknowledged delivery, a DeleteMessage carried a stale receipt handle, SQS standard brought a deleted
-// copy back, or the producer re-sent and the queue does not deduplicate. A duplicate none of these explains
+// copy back, or the producer re-sent and the queue does not deduplicate (an SQS FIFO queue deduplicates only within
+// its 5-minute interval: the explanation names the interval and the gap). A duplicate none of these explains
 // is reported as "unexplained-duplicate" (a model bug, or a history this checker does not understand).
 import { Op, QUEUE_OP_LAST, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { HandlerOutcome, RETURN_REASON_NAMES, ReturnReason } from "../models/queue/queue-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import type { Scenario } from "../scenario/schema.ts";
+import { FIFO_DEDUP_WINDOW_US } from "../models/queue/sqs-fifo-queue.ts";
+import { formatDurationUs } from "../scenario/units.ts";
 
 /** Follows re-send links (QueueSend.offset) back to the first send of a logical message. */
 function rootsOf(h: History): Int32Array {
@@ -20,12 +24,32 @@ function rootsOf(h: History): Int32Array {
   return root;
 }
 
-function explain(h: History, rows: number[], firstEnd: number, second: number): { kind: string; why: string } {
+/**
+ * Why a producer's re-send was kept: most queues do not deduplicate at all; an SQS FIFO queue does, but only
+ * within its 5-minute deduplication interval, so a re-send after it is a new message.
+ */
+function whyResendKept(h: History, rows: number[], firstMsg: number, secondMsg: number, queue: string, scenario: Scenario | undefined): string {
+  const sentAt = (m: number): number => {
+    for (const r of rows) if (h.opKind[r] === Op.QueueSend && h.opMsg[r] === m) return h.opTimeUs[r];
+    return -1;
+  };
+  const kind = scenario?.queues?.find((q) => q.name === queue)?.kind;
+  const base = `the producer re-sent it as ${h.messageName(secondMsg)}`;
+  if (kind !== "sqs-fifo") return `${base} and ${queue}${kind ? ` (${kind})` : ""} does not deduplicate re-sends`;
+  const first = sentAt(firstMsg);
+  const again = sentAt(secondMsg);
+  const window = formatDurationUs(FIFO_DEDUP_WINDOW_US);
+  if (first < 0 || again < 0) return `${base}; ${queue} deduplicates only within its ${window} deduplication interval`;
+  const gapUs = again - first;
+  return gapUs >= FIFO_DEDUP_WINDOW_US
+    ? `${base} at ${fmtS(again)}, ${formatDurationUs(gapUs)} after the first send at ${fmtS(first)}: past ${queue}'s ${window} deduplication interval, so the FIFO queue took it as a new message`
+    : `${base} at ${fmtS(again)}, ${formatDurationUs(gapUs)} after the first send at ${fmtS(first)}, within ${queue}'s ${window} deduplication interval, yet it was kept (a different deduplication id)`;
+}
+
+function explain(h: History, rows: number[], firstEnd: number, second: number, scenario?: Scenario): { kind: string; why: string } {
   const firstMsg = h.opMsg[firstEnd];
   const secondMsg = h.opMsg[second];
-  if (firstMsg !== secondMsg) {
-    return { kind: "duplicate", why: `the producer re-sent it as ${h.messageName(secondMsg)} and ${h.actorNames[h.opAux[second]]} does not deduplicate it` };
-  }
+  if (firstMsg !== secondMsg) return { kind: "duplicate", why: whyResendKept(h, rows, firstMsg, secondMsg, h.actorNames[h.opAux[second]], scenario) };
   // The deliveries behind the two handlings (receipt handles match), earliest first: the second copy exists
   // because something returned the message between them.
   const deliveryOf = (end: number): number => {
@@ -71,7 +95,7 @@ function explain(h: History, rows: number[], firstEnd: number, second: number): 
   return { kind: "unexplained-duplicate", why: "no return, timeout, crash, stale handle or re-send explains the second delivery" };
 }
 
-export const queueDuplicates: Checker = (h: History) => {
+export const queueDuplicates: Checker = (h: History, scenario?: Scenario) => {
   const root = rootsOf(h);
   // First successful handling per logical message in a typed array; lists only for the duplicated ones.
   const firstSuccess = new Int32Array(h.messageCount).fill(-1);
@@ -104,7 +128,7 @@ export const queueDuplicates: Checker = (h: History) => {
     for (let j = 1; j < list.length; j++) {
       const first = list[0];
       const again = list[j];
-      const { kind, why } = explain(h, rows, first, again);
+      const { kind, why } = explain(h, rows, first, again, scenario);
       const m = h.opMsg[again];
       anomalies.push({
         kind,

@@ -6,7 +6,10 @@ import { groupTopics } from "../scenario/group-topics.ts";
 /** A checker is pure: it reads the history and the resolved scenario and never touches the simulation. */
 export type Checker = (history: History, scenario: Scenario) => Verdict;
 
-/** result.json keeps a bounded sample so a run with a million anomalies stays readable; the count is exact. */
+/**
+ * result.json keeps a bounded sample so a run with a million anomalies stays readable; the count is exact.
+ * Checkers return every anomaly: finishVerdicts (anomaly-ledger.ts) writes the full list and takes the sample.
+ */
 export const ANOMALY_SAMPLE = 50;
 
 export function verdictOf(invariant: string, checked: number, anomalies: Anomaly[], okSummary: string, badSummary: (n: number) => string): Verdict {
@@ -19,7 +22,7 @@ export function verdictOf(invariant: string, checked: number, anomalies: Anomaly
     holds: anomalies.length === 0,
     checked,
     anomalyCount: anomalies.length,
-    anomalies: sorted.slice(0, ANOMALY_SAMPLE),
+    anomalies: sorted,
     summary: anomalies.length === 0 ? okSummary : badSummary(anomalies.length),
   };
 }

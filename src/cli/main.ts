@@ -7,6 +7,7 @@ import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
 import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign } from "./lazy-commands.ts";
 import { checkRawArgs } from "./run-guards.ts";
+import { asInvoked } from "./invocation.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -28,9 +29,10 @@ async function main(argv: string[]): Promise<number> {
           .option("json", { type: "boolean", default: false, describe: "print result JSON to stdout instead of the summary" })
           .option("check-determinism", { type: "boolean", default: false, describe: "run the seed again in a worker thread and compare fingerprints and result bytes" })
           .option("max-events", { type: "number", describe: "event budget: refuse a run estimated above it, stop one that reaches it (default 20000000, about a minute)" })
-          .option("allow-large", { type: "boolean", default: false, describe: "run however large the estimate, with no event budget" }),
+          .option("allow-large", { type: "boolean", default: false, describe: "run however large the estimate, with no event budget" })
+          .option("quiet", { alias: "q", type: "boolean", default: false, describe: "one line per scenario, then the index path (npm start -- --quiet)" }),
       async (args) => {
-        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism, maxEvents: args.maxEvents, allowLarge: args.allowLarge });
+        code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism, maxEvents: args.maxEvents, allowLarge: args.allowLarge, quiet: args.quiet });
       },
     )
     .command(
@@ -44,10 +46,12 @@ async function main(argv: string[]): Promise<number> {
           .option("shard", { type: "string", describe: "run only shard I of N (0-based), e.g. --shard $JOB_COMPLETION_INDEX/8; combine with brokersim merge" })
           .option("out", { type: "string", default: "reports", describe: "output directory" })
           .option("json", { type: "boolean", default: false, describe: "print the summary JSON to stdout" })
-          .option("check-determinism", { type: "boolean", default: false, describe: "run every seed twice and compare" }),
+          .option("check-determinism", { type: "boolean", default: false, describe: "run every seed twice and compare" })
+          .option("until-failure", { type: "boolean", default: false, describe: "stop at the first failing seed of the range; print its replay and shrink commands" }),
       async (args) => {
         code = await cmdSweep({
           scenario: args.scenario, seeds: args.seeds, jobs: args.jobs, shard: args.shard, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism,
+          untilFailure: args.untilFailure,
         });
       },
     )
@@ -155,7 +159,7 @@ try {
   if (err instanceof InternalRunError) {
     process.stderr.write(
       `internal error: this is a bug in brokersim ${BROKERSIM_VERSION}, not in your scenario, ${err.message}\n` +
-        `reproduce with: brokersim run ${err.file} --seed ${err.seed}\n` +
+        `reproduce with: ${asInvoked(`brokersim run ${err.file} --seed ${err.seed}`)}\n` +
         (process.env.BROKERSIM_DEBUG ? `${err.stack}\n` : "set BROKERSIM_DEBUG=1 to print the stack trace\n"),
     );
     process.exitCode = EXIT.internal;

@@ -1,7 +1,8 @@
 // Where things live on disk, relative to the installed package. Only the CLI touches the file system.
 import { fileURLToPath } from "node:url";
-import { dirname, join, relative, isAbsolute } from "node:path";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, isAbsolute } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { BrokersimError, didYouMean } from "../scenario/errors.ts";
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUNDLED_SCENARIOS = join(PACKAGE_ROOT, "scenarios");
@@ -27,7 +28,32 @@ export function resolveScenarioArg(arg: string): string {
     const candidate = join(BUNDLED_SCENARIOS, arg + ext);
     if (!arg.includes("/") && existsSync(candidate)) return candidate;
   }
-  return arg;
+  return resolveBundledName(arg) ?? arg;
+}
+
+/** A bundled scenario's `name:` as `list` prints it, read without loading the file (cheap, every file). */
+function bundledNames(): { name: string; stem: string; file: string }[] {
+  return bundledScenarioFiles().map((file) => {
+    const m = /^name:\s*["']?([^"'#\n]+?)["']?\s*(#.*)?$/m.exec(readFileSync(file, "utf8"));
+    const stem = basename(file).replace(/\.ya?ml$/, "");
+    return { name: m ? m[1].trim() : stem, stem, file };
+  });
+}
+
+/**
+ * `list` prints scenario names, which may differ from file names (kafka-unclean-leader-election lives in
+ * kafka-unclean-election.yaml): a bare word that is neither a file nor a file stem is looked up by name, and
+ * when nothing matches the error says what the user may have meant and where the names are listed.
+ */
+function resolveBundledName(arg: string): string | undefined {
+  if (arg.includes("/") || /\.ya?ml$/.test(arg) || arg === "") return undefined;
+  const all = bundledNames();
+  const hit = all.find((b) => b.name === arg);
+  if (hit) return hit.file;
+  const guess = didYouMean(arg, [...all.map((b) => b.name), ...all.map((b) => b.stem)]);
+  throw new BrokersimError("E_FILE", `no scenario file or bundled scenario named "${arg}"`, {
+    hint: `${guess ? `did you mean "${guess}"? ` : ""}run 'brokersim list' for the bundled scenarios, or give a path to a .yaml file`,
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 // `brokersim replay`: re-run one seed, optionally stopping early, writing the event trace as JSON lines and
 // printing the lineage of one message or one key.
+import { shownOption } from "./invocation.ts";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { decodeScenarioBytes } from "../scenario/yaml-guard.ts";
 import { parse } from "yaml";
@@ -86,7 +87,7 @@ function ownSeed(text: string): number {
 
 export function cmdReplay(args: ReplayArgs): number {
   if (args.seed !== undefined && (!Number.isSafeInteger(args.seed) || args.seed < 0)) {
-    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "e.g. --seed 42" });
+    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${shownOption("seed", args.seed)}`, { hint: "e.g. --seed 42" });
   }
   let untilUs: number | undefined;
   if (args.until !== undefined) {

@@ -1,11 +1,13 @@
 // `brokersim run`, `validate` and `list`.
-import { readFileSync } from "node:fs";
+import { asInvoked, shownOption } from "./invocation.ts";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { BrokersimError, ScenarioError } from "../scenario/errors.ts";
 import { runScenario } from "../runner/run-scenario.ts";
 import { renderReportHtml } from "../report/html.ts";
-import { renderIndexHtml } from "../report/index-page.ts";
+import { writeRunIndex } from "./report-index.ts";
+import { codeIdentity } from "./code-identity.ts";
 import { writeFileAtomic } from "../report/write-atomic.ts";
 import { stableJson } from "../report/stable-json.ts";
 import type { RunResult, SwarmDraw } from "../report/result-types.ts";
@@ -16,6 +18,7 @@ import { describeDraws } from "./swarm-format.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
+import { anomaliesJsonl, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 import { bundledScenarioFiles, displayPath, replayArg, resolveScenarioArg } from "./paths.ts";
 import { InternalRunError } from "./internal-error.ts";
 import { budgetFromArgs, ensureDir, makeRunWatch, safeDirName } from "./run-guards.ts";
@@ -31,6 +34,8 @@ export interface RunArgs {
   /** The event budget (default: about a minute of this machine) and --allow-large; see src/runner/run-budget.ts. */
   maxEvents?: number;
   allowLarge?: boolean;
+  /** One line per scenario, then the index (for many scenarios, e.g. `npm start -- --quiet`). */
+  quiet?: boolean;
 }
 
 function say(line = ""): void {
@@ -69,7 +74,7 @@ function outDirFor(out: string, result: RunResult): string {
 
 export async function cmdRun(args: RunArgs): Promise<number> {
   if (args.seed !== undefined && (!Number.isSafeInteger(args.seed) || args.seed < 0)) {
-    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "e.g. --seed 42" });
+    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${shownOption("seed", args.seed)}`, { hint: "e.g. --seed 42" });
   }
   const loaded = loadAll(args.scenarios, args.seed);
   // Every scenario is costed before any runs, so a too-large one refuses the batch up front.
@@ -80,15 +85,17 @@ export async function cmdRun(args: RunArgs): Promise<number> {
   let diverged = 0;
   for (const { path, file, scenario, draws } of loaded) {
     const seed = args.seed ?? scenario.seed;
-    if (!args.json) {
-      say(`brokersim ${BROKERSIM_VERSION}  scenario ${scenario.name} (${file})  seed ${seed}`);
+    if (!args.json && !args.quiet) {
+      const code = codeIdentity();
+      say(`brokersim ${BROKERSIM_VERSION}${code.commit ? ` (commit ${code.commit.slice(0, 12)}${code.modified ? ", modified" : ""})` : ""}  scenario ${scenario.name} (${file})  seed ${seed}`);
       for (const l of describeDraws(draws)) say(`  ${l}`);
       for (const l of describeScenario(scenario)) say(`  ${l}`);
     }
     let result: RunResult;
     const watch = makeRunWatch({ tty: Boolean(process.stderr.isTTY) && !args.json });
+    let anomalies: AnomalyRecord[];
     try {
-      result = runScenario(scenario, { seed, file, replayAs: replayArg(file), ...(budget.maxEvents < Infinity ? { maxEvents: budget.maxEvents } : {}), onSlice: watch.onSlice }).result;
+      ({ result, anomalies } = runScenario(scenario, { seed, file, replayAs: replayArg(file), ...(budget.maxEvents < Infinity ? { maxEvents: budget.maxEvents } : {}), onSlice: watch.onSlice }));
     } catch (err) {
       throw new InternalRunError(file, seed, err);
     } finally {
@@ -96,22 +103,26 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     }
     if (result.partial) partialRuns++;
     if (draws.length > 0) result.swarm = draws;
+    result.code = codeIdentity();
     if (args.checkDeterminism) {
       const finding = await checkDeterminism({ text: readFileSync(path, "utf8"), file, seed }, digestRun, digestInWorker);
       if (!finding.same) diverged++;
       const line = `determinism: ${finding.same ? "ok" : "DIVERGED"}, main thread vs worker thread: ${finding.detail}`;
-      if (args.json) process.stderr.write(`${line}\n`);
+      if (args.json || args.quiet) process.stderr.write(`${line}\n`);
       else say(line);
     }
     const dir = outDirFor(args.out, result);
     ensureDir(dir);
     writeFileAtomic(join(dir, "result.json"), stableJson(result));
+    writeFileAtomic(join(dir, "anomalies.jsonl"), anomaliesJsonl(anomalies));
     const reportPath = join(dir, "report.html");
     writeFileAtomic(reportPath, renderReportHtml(result));
     results.push({ result, reportPath });
-    if (!args.json) {
+    if (args.quiet && !args.json) say(quietLine(result, reportPath));
+    else if (!args.json) {
       for (const l of formatRunSummary(result)) say(l);
       say(`  result  ${join(dir, "result.json")}`);
+      if (anomalies.length > 0) say(`  anomalies  ${join(dir, "anomalies.jsonl")} (${anomalies.length}, every one)`);
       say(`  report  ${reportPath}`);
       if (result.partial) say(`PARTIAL  ${scenario.name}: the run ${result.partial.detail}; its verdicts cover only that part`);
       else say(result.passed ? `PASS  ${scenario.name}` : `FAIL  ${scenario.name}: expectations not met`);
@@ -123,22 +134,20 @@ export async function cmdRun(args: RunArgs): Promise<number> {
     process.stdout.write(stableJson(body));
   }
   const failed = results.filter((r) => !r.result.passed);
-  if (results.length > 1) {
-    const index = join(args.out, "index.html");
-    ensureDir(args.out);
-    writeFileAtomic(
-      index,
-      renderIndexHtml(results.map((r) => ({ result: r.result, href: join(safeDirName(r.result.scenario.name), `seed-${r.result.seed}`, "report.html") }))),
-    );
+  // The index lists every report under the output directory, so a later run adds to it instead of replacing it.
+  const index = results.length > 0 ? writeRunIndex(args.out) : undefined;
+  if (results.length > 1 && index !== undefined) {
     if (!args.json) {
       say(`${results.length - failed.length} of ${results.length} scenarios met their expectations`);
       say(`report: ${index}`);
       // A failure's replay command is the last thing printed, so it is what a person copies.
-      for (const f of failed) say(`replay: ${f.result.replay}`);
+      for (const f of failed) say(`replay: ${asInvoked(f.result.replay)}`);
     }
+  } else if (args.quiet && !args.json && index !== undefined) {
+    say(`index: ${index}`);
   } else if (!args.json && results.length === 1) {
     const only = results[0];
-    say(only.result.passed ? `report: ${only.reportPath}` : `report: ${only.reportPath}\nreplay: ${only.result.replay}`);
+    say(only.result.passed ? `report: ${only.reportPath}` : `report: ${only.reportPath}\nreplay: ${asInvoked(only.result.replay)}`);
   }
   if (partialRuns > 0) {
     if (args.json) process.stderr.write(`${partialRuns} run(s) stopped at a budget before the end; their verdicts are partial\n`);
@@ -188,3 +197,12 @@ export function cmdList(): number {
   return 0;
 }
 
+
+/** Quiet mode's one line: verdict, name, seed, what failed (or how many invariants held), where the report is. */
+export function quietLine(r: RunResult, reportPath: string): string {
+  const unmet = r.expectations.filter((e) => !e.met).map((e) => e.expectation);
+  const violated = r.verdicts.filter((v) => !v.holds).length;
+  const notChecked = r.verdicts.filter((v) => v.holds && v.notChecked !== undefined).length;
+  const what = unmet.length > 0 ? `unmet: ${unmet.join("; ")}` : `${r.verdicts.length - violated - notChecked} held, ${violated} violated, ${notChecked} not checked`;
+  return `${r.passed ? "PASS" : "FAIL"}  ${r.scenario.name}  seed ${r.seed}  ${what}  ${reportPath}${r.passed ? "" : `  replay: ${asInvoked(r.replay)}`}`;
+}

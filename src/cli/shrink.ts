@@ -1,4 +1,5 @@
 // `brokersim shrink`: the minimal scenario that still fails the same way, written as YAML with its seed.
+import { asInvoked, shownOption } from "./invocation.ts";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BrokersimError } from "../scenario/errors.ts";
@@ -17,7 +18,7 @@ export interface ShrinkArgs {
 
 export function cmdShrink(args: ShrinkArgs): number {
   if (!Number.isSafeInteger(args.seed) || args.seed < 0) {
-    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${args.seed}`, { hint: "the failing seed, e.g. --seed 48213" });
+    throw new BrokersimError("E_USAGE", `--seed: expected a whole number >= 0, found ${shownOption("seed", args.seed)}`, { hint: "the failing seed, e.g. --seed 48213" });
   }
   if (!Number.isSafeInteger(args.maxRuns) || args.maxRuns < 1) {
     throw new BrokersimError("E_USAGE", `--max-runs: expected a whole number >= 1, found ${args.maxRuns}`);
@@ -37,6 +38,6 @@ export function cmdShrink(args: ShrinkArgs): number {
     for (const c of r.changes) say(`  ${c}`);
   }
   say(`minimal scenario: ${out}`);
-  say(`replay: brokersim run ${out}`);
+  say(`replay: ${asInvoked(`brokersim run ${out}`)}`);
   return 0;
 }

@@ -1,4 +1,5 @@
 // Terminal text for sweeps: the progress line and the closing summary. Pure string building.
+import { failureSignatures } from "../explore/signatures.ts";
 import type { SweepProgress } from "../explore/sweep.ts";
 import type { Distribution, SweepSummary } from "../explore/summary.ts";
 import { formatDurationUs } from "../scenario/units.ts";
@@ -73,6 +74,14 @@ export function formatSweepSummary(s: SweepSummary): string[] {
   }
   const shown = 20;
   if (s.failing.length > 0) {
+    const signatures = failureSignatures(s);
+    if (signatures.length > 0) {
+      out.push("", `failures by signature (${signatures.length}):`);
+      for (const g of signatures) {
+        const seeds = g.seeds.length > 8 ? `${g.seeds.slice(0, 8).join(", ")}, …` : g.seeds.join(", ");
+        out.push(`  ${String(g.seeds.length).padStart(5)} seed${g.seeds.length === 1 ? " " : "s"}  ${g.signature}  (seeds ${seeds})`);
+      }
+    }
     out.push("", `failing seeds (${s.failing.length}); replay each with:`);
     const bySeed = new Map(s.rows.map((r) => [r.seed, r]));
     for (const f of s.failing.slice(0, shown)) {

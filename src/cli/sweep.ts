@@ -1,5 +1,6 @@
 // `brokersim sweep` and `brokersim merge`: the terminal, files, signals and the wall clock around
 // src/explore/sweep.ts, which does the work.
+import { asInvokedLine } from "./invocation.ts";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BrokersimError } from "../scenario/errors.ts";
@@ -25,6 +26,8 @@ export interface SweepArgs {
   out: string;
   json: boolean;
   checkDeterminism: boolean;
+  /** Stop at the first failing seed and print its replay and shrink commands. */
+  untilFailure?: boolean;
 }
 
 export function parseSeedRange(text: string): { from: number; to: number } {
@@ -95,7 +98,7 @@ export async function cmdSweep(args: SweepArgs): Promise<number> {
   let summary: SweepSummary;
   try {
     summary = await runSweep({
-      text, file, replayAs: replayArg(file), from, to, jobs, checkDeterminism: args.checkDeterminism, signal: controller.signal,
+      text, file, replayAs: replayArg(file), from, to, jobs, checkDeterminism: args.checkDeterminism, signal: controller.signal, untilFailure: args.untilFailure,
       ...(shard ? { shard } : {}),
       onProgress: (p) => {
         const elapsedS = (Date.now() - startMs) / 1000;
@@ -124,12 +127,27 @@ export async function cmdSweep(args: SweepArgs): Promise<number> {
   if (args.json) process.stdout.write(stableJson(summary));
   else {
     const secs = (Date.now() - startMs) / 1000;
-    for (const l of formatSweepSummary(summary)) process.stdout.write(`${l}\n`);
+    for (const l of formatSweepSummary(summary)) process.stdout.write(`${asInvokedLine(l)}\n`);
     process.stdout.write(`  ${summary.counts.run} seeds in ${secs.toFixed(1)} s (${(summary.counts.run / Math.max(secs, 1e-3)).toFixed(1)} seeds/s, ${jobs} jobs)\n`);
     process.stdout.write(`summary: ${paths.json}\nreport: ${paths.html}\n`);
+    if (args.untilFailure) for (const l of untilFailureLines(summary, replayArg(file))) process.stdout.write(`${asInvokedLine(l)}\n`);
   }
   if (controller.signal.aborted) return EXIT_INTERRUPTED;
   return sweepExitCode(summary);
+}
+
+/** --until-failure's closing lines: the first failing seed with its replay and shrink commands, last so they are copied. */
+export function untilFailureLines(s: SweepSummary, file: string): string[] {
+  const first = s.failing.slice().sort((a, b) => a.seed - b.seed)[0];
+  const error = s.errors.slice().sort((a, b) => a.seed - b.seed)[0];
+  if (!first && !error) return [`no failure in seeds ${s.seeds.from}..${s.seeds.to} (${s.counts.run} run)`];
+  if (!first || (error && error.seed < first.seed)) return [`first seed that could not run: ${error!.seed} (${error!.kind})`, `replay: ${error!.replay}`];
+  const quoted = /^[\w./@:+-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+  return [
+    `first failing seed: ${first.seed} (after ${s.counts.run} seed${s.counts.run === 1 ? "" : "s"}): ${first.unmet.join("; ")}`,
+    `replay: ${first.replay}`,
+    `shrink: brokersim shrink ${quoted} --seed ${first.seed}`,
+  ];
 }
 
 export interface MergeArgs {
@@ -150,12 +168,34 @@ export function cmdMerge(args: MergeArgs): number {
   });
   const merged = mergeSummaries(parts);
   const missing = missingShards(parts);
-  const paths = writeSummary(sweepDir(args.out, merged), merged);
+  const incomplete = missing.length > 0 || !merged.complete;
+  // An incomplete merge is written beside the summary, never over it: a complete summary.json from an earlier
+  // merge stays what it was, and nothing downstream mistakes a partial merge for the whole sweep.
+  const paths = incomplete ? writeIncompleteSummary(sweepDir(args.out, merged), merged) : writeSummary(sweepDir(args.out, merged), merged);
   if (args.json) process.stdout.write(stableJson(merged));
   else {
-    for (const l of formatSweepSummary(merged)) process.stdout.write(`${l}\n`);
+    for (const l of formatSweepSummary(merged)) process.stdout.write(`${asInvokedLine(l)}\n`);
     if (missing.length > 0) process.stdout.write(`missing shards: ${missing.join(", ")} of ${parts[0]!.summary.shard?.count}; the merged summary is incomplete\n`);
     process.stdout.write(`summary: ${paths.json}\nreport: ${paths.html}\n`);
   }
+  if (incomplete) {
+    process.stderr.write(
+      `error: the merge is INCOMPLETE${missing.length > 0 ? ` (missing shards ${missing.join(", ")})` : " (a shard was interrupted)"}; ` +
+        `written to ${paths.json}, summary.json left as it was\n  hint: pass every shard's summary.json, or re-run the missing shards\n`,
+    );
+    return EXIT_INCOMPLETE_MERGE;
+  }
   return sweepExitCode(merged);
+}
+
+/** Exit code of a merge that lacks shards: bad input (2), not a verdict about the scenario. */
+export const EXIT_INCOMPLETE_MERGE = 2;
+
+function writeIncompleteSummary(dir: string, s: SweepSummary): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, "summary-incomplete.json");
+  const html = join(dir, "report-incomplete.html");
+  writeFileAtomic(json, stableJson(s));
+  writeFileAtomic(html, renderSweepHtml(s));
+  return { json, html };
 }

@@ -76,7 +76,10 @@ export function shrinkScenario(spec: SeedSpec, target?: string, opts: ShrinkOpti
   }
   const shape = failureShape(result.expectations.find((e) => e.expectation === chosen)!.detail);
   const shrunk = shrink(data, opts.probe ?? scenarioProbe(spec, chosen, shape), opts);
-  const out = { ...shrunk.data, seed: spec.seed };
+  const named = renameShrunk(shrunk.data, spec, chosen);
+  const dropped = opts.probe ? [] : dropVacuousHolds(named, spec, chosen);
+  shrunk.changes.push(...dropped);
+  const out = { ...named, seed: spec.seed };
   const header = [
     `# Shrunk by brokersim from ${spec.file} with seed ${spec.seed}: still fails "${chosen}".`,
     `# ${shrunk.runs} runs (${shrunk.rejected} invalid candidates skipped)${shrunk.exhausted ? ", stopped by the run budget" : ""}.`,
@@ -84,4 +87,44 @@ export function shrinkScenario(spec: SeedSpec, target?: string, opts: ShrinkOpti
     `# Replay: brokersim run <this file> (the seed is in the file)`,
   ];
   return { ...shrunk, data: out, target: chosen, original: result, yaml: `${header.join("\n")}\n${stringify(out)}` };
+}
+
+/**
+ * The shrunk scenario gets a name of its own (its runs land beside the original's, not over them) and a
+ * description that says what it is; the original description described a scenario that no longer exists.
+ */
+function renameShrunk(data: ScenarioData, spec: SeedSpec, target: string): ScenarioData {
+  const name = typeof data.name === "string" ? data.name : "scenario";
+  return {
+    ...data,
+    ...(data.expect && typeof data.expect === "object" ? { expect: { ...(data.expect as object) } } : {}),
+    name: name.endsWith("-shrunk") ? name : `${name}-shrunk`,
+    description: `The smallest scenario found, from ${name} (${spec.file}) with seed ${spec.seed}, that still fails "${target}". See the comments above for what was removed.`,
+  };
+}
+
+/**
+ * `expect.hold` entries whose subject the shrinking removed (no consumer group left for no-loss...) would read
+ * "holds" over nothing: run the shrunk scenario once and drop the ones that were not checked, saying why.
+ */
+function dropVacuousHolds(data: ScenarioData, spec: SeedSpec, target: string): string[] {
+  const expect = data.expect as { hold?: unknown } | undefined;
+  if (!expect || !Array.isArray(expect.hold) || expect.hold.length === 0) return [];
+  let result: RunResult;
+  try {
+    result = runScenario(loadScenarioText(stringify(data), spec.file), { seed: spec.seed, file: spec.file }).result;
+  } catch (err) {
+    if (err instanceof BrokersimError) return [];
+    throw err;
+  }
+  const vacuous = new Map(result.verdicts.filter((v) => v.holds && v.notChecked !== undefined).map((v) => [v.invariant, v.notChecked!]));
+  const kept: unknown[] = [];
+  const changes: string[] = [];
+  for (const inv of expect.hold) {
+    const why = typeof inv === "string" ? vacuous.get(inv) : undefined;
+    if (why !== undefined && `hold: ${inv}` !== target) changes.push(`expect.hold: dropped ${inv}, which had nothing left to check (${why})`);
+    else kept.push(inv);
+  }
+  expect.hold = kept;
+  return changes;
 }

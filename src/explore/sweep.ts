@@ -23,6 +23,8 @@ export interface SweepOptions {
   /** Pool threads; default: every core. */
   jobs?: number;
   checkDeterminism?: boolean;
+  /** Stop handing out seeds once one fails (the summary is then marked incomplete). */
+  untilFailure?: boolean;
   /** Aborting stops handing out seeds and cancels running ones; the summary then holds the finished seeds. */
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
@@ -82,7 +84,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   try {
     let next = 0;
     const runOne = async (): Promise<void> => {
-      while (next < seeds.length && !abort.signal.aborted) {
+      // --until-failure: after a failure no new seed starts, but those already running finish, so the seeds
+      // run are always a prefix of the range and the lowest failing one among them is the first failing seed.
+      while (next < seeds.length && !abort.signal.aborted && !(opts.untilFailure && failed + errors > 0)) {
         const seed = seeds[next++]!;
         let row: SeedRow;
         try {

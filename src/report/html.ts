@@ -1,5 +1,6 @@
 // The HTML report: one self-contained page that opens from disk with no network at all, so it can be
 // mailed, attached to a ticket or archived next to result.json and still work years later.
+import { noStreamReason } from "./no-figure.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -148,7 +149,9 @@ function verdictsSection(r: RunResult): string {
     ? `<div class="scroll"><table class="held"><thead><tr><th>invariant</th><th></th><th>checked</th><th>summary</th></tr></thead><tbody>${held
         .map(
           (v) =>
-            `<tr><td><code>${escapeHtml(v.invariant)}</code></td><td>${badge(true, "holds", "")}</td><td class="num">${groupThousands(v.checked)}</td><td>${escapeHtml(v.summary)}</td></tr>`,
+            v.notChecked !== undefined
+              ? `<tr class="not-checked"><td><code>${escapeHtml(v.invariant)}</code></td><td><span class="badge na">not checked</span></td><td class="num">—</td><td>${escapeHtml(v.notChecked)}</td></tr>`
+              : `<tr><td><code>${escapeHtml(v.invariant)}</code></td><td>${badge(true, "holds", "")}</td><td class="num">${groupThousands(v.checked)}</td><td>${escapeHtml(v.summary)}</td></tr>`,
         )
         .join("")}</tbody></table></div>`
     : "";
@@ -166,24 +169,32 @@ function verdictBlock(v: Verdict, expected = false): string {
   return `<article class="verdict ${v.holds ? "holds" : "broken"}">
 <h3><code>${escapeHtml(v.invariant)}</code> ${badge(v.holds, "holds", "violated")}${expected ? ` <span class="muted">(expected by this scenario)</span>` : ""}</h3>
 <p>${escapeHtml(v.summary)}</p>
-<p class="muted">checked ${groupThousands(v.checked)} · ${groupThousands(v.anomalyCount)} anomalies</p>${table}</article>`;
+<p class="muted">checked ${groupThousands(v.checked)} · ${groupThousands(v.anomalyCount)} anomalies${kindsLine(v)} · every one in <code>anomalies.jsonl</code></p>${table}</article>`;
+}
+
+/** " (297 lost-write, 12 unseen)" when a verdict found more than one kind. */
+function kindsLine(v: Verdict): string {
+  const k = v.anomalyKinds ?? [];
+  return k.length > 1 ? ` (${k.map((x) => `${groupThousands(x.count)} ${escapeHtml(x.kind)}`).join(", ")})` : "";
 }
 
 function metricsSection(r: RunResult): string {
   if (queueOnly(r)) return "";
   const m = r.metrics;
   const l = m.endToEndLatencyUs;
+  // A zero that would mislead (no consumer group: "0 ms", "0 consumed") is shown as "—" with the reason.
+  const none = noStreamReason(r);
   const tile = (label: string, value: string, unit = ""): string =>
     `<div class="tile"><div class="label">${label}</div><div class="value">${value}<small>${unit}</small></div></div>`;
   const latency = (
     [["p50", l.p50], ["p90", l.p90], ["p99", l.p99], ["p99.9", l.p999], ["max", l.max]] as const
-  ).map(([k, v]) => tile(`latency ${k}`, formatMs(v), " ms"));
+  ).map(([k, v]) => (none.processed !== undefined ? tile(`latency ${k}`, "—", ` ${none.processed}`) : tile(`latency ${k}`, formatMs(v), " ms")));
   const counts = [
     tile("produced", groupThousands(m.produced)),
     tile("acknowledged", groupThousands(m.acknowledged)),
-    tile("consumed", groupThousands(m.consumed)),
+    none.processed === "no consumer group" ? tile("consumed", "—", " no consumer group") : tile("consumed", groupThousands(m.consumed)),
     tile("produce rate", groupThousands(m.producedPerS, 1), " msg/s"),
-    tile("consume rate", groupThousands(m.consumedPerS, 1), " msg/s"),
+    none.processed === "no consumer group" ? tile("consume rate", "—", " no consumer group") : tile("consume rate", groupThousands(m.consumedPerS, 1), " msg/s"),
   ];
   const groups = [...new Set([...m.maxLag.map((g) => g.group), ...m.finalLag.map((g) => g.group)])];
   const lagOf = (list: { group: string; records: number }[], g: string): string => {
@@ -194,7 +205,7 @@ function metricsSection(r: RunResult): string {
     .map((g) => `<tr><td><code>${escapeHtml(g)}</code></td><td class="num">${lagOf(m.maxLag, g)}</td><td class="num">${lagOf(m.finalLag, g)}</td></tr>`)
     .join("");
   return `<section><h2>Key metrics</h2>
-<p class="muted">End-to-end latency over ${groupThousands(l.count)} messages (mean ${formatMs(l.mean)} ms).</p>
+<p class="muted">${none.processed !== undefined ? `No end-to-end latency: ${none.processed}.` : `End-to-end latency over ${groupThousands(l.count)} messages (mean ${formatMs(l.mean)} ms).`}</p>
 <div class="tiles">${latency.join("")}</div><div class="tiles">${counts.join("")}</div>
 <div class="scroll"><table class="lag"><thead><tr><th>consumer group</th><th class="num">max lag</th><th class="num">final lag</th></tr></thead>
 <tbody>${lagRows || `<tr><td colspan="3" class="muted">No consumer groups.</td></tr>`}</tbody></table></div></section>`;
@@ -232,7 +243,7 @@ code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono
 .meta div{min-width:0}.meta dt{font-size:.75rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
 .meta dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:.78rem;font-weight:600;color:#fff;white-space:nowrap}
-.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}
+.badge.ok{background:var(--ok)}.badge.bad{background:var(--bad)}.badge.na{background:var(--muted)}
 .title .badge{font-size:.95rem;padding:3px 12px}
 .muted{color:var(--muted)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}

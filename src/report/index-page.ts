@@ -1,5 +1,19 @@
-// A small page linking the reports of a multi-scenario run, with each verdict at a glance. No scripts.
+// A small page linking every run report under the output directory, with each verdict at a glance. No scripts.
 import type { RunResult } from "./result-types.ts";
+import { noStreamReason } from "./no-figure.ts";
+
+/** "processed / produced", or the queues' own counts for a queue-only run, or "—" with the reason. */
+function processedCell(r: RunResult, none: ReturnType<typeof noStreamReason>): string {
+  if (none.produced !== undefined) {
+    const queues = r.metrics.queues ?? [];
+    if (queues.length === 0) return `— <span class="desc">${esc(none.produced)}</span>`;
+    const sent = queues.reduce((n, q) => n + (q.ledger?.sent ?? q.enqueued), 0);
+    const acked = queues.reduce((n, q) => n + (q.ledger?.acked ?? 0), 0);
+    return `${acked} / ${sent} <span class="desc">acknowledged / sent to queues</span>`;
+  }
+  if (none.processed === "no consumer group") return `— / ${r.metrics.produced} <span class="desc">no consumer group</span>`;
+  return `${r.metrics.consumed} / ${r.metrics.produced}`;
+}
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -11,13 +25,14 @@ export function renderIndexHtml(entries: { result: RunResult; href: string }[]):
     .map(({ result: r, href }) => {
       const unmet = r.expectations.filter((e) => !e.met).map((e) => e.expectation);
       const l = r.metrics.endToEndLatencyUs;
+      const none = noStreamReason(r);
       return `<tr class="${r.passed ? "pass" : "fail"}">
   <td><a href="${esc(href)}">${esc(r.scenario.name)}</a><div class="desc">${esc(r.scenario.description)}</div></td>
   <td>${r.seed}</td>
   <td class="badge">${r.passed ? "PASS" : "FAIL"}${unmet.length ? `<div class="desc">${esc(unmet.join("; "))}</div>` : ""}</td>
-  <td>${r.verdicts.map((v) => `<span class="${v.holds ? "ok" : "bad"}">${esc(v.invariant)}</span>`).join(" ")}</td>
-  <td>${(l.p99 / 1000).toFixed(1)} ms</td>
-  <td>${r.metrics.consumed} / ${r.metrics.produced}</td>
+  <td>${r.verdicts.map((v) => `<span class="${v.holds ? (v.notChecked !== undefined ? "na" : "ok") : "bad"}"${v.notChecked !== undefined && v.holds ? ` title="not checked: ${esc(v.notChecked)}"` : ""}>${esc(v.invariant)}</span>`).join(" ")}</td>
+  <td>${none.processed !== undefined ? `— <span class="desc">${esc(none.processed)}</span>` : `${(l.p99 / 1000).toFixed(1)} ms`}</td>
+  <td>${processedCell(r, none)}</td>
 </tr>`;
     })
     .join("\n");
@@ -29,10 +44,10 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2re
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.5rem;border-bottom:1px solid #e2e5ea;vertical-align:top}
 .desc{color:#5b6372;font-size:.85rem;margin-top:.2rem}.pass .badge{color:#137333;font-weight:600}.fail .badge{color:#b3261e;font-weight:600}
 span.ok,span.bad{display:inline-block;padding:0 .4rem;border-radius:.6rem;font-size:.8rem;margin:.1rem}
-span.ok{background:#e6f4ea;color:#137333}span.bad{background:#fce8e6;color:#b3261e}
+span.ok{background:#e6f4ea;color:#137333}span.bad{background:#fce8e6;color:#b3261e}span.na{background:#eef0f3;color:#5b6372}
 </style></head><body>
 <h1>brokersim runs</h1>
-<p>${passed} of ${entries.length} scenarios met their expectations. Invariants in red were violated (which some scenarios expect).</p>
+<p>${passed} of ${entries.length} scenarios met their expectations. Invariants in red were violated (which some scenarios expect); grey ones had nothing to check.</p>
 <table><thead><tr><th>scenario</th><th>seed</th><th>expectations</th><th>invariants</th><th>p99 latency</th><th>processed / produced</th></tr></thead>
 <tbody>
 ${rows}

@@ -31,6 +31,10 @@ export interface Verdict {
   unpermitted?: number;
   /** The run stopped at a budget before its end: this verdict covers only the simulated time that ran. */
   partial?: true;
+  /** Exact number of anomalies per kind, most frequent first (every anomaly is in anomalies.jsonl). */
+  anomalyKinds?: { kind: string; count: number }[];
+  /** Set when the checker had nothing to look at, with the reason: the verdict is "not checked", not "holds". */
+  notChecked?: string;
 }
 
 export interface ExpectationOutcome {
@@ -147,6 +151,8 @@ export interface RunResult {
   swarm?: SwarmDraw[];
   /** Present when the run stopped at its event or memory budget before the end (see src/runner/run-budget.ts). */
   partial?: PartialRun;
+  /** The code the run came from (set by the CLI): version, git commit when run from a checkout, modified files. */
+  code?: { version: string; commit?: string; modified?: boolean };
 }
 
 /** One value drawn in swarm mode; `resolved` above already holds it, this says which fields were drawn. */

@@ -20,6 +20,7 @@ import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
 import { markPartial, runWithBudget } from "./run-budget.ts";
+import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 
 export interface RunOptions {
   seed: number;
@@ -40,6 +41,8 @@ export interface RunOptions {
 export interface RunOutput {
   result: RunResult;
   history: History;
+  /** Every anomaly of every verdict (result.json holds a sample): anomalies.jsonl. */
+  anomalies: AnomalyRecord[];
 }
 
 export function replayCommand(file: string, seed: number): string {
@@ -86,7 +89,13 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     cluster.recordFinalLogs();
     const queueEnd = queues?.finish(sim.nowUs);
 
-    const verdicts = markPartial(applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario)), partial);
+    // Checkers return every anomaly; result.json keeps a sample and exact counts, the full list goes to anomalies.
+    const finished = finishVerdicts(
+      applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario)),
+      scenario,
+    );
+    const verdicts = markPartial(finished.verdicts, partial);
+    const anomalies = finished.anomalies;
     const latency = metrics.latencySummary();
     const expectations = [
       ...evaluateExpectations(scenario, verdicts, latency),
@@ -122,7 +131,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
     };
-    return { result, history };
+    return { result, history, anomalies };
   } finally {
     metrics.destroy();
     queues?.destroy();

@@ -7,9 +7,11 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(ROOT, "bin", "brokersim.js");
+// Printed commands follow how the tool was launched (npx or not): run it as a plain process here.
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
 
-function cli(args: string[], opts: { input?: string; cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, encoding: "utf8" });
+function cli(args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, encoding: "utf8", env: { ...ENV, ...opts.env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,7 +52,7 @@ describe("brokersim run", () => {
     expect(result.seed).toBe(7);
     expect(result.passed).toBe(true);
     expect(existsSync(join(out, "tiny", "seed-7", "report.html"))).toBe(true);
-    expect(readdirSync(join(out, "tiny", "seed-7")).sort()).toEqual(["report.html", "result.json"]);
+    expect(readdirSync(join(out, "tiny", "seed-7")).sort()).toEqual(["anomalies.jsonl", "report.html", "result.json"]);
   });
 
   it("exits 1 and ends with the exact replay command when an expectation fails", () => {

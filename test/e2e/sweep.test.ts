@@ -7,15 +7,17 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(ROOT, "bin", "brokersim.js");
+// Printed commands follow how the tool was launched (npx or not): run it as a plain process here.
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: tmp, encoding: "utf8", env: ENV });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, env: ENV });
     let stdout = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.on("close", (code) => resolve({ code, stdout }));
@@ -89,7 +91,7 @@ describe("brokersim sweep", () => {
   });
 
   it("stops cleanly on Ctrl-C with a valid partial summary", async () => {
-    const child = spawn(process.execPath, [BIN, "sweep", "tiny.yaml", "--seeds", "1..500", "--jobs", "2", "--out", "intr"], { cwd: tmp });
+    const child = spawn(process.execPath, [BIN, "sweep", "tiny.yaml", "--seeds", "1..500", "--jobs", "2", "--out", "intr"], { cwd: tmp, env: ENV });
     let stderr = "";
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on("data", (d) => {

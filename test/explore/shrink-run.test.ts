@@ -39,3 +39,34 @@ describe("shrinking a real scenario", () => {
     expect(failureShape("expected to hold, but 1 message lost")).toBe(failureShape("expected to hold, but 3 messages lost"));
   });
 });
+
+describe("what the shrunk scenario says about itself", () => {
+  // The second group only reads the noise topic: shrinking drops the topic, its producer and the group, and
+  // per-key-order would then hold over nothing for a group that no longer exists... unless it is dropped.
+  const WITH_HOLD = `name: slowhold
+description: A slow consumer misses its latency bound; a second pipeline is noise.
+duration: 4s
+drain: 10s
+topics: [{ name: t, partitions: 2 }]
+producers: [{ name: p, topic: t, rate: 400/s, keys: { count: 50 } }]
+consumerGroups: [{ name: g, topic: t, members: 1, processing: { time: 3ms } }]
+queues: [{ name: jobs, kind: sqs-standard }]
+queueProducers: [{ name: qp, queue: jobs, rate: 20/s }]
+queueConsumers: [{ name: w, queue: jobs }]
+expect:
+  hold: [queue-duplicates]
+  latency: { p99: 100ms }
+`;
+
+  it("is named <name>-shrunk, describes itself, and drops hold entries left with nothing to check", () => {
+    const r = shrinkScenario({ text: WITH_HOLD, file: "slowhold.yaml", seed: 1 }, undefined, { maxRuns: 60 });
+    const s = loadScenarioText(r.yaml, "min.yaml");
+    expect(s.name).toBe("slowhold-shrunk");
+    expect(s.description).toContain('still fails "latency p99 <= 100ms"');
+    expect(s.description).not.toContain("second pipeline");
+    expect(s.queues).toHaveLength(0);
+    expect(s.expect.hold).not.toContain("queue-duplicates");
+    expect(r.changes.some((c) => c.startsWith("expect.hold: dropped queue-duplicates"))).toBe(true);
+    expect(r.yaml).toContain("#   expect.hold: dropped queue-duplicates");
+  });
+});
