@@ -9,6 +9,7 @@ import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
+import { producerTransactionFields } from "./schema-txn.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -92,12 +93,13 @@ export const zProducer = z.strictObject({
   messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
   ...producerKafkaFields,
   ...metadataMaxAgeField,
+  ...producerTransactionFields,
 });
 
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);

@@ -10,6 +10,8 @@ import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import { serveFetch } from "./consumer-fetch.ts";
+import { readCommittedInto } from "./read-committed.ts";
+import { SKIPPED } from "../kafka/partition.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -51,6 +53,8 @@ export class ConsumerDataPath {
   private fetchInFlight = 0;
   private nextPartition = 0;
   private readonly processSample: () => number;
+  /** isolation.level=read_committed: fetches stop at the last stable offset and pass over aborted records. */
+  private readonly readCommitted: boolean;
   private readonly k: { process: number; fetch: number };
 
   constructor(
@@ -59,6 +63,7 @@ export class ConsumerDataPath {
     private readonly host: DataPathHost,
   ) {
     this.processSample = makeSampler(group.spec.processing.time, rng);
+    this.readCommitted = group.spec.isolationLevel === "read_committed";
     const sim = group.world.sim;
     this.k = {
       process: sim.registerKind("consumer.process-end"),
@@ -139,8 +144,8 @@ export class ConsumerDataPath {
       return false;
     }
     const p = this.group.partition(tp);
-    // ListOffsets: latest = the high watermark, earliest = the log start offset (past what retention deleted).
-    const position = policy === "latest" ? p.highWatermark : p.log.logStartOffset;
+    // ListOffsets: latest = the high watermark (the LSO under read_committed), earliest = the log start offset (past what retention deleted).
+    const position = policy === "latest" ? (this.readCommitted ? p.lastStableOffset : p.highWatermark) : p.log.logStartOffset;
     this.positions.set(tpKey(tp), position);
     this.h.record(Op.OffsetReset, now, commitMsgFor(topicActor), this.host.actorId, tp.partition, position, this.group.actorId);
     return true;
@@ -197,9 +202,13 @@ export class ConsumerDataPath {
         if (!this.resetPosition(tp, offset)) return [];
         offset = this.positions.get(key)!;
       }
+      if (this.readCommitted) {
+        offset = readCommittedInto(p, tp, offset, max, out);
+        continue;
+      }
       while (offset < p.highWatermark && out.length < max) {
-        const msg = p.read(offset);
-        if (msg < 0) break;
+        const msg = p.readUncommitted(offset);
+        if (msg === -1) break;
         out.push({ tp, offset, msg });
         offset++;
       }
@@ -235,6 +244,8 @@ export class ConsumerDataPath {
       const key = tpKey(r.tp);
       if (this.positions.get(key) !== r.offset) continue;
       this.positions.set(key, r.offset + 1);
+      // A control marker or an aborted record (read_committed): the position moves past it, nothing is returned.
+      if (r.msg === SKIPPED) continue;
       this.h.record(Op.Deliver, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
       out.push(r);
     }
