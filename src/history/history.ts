@@ -165,6 +165,18 @@ export const enum Op {
   ProducerFenced = 177,
   /** sendOffsetsToTransaction: actor = member, aux = group, partition, offset = offset to commit with the transaction, msg = -2 - topic. */
   TxnOffsets = 178,
+  /** A service's database transaction committed: msg = its event, actor = service, partition = outbox row id, offset = LSN, aux = db transaction number. */
+  DbCommit = 180,
+  /** A service's database transaction rolled back (crash): msg = its event (-1 if none yet), actor = service, partition = row id, aux = db transaction number. */
+  DbRollback = 181,
+  /** A relay read an outbox row or log entry: msg = event, actor = relay, partition = RelayReadKind, offset = the relay's position after it (id or LSN). */
+  RelayRead = 182,
+  /** A polling relay marked (or deleted) a published row, and saved its cursor: msg = event, actor = relay, offset = cursor saved. */
+  RelayMark = 183,
+  /** A CDC connector flushed its source offset: actor = connector, offset = LSN flushed (everything up to it was acknowledged). */
+  ConnectorOffsetFlush = 184,
+  /** A relay or connector (re)started reading: actor = relay, offset = the position it resumes after, partition = RelayReadKind. */
+  RelayResume = 185,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -244,6 +256,12 @@ export const OP_NAMES: Record<number, string> = {
   176: "txn-marker",
   177: "producer-fenced",
   178: "txn-offsets",
+  180: "db-commit",
+  181: "db-rollback",
+  182: "relay-read",
+  183: "relay-mark",
+  184: "connector-offset-flush",
+  185: "relay-resume",
 };
 
 

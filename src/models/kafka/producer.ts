@@ -80,6 +80,8 @@ export class Producer implements FaultTarget {
   private arrivalTimer = 0;
   private readonly sendKind: number;
   private readonly depth: (p: Partition) => number;
+  /** Told when each record's send ends (acknowledged or not): publishing relays wait on it. */
+  onRecordDone: ((msg: number, acked: boolean) => void) | undefined;
   /** Transactions (transactionalId set): sends go through the open transaction. */
   readonly txn: ProducerTransactions | undefined;
 
@@ -107,7 +109,7 @@ export class Producer implements FaultTarget {
     this.txn = spec.transactionalId !== undefined ? new ProducerTransactions(world, cluster, this, spec, rng.fork("txn")) : undefined;
     // A transactional producer's id and epoch come from its coordinator (InitProducerId), not from a local counter.
     const newProducerId = this.txn ? () => -1 : () => cluster.nextProducerId();
-    this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent, txn: this.txn }, this.actorId, rng.fork("retry"), newProducerId);
+    this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent, txn: this.txn, onDone: (msgs, acked) => this.recordsDone(msgs, acked) }, this.actorId, rng.fork("retry"), newProducerId);
     this.txn?.attach(this.sender);
     this.sendKind = world.sim.registerKind("producer.send");
     world.targets.register(this);
@@ -197,6 +199,25 @@ export class Producer implements FaultTarget {
     else this.appendRecord(p, msg, bytes);
     this.scheduleNext(now, false);
   };
+
+  private recordsDone(msgs: readonly number[], acked: boolean): void {
+    const fn = this.onRecordDone;
+    if (fn) for (const m of msgs) fn(m, acked);
+  }
+
+  /**
+   * send() of a message made elsewhere (a service's event): keyed by the message's key, recorded as an attempt.
+   * Sending the same message again (a relay re-publishing) is another attempt of it.
+   */
+  publish(msg: number): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const key = h.keyNames[h.msgKey[msg]];
+    const p = this.visible[this.partitions.partition(key)];
+    h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    this.world.metrics.onProduced(now);
+    this.appendRecord(p, msg, this.spec.messageBytes + key.length + 12);
+  }
 
   /** Puts a record into the accumulator (a transactional producer's does so once the record is in a transaction). */
   appendRecord(p: Partition, msg: number, bytes: number): void {

@@ -45,6 +45,8 @@ export interface SenderConfig {
   idempotent: boolean;
   /** A transactional producer's hooks (producer-transactions.ts); undefined otherwise. */
   txn?: SenderTxnHooks;
+  /** Told when each batch's send ends: acknowledged, or failed / outcome unknown (relays wait on it). */
+  onDone?: (msgs: readonly number[], acked: boolean) => void;
 }
 
 /** What a transactional producer needs from its Sender. */
@@ -264,6 +266,7 @@ export class Sender {
       h.record(Op.Ack, now, b.msgs[k], this.actorId, b.partition.partition, baseOffset < 0 ? -1 : baseOffset + k, epoch);
       this.world.metrics.onAcknowledged();
     }
+    this.cfg.onDone?.(b.msgs, true);
   }
 
   /** Gives up on a batch: unknown if some attempt may have been written, else a definite failure. */
@@ -275,6 +278,7 @@ export class Sender {
     // The abandoned sequence leaves a gap or an unknown: the TransactionManager decides on an epoch bump.
     this.tm?.onAbandoned(b, b.maybeWritten, b.attempts <= this.spec.retries);
     this.cfg.txn?.onFinished(b, _error);
+    this.cfg.onDone?.(b.msgs, false);
   }
 
   /** A restart: InitProducerId again, a new producer id at epoch 0. */
