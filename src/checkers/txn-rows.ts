@@ -10,6 +10,7 @@ export const TXN_ABORT_REASONS: Record<number, string> = {
   2: "transaction.timeout.ms expired",
   3: "a new instance of the transactional.id started",
   4: "a send in it failed",
+  5: "its consumer offsets were refused: the group generation had moved on (a zombie consumer)",
 };
 
 export interface TxnInfo {

@@ -37,6 +37,18 @@ export const producerTransactionFields = {
 };
 
 export const groupIsolationFields = {
+  transactional: z
+    .strictObject({
+      outputTopic: z.string().describe("The topic each processed record's result is written to, inside the transaction."),
+      transactionTimeout: zPositiveDuration.prefault("60s").describe("transaction.timeout.ms of the members' producers."),
+    })
+    .optional()
+    .describe(
+      "Exactly-once read-process-write (exactly_once_v2): each member has a transactional producer (transactional.id <group>-<i>); after each processed batch it " +
+        "writes the results to outputTopic, adds the batch's offsets with sendOffsetsToTransaction and commits, all or nothing. A member whose group generation " +
+        "moved on (a zombie after a rebalance) has its offsets refused and the transaction aborted; it rewinds to the committed offsets. commit.mode is then unused; " +
+        "set isolationLevel read_committed on this group and on readers of outputTopic.",
+    ),
   isolationLevel: z
     .enum(["read_uncommitted", "read_committed"])
     .prefault("read_uncommitted")
@@ -48,6 +60,19 @@ export const groupIsolationFields = {
 
 export function transactionIssues(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
+  s.consumerGroups.forEach((g, i) => {
+    const out = g.transactional?.outputTopic;
+    if (out !== undefined && !s.topics.some((t) => t.name === out)) {
+      issues.push(
+        source.issue(["consumerGroups", i, "transactional", "outputTopic"], `no topic named "${out}"`, {
+          expected: `one of the topics declared under topics: ${s.topics.map((t) => t.name).join(", ")}`,
+          found: JSON.stringify(out),
+          hint: `declare it under topics, e.g. - { name: ${out}, partitions: 3 }`,
+          code: "E_REFERENCE",
+        }),
+      );
+    }
+  });
   s.producers.forEach((p, i) => {
     const at = (...path: PropertyKey[]) => ["producers", i, ...path];
     if (p.transactionalId === undefined) {

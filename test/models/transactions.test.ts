@@ -210,3 +210,32 @@ faults: [{ at: 2s, crash: broker-0 }, { at: 2s, crash: broker-1 }, { at: 2s, cra
     expect(rows(w.history, Op.ProducerFenced)).toEqual([]);
   });
 });
+
+describe("exactly-once read-process-write", () => {
+  it("a zombie member's transaction is aborted for its stale generation, and each input's result is read once", async () => {
+    const { runScenario } = await import("../../src/runner/run-scenario.ts");
+    const s = loadScenarioText(`name: eos
+description: A read-process-write zombie.
+duration: 12s
+drain: 8s
+cluster: { brokers: 3 }
+topics: [{ name: in, partitions: 2, replicationFactor: 3 }, { name: out, partitions: 2, replicationFactor: 3 }]
+producers: [{ name: src, topic: in, rate: 50/s, keys: { count: 10 } }]
+consumerGroups:
+  - { name: rpw, topic: in, members: 2, sessionTimeout: 6s, heartbeatInterval: 2s, maxPollRecords: 20, isolationLevel: read_committed, processing: { time: 10ms }, transactional: { outputTopic: out } }
+  - { name: reader, topic: out, isolationLevel: read_committed }
+faults: [{ at: 2s, pause: rpw-0, for: 9s }]
+`, "eos.yaml");
+    const { history: h } = runScenario(s, { seed: 1, file: "eos.yaml" });
+    const aborts = rows(h, Op.TxnAbort);
+    expect(aborts.some((a) => a.actor === "rpw-0-producer" && a.aux === 5)).toBe(true);
+    const inTopic = h.actorId("in")!;
+    const acked = rows(h, Op.Ack).filter((r) => h.msgTopic[r.msg] === inTopic).length;
+    const reader = h.actorId("reader")!;
+    // Every input record's result was read exactly once by the read_committed reader (none of the zombie's).
+    let n = 0;
+    for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.ProcessEnd && h.opAux[i] === reader) n++;
+    expect(acked).toBeGreaterThan(400);
+    expect(n).toBe(acked);
+  }, 60_000);
+});

@@ -12,6 +12,7 @@ import type { ConsumerGroup } from "./consumer-group.ts";
 import { serveFetch } from "./consumer-fetch.ts";
 import { readCommittedInto } from "./read-committed.ts";
 import { SKIPPED } from "../kafka/partition.ts";
+import type { ReadProcessWrite } from "./read-process-write.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -55,6 +56,8 @@ export class ConsumerDataPath {
   private readonly processSample: () => number;
   /** isolation.level=read_committed: fetches stop at the last stable offset and pass over aborted records. */
   private readonly readCommitted: boolean;
+  /** Exactly-once read-process-write (the group's `transactional`): set by the member. */
+  eos: ReadProcessWrite | undefined;
   private readonly k: { process: number; fetch: number };
 
   constructor(
@@ -88,6 +91,7 @@ export class ConsumerDataPath {
   /** A crash: whatever the fetch in flight returns is not for this process any more. */
   dropFetch(): void {
     this.fetchInFlight = 0;
+    this.eos?.crash();
   }
 
   /** A restart starts from nothing: positions come back from the coordinator's committed offsets. */
@@ -98,6 +102,7 @@ export class ConsumerDataPath {
     this.working = false;
     this.awaitingCommit = undefined;
     this.fetchInFlight = 0;
+    this.eos?.restart();
   }
 
   /** One poll chain at a time: while a fetch or a blocking commit is out, its answer resumes the poll loop. */
@@ -285,18 +290,29 @@ export class ConsumerDataPath {
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
     this.queue.shift();
     if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+    this.eos?.onProcessed(r);
     if (this.queue.length > 0) return this.processNext();
     this.working = false;
     this.batchDone();
   };
 
   private batchDone(): void {
+    if (this.eos) return this.eos.commitBatch(this.processedOffsets(), () => this.host.poll(), () => this.rewind());
     const mode = this.spec.commit.mode;
     const async = this.spec.processing.handoff === "async";
     const offsets = this.processedOffsets();
     if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : () => this.host.poll());
     if (mode === "async-after-processing" && offsets.length > 0) this.commit(offsets, false);
     if (!async || !this.host.inPoll()) this.host.poll();
+  }
+
+  /** The read-process-write transaction aborted: back to the committed offsets, forget what was processed. */
+  private rewind(): void {
+    this.processed.clear();
+    for (const tp of this.host.owned()) {
+      const committed = this.group.coordinator.committed.get(tpKey(tp));
+      if (committed !== undefined) this.positions.set(tpKey(tp), committed);
+    }
   }
 
   // ---------- commits ----------

@@ -71,6 +71,11 @@ export class ProducerTransactions implements SenderTxnHooks {
   private intervalTimer = 0;
   private incarnation = 0;
   private readonly kinds: { retry: number; timeout: number; interval: number };
+  /** Manual boundaries (read-process-write): the caller ends each transaction with `commitManual`. */
+  private manual = false;
+  private endRequested = false;
+  private pendingOffsets: { valid: () => boolean; apply: () => void } | undefined;
+  private onEnded: ((committed: boolean) => void) | undefined;
 
   constructor(
     private readonly world: World,
@@ -85,7 +90,7 @@ export class ProducerTransactions implements SenderTxnHooks {
     this.kinds = { retry: sim.registerKind("txn.client-retry"), timeout: sim.registerKind("txn.request-timeout"), interval: sim.registerKind("txn.interval") };
     // The application shuts down when the workload ends: close() commits the open transaction (or holds it to the end).
     sim.at(world.stopUs, () => {
-      if (this.state === "in-txn") this.beginEnd();
+      if (this.state === "in-txn" && !this.manual) this.beginEnd();
     }, undefined, this.kinds.interval);
     cluster.onBrokerEvent((e) => {
       // The connection to a coordinator that died resets: the request in flight failed.
@@ -95,6 +100,32 @@ export class ProducerTransactions implements SenderTxnHooks {
 
   attach(sender: Sender): void {
     this.sender = sender;
+  }
+
+  /** The caller decides where transactions end (commitManual), as a read-process-write loop does. */
+  setManual(): void {
+    this.manual = true;
+  }
+
+  /**
+   * Ends the open transaction: with `offsets`, sendOffsetsToTransaction first (refused offsets abort it);
+   * `done(committed)` runs once the coordinator answered EndTxn (false: aborted or fenced).
+   */
+  commitManual(offsets: { valid: () => boolean; apply: () => void } | undefined, done: (committed: boolean) => void): void {
+    this.pendingOffsets = offsets;
+    this.onEnded = done;
+    if (this.state === "in-txn") return this.beginEnd();
+    if (this.state === "fenced" || this.state === "dead") return this.ended(false);
+    // Records still held (InitProducerId or the previous transaction in progress): end once they are in.
+    if (this.held.length > 0) this.endRequested = true;
+    else this.ended(true);
+  }
+
+  private ended(committed: boolean): void {
+    const cb = this.onEnded;
+    this.onEnded = undefined;
+    this.pendingOffsets = undefined;
+    cb?.(committed);
   }
 
   private get now(): number {
@@ -191,7 +222,7 @@ export class ProducerTransactions implements SenderTxnHooks {
     this.toAdd = [];
     this.abortThis = this.cfg.abortRatio > 0 && this.rng.bernoulli(this.cfg.abortRatio);
     this.world.history.record(Op.TxnBegin, this.now, -1, this.client.actorId, this.epoch, this.txn);
-    const interval = this.cfg.interval ?? (this.cfg.records === undefined ? DEFAULT_TRANSACTION_INTERVAL_US : undefined);
+    const interval = this.manual ? undefined : this.cfg.interval ?? (this.cfg.records === undefined ? DEFAULT_TRANSACTION_INTERVAL_US : undefined);
     if (interval !== undefined) this.intervalTimer = this.world.sim.after(interval, this.intervalElapsed, this.txn, this.kinds.interval);
     const held = this.held;
     this.held = [];
@@ -201,6 +232,10 @@ export class ProducerTransactions implements SenderTxnHooks {
         break;
       }
       this.accept(held[i]);
+    }
+    if (this.endRequested && this.state === "in-txn") {
+      this.endRequested = false;
+      this.beginEnd();
     }
   }
 
@@ -218,7 +253,7 @@ export class ProducerTransactions implements SenderTxnHooks {
       this.sendAdd();
     }
     this.client.appendRecord(r.p, r.msg, r.bytes);
-    if (this.cfg.records !== undefined && this.recordsInTxn >= this.cfg.records) this.beginEnd();
+    if (!this.manual && this.cfg.records !== undefined && this.recordsInTxn >= this.cfg.records) this.beginEnd();
   }
 
   private sendAdd(): void {
@@ -252,8 +287,9 @@ export class ProducerTransactions implements SenderTxnHooks {
   /** EndTxn once every record of the transaction is settled and nothing else is asked of the coordinator. */
   private maybeEnd(): void {
     if (this.state !== "ending" || this.pending !== 0 || this.toAdd.length > 0 || this.outstanding > 0) return;
+    if (this.pendingOffsets && !this.failed) return this.sendOffsets(this.pendingOffsets);
     const commit = !this.failed && !this.abortThis;
-    const reason = this.failed ? TxnAbortReason.SendFailed : TxnAbortReason.Application;
+    const reason = this.staleGeneration ? TxnAbortReason.StaleGeneration : this.failed ? TxnAbortReason.SendFailed : TxnAbortReason.Application;
     const { producerId, epoch } = this;
     this.call(
       (broker) => ({ error: this.coord.endTxn(this.transactionalId, broker, producerId, epoch, commit, reason) }),
@@ -261,6 +297,7 @@ export class ProducerTransactions implements SenderTxnHooks {
         if (a?.error === "PRODUCER_FENCED") return this.fence(FencedBy.EndTxn);
         if (a === undefined || a.error !== undefined) return this.retryLater(() => this.maybeEnd());
         if (commit) this.acknowledge();
+        this.ended(commit);
         // After an abortable error the producer bumps its epoch (KIP-360) before the next transaction.
         if (this.failed) {
           this.state = "uninitialized";
@@ -269,6 +306,29 @@ export class ProducerTransactions implements SenderTxnHooks {
         }
         this.state = "ready";
         this.beginWithHeld();
+      },
+    );
+  }
+
+  private staleGeneration = false;
+
+  /** sendOffsetsToTransaction: the offsets commit with the transaction, if the group still knows this member's generation. */
+  private sendOffsets(o: { valid: () => boolean; apply: () => void }): void {
+    const { producerId, epoch } = this;
+    this.call(
+      (broker) => ({ error: this.coord.addOffsets(this.transactionalId, broker, producerId, epoch, o.valid, o.apply) }),
+      (a) => {
+        if (a?.error === "PRODUCER_FENCED") return this.fence(FencedBy.EndTxn);
+        if (a?.error === "ILLEGAL_GENERATION") {
+          // CommitFailedException: abortable; the transaction is aborted and the consumer rewinds.
+          this.failed = true;
+          this.staleGeneration = true;
+          this.pendingOffsets = undefined;
+          return this.maybeEnd();
+        }
+        if (a === undefined || a.error !== undefined) return this.retryLater(() => this.maybeEnd());
+        this.pendingOffsets = undefined;
+        this.maybeEnd();
       },
     );
   }
@@ -317,6 +377,7 @@ export class ProducerTransactions implements SenderTxnHooks {
     this.held = [];
     this.failHeld(held);
     this.client.fenced();
+    this.ended(false);
   }
 
   private failHeld(list: Held[]): void {

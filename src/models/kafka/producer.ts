@@ -216,7 +216,9 @@ export class Producer implements FaultTarget {
     const p = this.visible[this.partitions.partition(key)];
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
     this.world.metrics.onProduced(now);
-    this.appendRecord(p, msg, this.spec.messageBytes + key.length + 12);
+    const bytes = this.spec.messageBytes + key.length + 12;
+    if (this.txn) this.txn.send(msg, p, bytes);
+    else this.appendRecord(p, msg, bytes);
   }
 
   /** Puts a record into the accumulator (a transactional producer's does so once the record is in a transaction). */

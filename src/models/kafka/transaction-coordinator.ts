@@ -26,9 +26,11 @@ export const enum TxnAbortReason {
   NewInstance = 3,
   /** A send in the transaction failed, so the producer aborted it (an abortable error). */
   SendFailed = 4,
+  /** sendOffsetsToTransaction was refused: the consumer's group generation moved on (a zombie after a rebalance). */
+  StaleGeneration = 5,
 }
 
-export type TxnError = "NOT_COORDINATOR" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED";
+export type TxnError = "NOT_COORDINATOR" | "CONCURRENT_TRANSACTIONS" | "PRODUCER_FENCED" | "ILLEGAL_GENERATION";
 
 type TxnState = "Empty" | "Ongoing" | "PrepareCommit" | "PrepareAbort" | "CompleteCommit" | "CompleteAbort";
 
@@ -166,12 +168,16 @@ export class TransactionCoordinator {
     return undefined;
   }
 
-  /** sendOffsetsToTransaction: `apply` runs when the transaction commits (the offsets commit with it). */
-  addOffsets(transactionalId: string, broker: string, producerId: number, epoch: number, apply: () => void): TxnError | undefined {
+  /**
+   * sendOffsetsToTransaction (AddOffsetsToTxn + TxnOffsetCommit): `valid` is the group coordinator's check of the
+   * member id and generation (exactly_once_v2 fences zombies this way); `apply` runs when the transaction commits.
+   */
+  addOffsets(transactionalId: string, broker: string, producerId: number, epoch: number, valid: () => boolean, apply: () => void): TxnError | undefined {
     const m = this.meta(transactionalId);
     if (!this.serves(m, broker)) return "NOT_COORDINATOR";
     if (producerId !== m.producerId || epoch < m.epoch) return "PRODUCER_FENCED";
     if (m.state !== "Ongoing") return "CONCURRENT_TRANSACTIONS";
+    if (!valid()) return "ILLEGAL_GENERATION";
     m.offsets.push({ apply });
     return undefined;
   }
