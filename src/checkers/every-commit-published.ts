@@ -6,9 +6,11 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 import { PublishRows } from "./publish-rows.ts";
+import { TXN_ABORT_REASONS, TxnRows } from "./txn-rows.ts";
 
 export const everyCommitPublished: Checker = (h: History, scenario) => {
   const rows = new PublishRows(h, scenario);
+  const txns = rows.transactional.size > 0 ? new TxnRows(h) : undefined;
   const anomalies: Anomaly[] = [];
   const failedSends = new Set<number>();
   for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.ProduceFail || h.opKind[i] === Op.ProduceUnknown) failedSends.add(h.opMsg[i]);
@@ -30,6 +32,11 @@ export const everyCommitPublished: Checker = (h: History, scenario) => {
         : crash !== undefined
           ? `: the service (and its relay) crashed at ${fmtS(crash)}`
           : ": the relay never published it";
+    } else if (txns?.txnFor(msg)) {
+      const t = txns.txnFor(msg)!;
+      why = t.outcome === "abort"
+        ? `: it was written in Kafka transaction ${t.txn}, aborted at ${fmtS(t.decidedUs)} because ${TXN_ABORT_REASONS[t.reason] ?? "?"}; the database had committed on its own (a Kafka transaction does not include the database)`
+        : `: Kafka transaction ${t.txn} holding it never committed`;
     } else if (strategy === "dual-write") {
       why = crash !== undefined
         ? `: the service crashed at ${fmtS(crash)}, ${((crash - c.atUs) / 1000).toFixed(1)}ms after the commit, while the event was still in its producer (dual write: nothing publishes it again)`

@@ -25,6 +25,8 @@ export class PublishRows {
   /** First Append row per message. */
   readonly firstAppend = new Map<number, number>();
   readonly acked = new Set<number>();
+  /** Events written inside a Kafka transaction: published only once it committed (its Ack row). */
+  readonly transactional = new Set<number>();
   readonly attempts = new Map<number, number>();
   readonly reads: RelayRead[] = [];
   /** Actor → crash times (fault rows whose scenario fault is a crash). */
@@ -53,6 +55,9 @@ export class PublishRows {
         case Op.Ack:
           this.acked.add(msg);
           break;
+        case Op.TxnRecord:
+          this.transactional.add(msg);
+          break;
         case Op.ProduceAttempt:
           this.attempts.set(msg, (this.attempts.get(msg) ?? 0) + 1);
           break;
@@ -74,6 +79,8 @@ export class PublishRows {
 
   /** Whether the event reached its topic (appended by a partition leader, or acknowledged). */
   published(msg: number): boolean {
+    // A transactional record in the log is not published until its transaction commits (then it is acknowledged).
+    if (this.transactional.has(msg)) return this.acked.has(msg);
     return this.firstAppend.has(msg) || this.acked.has(msg);
   }
 

@@ -37,17 +37,19 @@ export function makePublishingServiceSchema(zDurationDistribution: typeof Durati
   // One mapping for every strategy (each field says which strategy reads it), so the reference documents them all.
   const zPublish = z.strictObject({
     strategy: z
-      .enum(["dual-write", "outbox-polling", "outbox-cdc"])
+      .enum(["dual-write", "outbox-polling", "outbox-cdc", "transactional-producer"])
       .describe(
         "dual-write: write the database, then publish to Kafka as a separate step (no atomicity). outbox-polling: the transaction also inserts an outbox row; " +
           "a relay polls committed rows, publishes them, then marks them. outbox-cdc: the transaction inserts an outbox row; a Debezium-style connector tails the " +
-          "write-ahead log and publishes each insert (Outbox Event Router).",
+          "write-ahead log and publishes each insert (Outbox Event Router). transactional-producer: commit to the database, then publish with a Kafka transactional producer " +
+          "(transactional.id <service>-tx) whose transaction commits every transactionInterval — Kafka transactions do not span the database, so a crash before the Kafka commit aborts events whose changes committed.",
       ),
     order: z
       .enum(["commit-then-publish", "publish-then-commit"])
       .prefault("commit-then-publish")
       .describe("dual-write: commit-then-publish — a crash after the commit loses the event (still in the producer's buffer); publish-then-commit — a crash before the commit leaves a published event for a change that rolled back (a phantom)."),
     interval: zPositiveDuration.prefault("1s").describe("outbox-polling: how often the relay polls the outbox table."),
+    transactionInterval: zPositiveDuration.prefault("100ms").describe("transactional-producer: how long each Kafka transaction stays open before it commits."),
     batchSize: z.number().int().min(1).max(100_000).prefault(100).describe("outbox-polling: rows read per poll (LIMIT)."),
     cursor: z
       .enum(["id", "commit-order"])

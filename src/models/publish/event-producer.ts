@@ -10,5 +10,9 @@ import { eventTopicOf } from "../../scenario/schema-publish.ts";
 export function eventProducer(world: World, cluster: Cluster, service: PublishingServiceSpec, name: string): Producer {
   // The producer's own workload is empty (rate 0); its Kafka settings are the service's.
   const spec = { ...zProducer.parse({ name, topic: eventTopicOf(service), rate: "0/s" }), ...service.producer };
+  if (service.publish.strategy === "transactional-producer") {
+    spec.transactionalId = `${service.name}-tx`;
+    spec.transaction = { interval: service.publish.transactionInterval, abortRatio: 0 };
+  }
   return new Producer(world, cluster, cluster.topics.get(spec.topic)!, spec);
 }

@@ -6,6 +6,9 @@
 //   producer's buffer (or in flight) loses it although the change committed;
 // - dual-write, publish-then-commit: the event is sent and acknowledged first, then COMMIT; a crash in
 //   between publishes a change that rolled back (a phantom event);
+// - transactional-producer: commit-then-publish with a Kafka transactional producer; a crash aborts the open
+//   Kafka transaction (the restarted instance's InitProducerId, or the transaction timeout), so events whose
+//   changes committed are never visible — a Kafka transaction cannot include the database commit;
 // - outbox-polling / outbox-cdc: nothing is sent in the request; a relay (polling-relay.ts) or a connector
 //   (cdc-connector.ts) publishes committed outbox rows.
 // The service is a fault target: a crash rolls back its open transactions and loses its producer's buffer;
@@ -99,7 +102,7 @@ export class PublishingService implements FaultTarget {
           this.producer.publish(msg);
         },
       });
-    } else if (p.strategy === "dual-write") {
+    } else if (p.strategy === "dual-write" || p.strategy === "transactional-producer") {
       this.db.transaction({ msg, onCommitted: (row) => this.producer.publish(row.msg) });
     } else this.db.transaction({ msg });
     this.scheduleNext(now, false);

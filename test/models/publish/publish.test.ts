@@ -107,6 +107,22 @@ faults: [{ at: 5s, crash: orders-connector, for: 500ms }]
   });
 });
 
+describe("publishing with a Kafka transactional producer", () => {
+  it("loses the events of the open Kafka transaction when the service crashes after its database commits", () => {
+    const { result, history: h } = run(`duration: 3s
+drain: 3s
+services: [{ name: orders, rate: 300/s, publish: { strategy: transactional-producer, transactionInterval: 200ms } }]
+faults: [{ at: 1550ms, crash: orders, for: 300ms }]
+expect: { violate: [every-commit-published, no-aborted-reads], hold: [no-phantom-events] }
+`);
+    // The default read_uncommitted group even reads the aborted events.
+    expect(result.passed).toBe(true);
+    const v = result.verdicts.find((x) => x.invariant === "every-commit-published")!;
+    expect(v.anomalies[0].explanation).toMatch(/written in Kafka transaction \d+, aborted at .* because a new instance of the transactional.id started; the database had committed on its own/);
+    expect(rows(h, Op.TxnAbort).length).toBe(1);
+  });
+});
+
 describe("outbox + CDC under random crashes (property)", () => {
   it("never violates every-commit-published", () => {
     fc.assert(
