@@ -16,6 +16,11 @@ import { monotonicPoll } from "./monotonic-poll.ts";
 import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
+import { noAbortedReads } from "./no-aborted-reads.ts";
+import { zombieFenced } from "./zombie-fenced.ts";
+import { everyCommitPublished } from "./every-commit-published.ts";
+import { noPhantomEvents } from "./no-phantom-events.ts";
+import { perAggregateOrder } from "./per-aggregate-order.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -35,7 +40,18 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "duplicates-explained": duplicatesExplained,
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
+  "no-aborted-reads": noAbortedReads,
+  "zombie-fenced": zombieFenced,
+  "every-commit-published": everyCommitPublished,
+  "no-phantom-events": noPhantomEvents,
+  "per-aggregate-order": perAggregateOrder,
 };
+
+/** Publishing invariants run when a scenario names them or has publishing services. */
+const PUBLISH_INVARIANTS = new Set<InvariantName>(["every-commit-published", "no-phantom-events", "per-aggregate-order"]);
+
+/** Transaction invariants run when a scenario names them or has a transactional producer. */
+const TXN_INVARIANTS = new Set<InvariantName>(["no-aborted-reads", "zombie-fenced"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 
@@ -48,7 +64,11 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const named = new Set<string>([...scenario.expect.hold, ...scenario.expect.violate, ...scenario.expect.permitted]);
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
+  const hasTxns = scenario.producers.some((p) => p.transactionalId !== undefined);
+  const hasServices = (scenario.services?.length ?? 0) > 0;
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
-    (inv) => named.has(inv) || (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
+    (inv) =>
+      named.has(inv) ||
+      (QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics),
   );
 }

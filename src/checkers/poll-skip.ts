@@ -6,12 +6,15 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { TransactionGaps } from "./txn-rows.ts";
 
 export const noPollSkip: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
   /** Next expected offset per (group, member, topic, partition); absent = unknown (no position row yet). */
   const expected = new Map<string, number>();
   let checked = 0;
+  // Control markers and aborted records are never returned: the offset gaps they leave are not skips.
+  const gaps = new TransactionGaps(h);
   for (let i = 0; i < h.opCount; i++) {
     const kind = h.opKind[i];
     if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
@@ -29,6 +32,7 @@ export const noPollSkip: Checker = (h: History) => {
     const want = expected.get(k);
     expected.set(k, offset + 1);
     if (want === undefined || offset <= want) continue;
+    if (gaps.covers(topicOfRow(h, i), h.opPartition[i], want, offset)) continue;
     const msg = h.opMsg[i];
     anomalies.push({
       kind: "poll-skip",

@@ -145,6 +145,38 @@ export const enum Op {
   QueueSubscribeRefused = 98,
   /** A receive was answered with an error (SQS OverLimit: the in-flight cap is reached): actor = consumer, aux = queue, partition = 0, offset = messages in flight. */
   QueueReceiveError = 99,
+
+  // ---- Transactions and publishing (170-199). txn = the run-wide transaction number. ----
+  /** InitProducerId answered: actor = producer, offset = producer id, partition = its new epoch, aux = coordinator broker id. */
+  TxnInitProducerId = 170,
+  /** A transaction began (first send after the last ended): actor = producer, offset = txn, partition = epoch. */
+  TxnBegin = 171,
+  /** The record was sent inside a transaction: msg, actor = producer, partition, offset = txn, aux = epoch. */
+  TxnRecord = 172,
+  /** AddPartitionsToTxn took effect at the coordinator: actor = producer, partition, offset = txn, aux = topic. */
+  TxnAddPartition = 173,
+  /** The coordinator logged PREPARE_COMMIT: actor = producer, offset = txn, partition = epoch. */
+  TxnCommit = 174,
+  /** The coordinator logged PREPARE_ABORT: actor = producer, offset = txn, partition = epoch written into the markers, aux = TxnAbortReason. */
+  TxnAbort = 175,
+  /** A control marker took an offset: msg = the marker's message id, actor = topic, partition, offset, aux = txn * 2 + (1 commit / 0 abort). */
+  TxnMarker = 176,
+  /** The producer learned it was fenced (fatal): actor = producer, offset = producer id, partition = its stale epoch, aux = FencedBy. */
+  ProducerFenced = 177,
+  /** sendOffsetsToTransaction: actor = member, aux = group, partition, offset = offset to commit with the transaction, msg = -2 - topic. */
+  TxnOffsets = 178,
+  /** A service's database transaction committed: msg = its event, actor = service, partition = outbox row id, offset = LSN, aux = db transaction number. */
+  DbCommit = 180,
+  /** A service's database transaction rolled back (crash): msg = its event (-1 if none yet), actor = service, partition = row id, aux = db transaction number. */
+  DbRollback = 181,
+  /** A relay read an outbox row or log entry: msg = event, actor = relay, partition = RelayReadKind, offset = the relay's position after it (id or LSN). */
+  RelayRead = 182,
+  /** A polling relay marked (or deleted) a published row, and saved its cursor: msg = event, actor = relay, offset = cursor saved. */
+  RelayMark = 183,
+  /** A CDC connector flushed its source offset: actor = connector, offset = LSN flushed (everything up to it was acknowledged). */
+  ConnectorOffsetFlush = 184,
+  /** A relay or connector (re)started reading: actor = relay, offset = the position it resumes after, partition = RelayReadKind. */
+  RelayResume = 185,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -215,6 +247,21 @@ export const OP_NAMES: Record<number, string> = {
   97: "queue-retry-publish",
   98: "queue-subscribe-refused",
   99: "queue-receive-error",
+  170: "txn-init-producer-id",
+  171: "txn-begin",
+  172: "txn-record",
+  173: "txn-add-partition",
+  174: "txn-commit",
+  175: "txn-abort",
+  176: "txn-marker",
+  177: "producer-fenced",
+  178: "txn-offsets",
+  180: "db-commit",
+  181: "db-rollback",
+  182: "relay-read",
+  183: "relay-mark",
+  184: "connector-offset-flush",
+  185: "relay-resume",
 };
 
 

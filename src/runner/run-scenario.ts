@@ -21,6 +21,7 @@ import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
 import { markPartial, runWithBudget } from "./run-budget.ts";
 import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
+import { buildPublishingServices } from "../models/publish/publishing.ts";
 
 export interface RunOptions {
   seed: number;
@@ -77,12 +78,14 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const cluster = new Cluster(world);
     const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));
+    const services = buildPublishingServices(world, cluster);
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
     cluster.start();
     new FaultSchedule(world, cluster).install(scenario.faults);
     for (const p of producers) p.start();
     for (const g of groups) g.start();
+    for (const s of services) s.start();
     queues?.start();
     opts.observe?.(sim);
     const partial = runWithBudget(sim, Math.min(totalUs, opts.untilUs ?? totalUs), opts.maxEvents, opts.onSlice);

@@ -5,6 +5,7 @@ import type { Scenario } from "./schema.ts";
 import type { YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { formatDurationUs } from "./units.ts";
+import { publishNodeNames } from "./schema-publish.ts";
 
 /** Every node name a fault may use: brokers, producers, consumer members, the controller. */
 export function faultNodeNames(s: Scenario): string[] {
@@ -15,6 +16,8 @@ export function faultNodeNames(s: Scenario): string[] {
   names.push(...memberJoinTimes(s).keys());
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
+  // Publishing services and their CDC connectors (src/models/publish/).
+  for (const sv of s.services ?? []) names.push(...publishNodeNames(sv));
   return names;
 }
 

@@ -8,6 +8,8 @@ import { groupIssues } from "./load-groups.ts";
 import { queueReferenceIssues } from "./check-queues.ts";
 import { kafkaReferenceIssues } from "./check-kafka.ts";
 import { degenerateValueIssues } from "./check-degenerate.ts";
+import { transactionIssues } from "./schema-txn.ts";
+import { publishIssues } from "./schema-publish.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
 
@@ -46,12 +48,15 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   unique("topics", s.topics);
   unique("producers", s.producers);
   unique("consumerGroups", s.consumerGroups);
+  unique("services", s.services);
   unique("queues", s.queues);
   unique("queueProducers", s.queueProducers);
   unique("queueConsumers", s.queueConsumers);
   issues.push(...queueReferenceIssues(s, source));
   issues.push(...kafkaReferenceIssues(s, source));
   issues.push(...degenerateValueIssues(s, source));
+  issues.push(...transactionIssues(s, source));
+  issues.push(...publishIssues(s, source));
 
   s.producers.forEach((p, i) =>
     p.schedule.forEach((step, j) => {

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { zDuration } from "./zod-units.ts";
 import { metadataMaxAgeField } from "./schema-retention.ts";
+import { groupIsolationFields } from "./schema-txn.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -74,6 +75,7 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
     maxPollRecords: z.number().int().min(1).prefault(500).describe("max.poll.records: the most records one poll returns."),
     fetchMaxWait: zDuration.prefault("500ms").describe("fetch.max.wait.ms: how long a fetch waits at the broker when there is no data."),
     ...metadataMaxAgeField,
+    ...groupIsolationFields,
     autoOffsetReset: z
       .enum(["earliest", "latest", "none"])
       .prefault("earliest")

@@ -9,6 +9,8 @@ import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
+import { producerTransactionFields } from "./schema-txn.ts";
+import { makePublishingServiceSchema } from "./schema-publish.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -92,12 +94,13 @@ export const zProducer = z.strictObject({
   messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
   ...producerKafkaFields,
   ...metadataMaxAgeField,
+  ...producerTransactionFields,
 });
 
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -120,6 +123,9 @@ export const zExpect = z
   .prefault({})
   .describe("What must hold. A run whose expectations are not all met exits with code 1.");
 
+// Services with a database that publish an event per committed change (schema-publish.ts).
+export const zPublishingService = makePublishingServiceSchema(zDurationDistribution, DIST);
+
 const QUEUES = queueSchemas({ zName, zKeys, zRateStep, zDurationDistribution, DIST });
 
 export const zScenario = z
@@ -134,6 +140,7 @@ export const zScenario = z
     topics: z.array(zTopic).prefault([]).describe("Topics and their partitions (a queue-only scenario may leave them out)."),
     producers: z.array(zProducer).prefault([]).describe("Producers and their load; a scenario needs at least one producer or queue producer."),
     consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
+    services: z.array(zPublishingService).prefault([]).describe("Services with a database that publish an event for every committed change (`publish:`)."),
     ...QUEUES,
     faults: zFaults,
     expect: zExpect,
@@ -153,3 +160,4 @@ export type DurationDistribution = z.output<typeof zDurationDistribution>;
 export type ProducerSpec = z.output<typeof zProducer>;
 export type ConsumerGroupSpec = z.output<typeof zConsumerGroup>;
 export type TopicSpec = z.output<typeof zTopic>;
+export type PublishingServiceSpec = z.output<typeof zPublishingService>;

@@ -10,6 +10,9 @@ import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import { serveFetch } from "./consumer-fetch.ts";
+import { readCommittedInto } from "./read-committed.ts";
+import { SKIPPED } from "../kafka/partition.ts";
+import type { ReadProcessWrite } from "./read-process-write.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -51,6 +54,10 @@ export class ConsumerDataPath {
   private fetchInFlight = 0;
   private nextPartition = 0;
   private readonly processSample: () => number;
+  /** isolation.level=read_committed: fetches stop at the last stable offset and pass over aborted records. */
+  private readonly readCommitted: boolean;
+  /** Exactly-once read-process-write (the group's `transactional`): set by the member. */
+  eos: ReadProcessWrite | undefined;
   private readonly k: { process: number; fetch: number };
 
   constructor(
@@ -59,6 +66,7 @@ export class ConsumerDataPath {
     private readonly host: DataPathHost,
   ) {
     this.processSample = makeSampler(group.spec.processing.time, rng);
+    this.readCommitted = group.spec.isolationLevel === "read_committed";
     const sim = group.world.sim;
     this.k = {
       process: sim.registerKind("consumer.process-end"),
@@ -83,6 +91,7 @@ export class ConsumerDataPath {
   /** A crash: whatever the fetch in flight returns is not for this process any more. */
   dropFetch(): void {
     this.fetchInFlight = 0;
+    this.eos?.crash();
   }
 
   /** A restart starts from nothing: positions come back from the coordinator's committed offsets. */
@@ -93,6 +102,7 @@ export class ConsumerDataPath {
     this.working = false;
     this.awaitingCommit = undefined;
     this.fetchInFlight = 0;
+    this.eos?.restart();
   }
 
   /** One poll chain at a time: while a fetch or a blocking commit is out, its answer resumes the poll loop. */
@@ -139,8 +149,8 @@ export class ConsumerDataPath {
       return false;
     }
     const p = this.group.partition(tp);
-    // ListOffsets: latest = the high watermark, earliest = the log start offset (past what retention deleted).
-    const position = policy === "latest" ? p.highWatermark : p.log.logStartOffset;
+    // ListOffsets: latest = the high watermark (the LSO under read_committed), earliest = the log start offset (past what retention deleted).
+    const position = policy === "latest" ? (this.readCommitted ? p.lastStableOffset : p.highWatermark) : p.log.logStartOffset;
     this.positions.set(tpKey(tp), position);
     this.h.record(Op.OffsetReset, now, commitMsgFor(topicActor), this.host.actorId, tp.partition, position, this.group.actorId);
     return true;
@@ -197,9 +207,13 @@ export class ConsumerDataPath {
         if (!this.resetPosition(tp, offset)) return [];
         offset = this.positions.get(key)!;
       }
+      if (this.readCommitted) {
+        offset = readCommittedInto(p, tp, offset, max, out);
+        continue;
+      }
       while (offset < p.highWatermark && out.length < max) {
-        const msg = p.read(offset);
-        if (msg < 0) break;
+        const msg = p.readUncommitted(offset);
+        if (msg === -1) break;
         out.push({ tp, offset, msg });
         offset++;
       }
@@ -235,6 +249,8 @@ export class ConsumerDataPath {
       const key = tpKey(r.tp);
       if (this.positions.get(key) !== r.offset) continue;
       this.positions.set(key, r.offset + 1);
+      // A control marker or an aborted record (read_committed): the position moves past it, nothing is returned.
+      if (r.msg === SKIPPED) continue;
       this.h.record(Op.Deliver, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
       out.push(r);
     }
@@ -274,18 +290,29 @@ export class ConsumerDataPath {
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
     this.queue.shift();
     if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+    this.eos?.onProcessed(r);
     if (this.queue.length > 0) return this.processNext();
     this.working = false;
     this.batchDone();
   };
 
   private batchDone(): void {
+    if (this.eos) return this.eos.commitBatch(this.processedOffsets(), () => this.host.poll(), () => this.rewind());
     const mode = this.spec.commit.mode;
     const async = this.spec.processing.handoff === "async";
     const offsets = this.processedOffsets();
     if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : () => this.host.poll());
     if (mode === "async-after-processing" && offsets.length > 0) this.commit(offsets, false);
     if (!async || !this.host.inPoll()) this.host.poll();
+  }
+
+  /** The read-process-write transaction aborted: back to the committed offsets, forget what was processed. */
+  private rewind(): void {
+    this.processed.clear();
+    for (const tp of this.host.owned()) {
+      const committed = this.group.coordinator.committed.get(tpKey(tp));
+      if (committed !== undefined) this.positions.set(tpKey(tp), committed);
+    }
   }
 
   // ---------- commits ----------

@@ -112,6 +112,11 @@ export class ConsumerGroup {
     spec.events.forEach((e, i) => sim.at(e.at, this.onEvent, i, this.eventKind, this.actorId));
   }
 
+  /** The cluster (read-process-write members build their transactional producers on it). */
+  get kafka(): Cluster {
+    return this.cluster;
+  }
+
   /** The classic coordinator (members call this only in classic groups). */
   get classic(): GroupCoordinator {
     if (!(this.coordinator instanceof GroupCoordinator)) throw new Error(`group ${this.spec.name} uses the consumer protocol`);

@@ -17,6 +17,7 @@ import { ConsumerProcess } from "./consumer-process.ts";
 import { ClientMetadata } from "../kafka/client-metadata.ts";
 import { ConsumerProtocolMember } from "./consumer-reconcile.ts";
 import { ClassicProtocolMember } from "./consumer-classic.ts";
+import { ReadProcessWrite } from "./read-process-write.ts";
 import { ConsumerDataPath } from "./consumer-data-path.ts";
 
 type Phase = "idle" | "joining" | "syncing" | "stable" | "down";
@@ -64,6 +65,10 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       sendCommit: (offsets, sync) => this.sendCommit(offsets, sync),
       crash: () => this.crash(),
     });
+    // Exactly-once read-process-write: the member's transactional producer (one per member name).
+    if (group.spec.transactional) {
+      this.data.eos = new ReadProcessWrite(w, group.kafka, group, { name, actorId: this.actorId, membership: () => ({ memberId: this.memberId, generation: this.generation, client: this }) }, group.members.length);
+    }
     this.kip848 = group.consumerProtocol ? new ConsumerProtocolMember(this, group, rng.fork("kip848")) : undefined;
     this.classic = group.consumerProtocol ? undefined : new ClassicProtocolMember(this, group, rng.fork("heartbeat"), this.data, (h, r) => this.toCoordinator(h, r));
     this.metadata = new ClientMetadata(w, this.actorId, topics, group.clusterCounts, group.spec.metadataMaxAge, (t, count) => group.metadataChanged(this, t, count), (d, fn) => this.schedule(d, fn));

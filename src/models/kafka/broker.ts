@@ -22,6 +22,8 @@ export interface ProduceBatch {
   /** The producer epoch (0 without idempotence). */
   producerEpoch: number;
   baseSequence: number;
+  /** Written inside a transaction (opens the producer's transaction on the partition). */
+  transactional?: boolean;
 }
 
 export interface ProduceRequest {
@@ -151,6 +153,7 @@ export class Broker implements FaultTarget {
       }
       if (!duplicate) {
         base = r.appendAsLeader(b.msgs, b.producerId, b.baseSequence, b.producerEpoch);
+        if (b.transactional) b.partition.txn.onTransactionalAppend(b.producerId, base);
         for (let k = 0; k < b.msgs.length; k++) h.record(Op.Append, now, b.msgs[k], b.partition.topicActor, b.partition.partition, base + k, r.leaderEpoch);
         this.wakeParkedFetches(b.partition);
       }
@@ -174,6 +177,19 @@ export class Broker implements FaultTarget {
     });
     if (waiting === 0) finish();
   };
+
+  /**
+   * WriteTxnMarkers from a transaction coordinator: appends the COMMIT/ABORT marker as leader. Returns its offset,
+   * or -1 when this broker cannot (not alive, not the leader): the coordinator retries.
+   */
+  writeTxnMarker(p: Partition, markerMsg: number, producerId: number, producerEpoch: number, commit: boolean): number {
+    const r = this.replicas.get(p);
+    if (!this.alive || !r || !r.isLeader) return -1;
+    const offset = r.appendControlAsLeader(markerMsg, producerId, producerEpoch);
+    p.txn.onMarker(producerId, offset, commit);
+    this.wakeParkedFetches(p);
+    return offset;
+  }
 
   // ---- replication: leader side ----
 

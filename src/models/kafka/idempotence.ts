@@ -65,6 +65,19 @@ export class ProducerStateTable {
     if (e.batches.length > BATCHES_RETAINED) e.batches.shift();
   }
 
+  /**
+   * A transaction marker of `epoch` for the producer id: a newer epoch (the coordinator fenced or aborted) replaces
+   * the entry, so writes of older epochs are refused; markers carry no sequence, so the sequences go on.
+   */
+  onMarker(pid: number, epoch: number): void {
+    const e = this.byPid.get(pid);
+    if (!e) this.byPid.set(pid, { epoch, batches: [] });
+    else if (epoch > e.epoch) {
+      e.epoch = epoch;
+      e.batches = [];
+    }
+  }
+
   /** Rebuilds the table from the log (after truncation), as Kafka reloads producer state from the log. */
   rebuild(log: PartitionLog): void {
     this.byPid.clear();
@@ -73,7 +86,10 @@ export class ProducerStateTable {
     for (let o = log.logEndOffset - 1; o >= log.logStartOffset; o--) {
       if (!log.isBatchStart(o)) continue;
       const pid = log.pidAt(o);
-      if (pid >= 0) {
+      if (pid >= 0 && log.seqAt(o) < 0) {
+        // A control marker: only its epoch matters, and only if nothing newer was met.
+        if (!found.has(pid)) found.set(pid, { epoch: log.producerEpochAt(o), batches: [] });
+      } else if (pid >= 0) {
         const epoch = log.producerEpochAt(o);
         let e = found.get(pid);
         // Scanning backwards, the first batch met carries the producer's current epoch; older epochs are history.
@@ -94,7 +110,8 @@ export class ProducerStateTable {
       let end = o + 1;
       while (end < log.logEndOffset && !log.isBatchStart(end)) end++;
       const pid = log.pidAt(o);
-      if (pid >= 0) this.onAppend(pid, log.seqAt(o), end - o, o, log.producerEpochAt(o));
+      if (pid >= 0 && log.seqAt(o) < 0) this.onMarker(pid, log.producerEpochAt(o));
+      else if (pid >= 0) this.onAppend(pid, log.seqAt(o), end - o, o, log.producerEpochAt(o));
       o = end;
     }
   }

@@ -198,6 +198,11 @@ export class PartitionLog {
     return this.producerEpochs[offset];
   }
 
+  /** A transaction control marker: written with a producer id but no sequence (idempotent batches always have one). */
+  isControlAt(offset: number): boolean {
+    return this.pids[offset] >= 0 && this.seqs[offset] < 0;
+  }
+
   isBatchStart(offset: number): boolean {
     return this.batchStart[offset] === 1;
   }

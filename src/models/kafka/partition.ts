@@ -7,6 +7,10 @@
 // true when the position is past the leader's log end (after an unclean election truncated it). Kafka answers
 // such a fetch with OFFSET_OUT_OF_RANGE and the consumer resets by auto.offset.reset.
 import { PartitionLog } from "./partition-log.ts";
+import { TxnIndex } from "./txn-index.ts";
+
+/** What `readCommitted` answers for a record a read_committed consumer passes over (a control marker or an aborted record). */
+export const SKIPPED = -2;
 
 export class Partition {
   /** Broker ids in assignment order; the first is the preferred leader. */
@@ -28,6 +32,8 @@ export class Partition {
   /** The log consumers read: the current (or, while offline, the last) leader's replica log. */
   log: PartitionLog;
   private waiters: (() => void)[] = [];
+  /** Open and aborted transactions (read_committed reads and the last stable offset). */
+  readonly txn = new TxnIndex();
   /** Per committed offset, like the single-replica model did on every append (consumer lag bookkeeping). */
   readonly hwListeners: ((partition: number, offset: number) => void)[];
 
@@ -60,6 +66,28 @@ export class Partition {
 
   read(offset: number): number {
     return this.log.read(offset);
+  }
+
+  /** The last stable offset: read_committed consumers read only below it (semantics.md §1). */
+  get lastStableOffset(): number {
+    return this.txn.lastStableOffset(this.log.highWatermark);
+  }
+
+  /** The read_uncommitted view: everything below the HW but control markers, which no application is given. */
+  readUncommitted(offset: number): number {
+    const msg = this.log.read(offset);
+    return msg >= 0 && this.txn.used && this.log.isControlAt(offset) ? SKIPPED : msg;
+  }
+
+  /** The read_committed view of a record: its message id, SKIPPED (control marker, aborted), or -1 at/after the LSO. */
+  readCommitted(offset: number): number {
+    if (offset >= this.lastStableOffset) return -1;
+    const msg = this.log.read(offset);
+    if (msg < 0 || !this.txn.used) return msg;
+    const pid = this.log.pidAt(offset);
+    if (pid < 0) return msg;
+    if (this.log.isControlAt(offset) || this.txn.isAborted(pid, offset)) return SKIPPED;
+    return msg;
   }
 
   isOutOfRange(position: number): boolean {

@@ -16,6 +16,7 @@ import { Sender } from "./sender.ts";
 import type { Partition } from "./partition.ts";
 import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
+import { ProducerTransactions } from "./producer-transactions.ts";
 
 export { resolveIdempotence };
 
@@ -79,6 +80,10 @@ export class Producer implements FaultTarget {
   private arrivalTimer = 0;
   private readonly sendKind: number;
   private readonly depth: (p: Partition) => number;
+  /** Told when each record's send ends (acknowledged or not): publishing relays wait on it. */
+  onRecordDone: ((msg: number, acked: boolean) => void) | undefined;
+  /** Transactions (transactionalId set): sends go through the open transaction. */
+  readonly txn: ProducerTransactions | undefined;
 
   constructor(
     private readonly world: World,
@@ -101,7 +106,11 @@ export class Producer implements FaultTarget {
     this.sticky = new UniformStickyPartitioner(rng.fork("sticky"), spec.batchSize);
     this.depth = (p) => this.accumulator.queueDepth(p);
     // Producer ids come from the cluster in Kafka; a per-run counter keeps them deterministic and distinct.
-    this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent }, this.actorId, rng.fork("retry"), () => cluster.nextProducerId());
+    this.txn = spec.transactionalId !== undefined ? new ProducerTransactions(world, cluster, this, spec, rng.fork("txn")) : undefined;
+    // A transactional producer's id and epoch come from its coordinator (InitProducerId), not from a local counter.
+    const newProducerId = this.txn ? () => -1 : () => cluster.nextProducerId();
+    this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent, txn: this.txn, onDone: (msgs, acked) => this.recordsDone(msgs, acked) }, this.actorId, rng.fork("retry"), newProducerId);
+    this.txn?.attach(this.sender);
     this.sendKind = world.sim.registerKind("producer.send");
     world.targets.register(this);
   }
@@ -186,11 +195,47 @@ export class Producer implements FaultTarget {
     this.sent++;
     // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
     const bytes = this.spec.messageBytes + h.keyNames[keyId].length + 12;
-    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
-    if (nullKey) this.sticky.onAppend(bytes, full || batch.attempts > 0, all, this.depth);
-    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
+    if (this.txn) this.txn.send(msg, p, bytes);
+    else this.appendRecord(p, msg, bytes);
     this.scheduleNext(now, false);
   };
+
+  private recordsDone(msgs: readonly number[], acked: boolean): void {
+    const fn = this.onRecordDone;
+    if (fn) for (const m of msgs) fn(m, acked);
+  }
+
+  /**
+   * send() of a message made elsewhere (a service's event): keyed by the message's key, recorded as an attempt.
+   * Sending the same message again (a relay re-publishing) is another attempt of it.
+   */
+  publish(msg: number): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const key = h.keyNames[h.msgKey[msg]];
+    const p = this.visible[this.partitions.partition(key)];
+    h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    this.world.metrics.onProduced(now);
+    const bytes = this.spec.messageBytes + key.length + 12;
+    if (this.txn) this.txn.send(msg, p, bytes);
+    else this.appendRecord(p, msg, bytes);
+  }
+
+  /** Puts a record into the accumulator (a transactional producer's does so once the record is in a transaction). */
+  appendRecord(p: Partition, msg: number, bytes: number): void {
+    const now = this.world.sim.nowUs;
+    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
+    if (this.spec.keys.none) this.sticky.onAppend(bytes, full || batch.attempts > 0, this.visible, this.depth);
+    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
+  }
+
+  /** ProducerFenced is fatal: this instance sends nothing more (a zombie that lost its transactional.id). */
+  fenced(): void {
+    this.world.sim.cancel(this.arrivalTimer);
+    this.metadata.stop();
+    this.sender.abandonAll();
+    this.sender.stopped = true;
+  }
 
   // ---- fault target ----
 
@@ -199,6 +244,7 @@ export class Producer implements FaultTarget {
     this.alive = false;
     this.world.sim.cancel(this.arrivalTimer);
     this.metadata.stop();
+    this.txn?.crash();
     this.sender.abandonAll();
     this.sender.stopped = true;
     this.world.net.setDown(this.name);
@@ -210,6 +256,7 @@ export class Producer implements FaultTarget {
     this.world.net.setUp(this.name);
     this.sender.stopped = false;
     this.sender.resetProducerId();
+    this.txn?.restart();
     this.metadata.start();
     this.scheduleNext(this.world.sim.nowUs, true);
   }

@@ -95,6 +95,14 @@ export class Replica {
     return base;
   }
 
+  /** Leader: appends a transaction control marker (one offset, no sequence); returns its offset. */
+  appendControlAsLeader(markerMsg: number, producerId: number, producerEpoch: number): number {
+    const offset = this.log.appendBatch([markerMsg], this.leaderEpoch, producerId, -1, producerEpoch);
+    this.producers.onMarker(producerId, producerEpoch);
+    this.maybeAdvanceHighWatermark();
+    return offset;
+  }
+
   park(d: DelayedProduce): void {
     this.delayed.push(d);
     this.completeDelayed();

@@ -11,6 +11,7 @@ import type { Broker, ProduceRequest, ProduceResponse } from "./broker.ts";
 import type { Cluster } from "./cluster.ts";
 import type { RecordAccumulator, ProducerBatch } from "./accumulator.ts";
 import type { ProduceError } from "./replica.ts";
+import type { Partition } from "./partition.ts";
 import { TransactionManager, type EpochBump } from "./transaction-manager.ts";
 
 /** Codes stored in ProduceError rows (aux). */
@@ -42,6 +43,20 @@ interface InFlight {
 export interface SenderConfig {
   acks: 0 | 1 | -1;
   idempotent: boolean;
+  /** A transactional producer's hooks (producer-transactions.ts); undefined otherwise. */
+  txn?: SenderTxnHooks;
+  /** Told when each batch's send ends: acknowledged, or failed / outcome unknown (relays wait on it). */
+  onDone?: (msgs: readonly number[], acked: boolean) => void;
+}
+
+/** What a transactional producer needs from its Sender. */
+export interface SenderTxnHooks {
+  /** A new batch may go out only once its partition was added to the open transaction (AddPartitionsToTxn). */
+  mayDrain(p: Partition): boolean;
+  /** The batch was written; the application's acknowledgement waits for the commit. */
+  onAcked(b: ProducerBatch, baseOffset: number): void;
+  /** The batch ended without being written for sure: the transaction must abort (or the producer was fenced). */
+  onFinished(b: ProducerBatch, error: ProduceError | undefined): void;
 }
 
 export class Sender {
@@ -67,7 +82,7 @@ export class Sender {
     private readonly rng: Rng,
     newProducerId: () => number,
   ) {
-    this.tm = cfg.idempotent ? new TransactionManager(newProducerId, this.onEpochBump) : undefined;
+    this.tm = cfg.idempotent ? new TransactionManager(newProducerId, this.onEpochBump, cfg.txn === undefined) : undefined;
     this.kinds = { wake: world.sim.registerKind("producer.sender"), timeout: world.sim.registerKind("producer.request-timeout") };
     cluster.onBrokerEvent((e) => {
       // The reset reaches us over the link, after any answer the broker had already sent.
@@ -113,7 +128,7 @@ export class Sender {
         // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
         // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
         const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
-        if (head.baseSequence < 0 && !mayDrainNew) continue;
+        if (head.baseSequence < 0 && (!mayDrainNew || (this.cfg.txn !== undefined && !this.cfg.txn.mayDrain(p)))) continue;
         // A batch being retried keeps its sequence and goes alone, once nothing of its partition is on the
         // wire; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
         if (head.baseSequence >= 0) {
@@ -163,7 +178,7 @@ export class Sender {
       client: this.spec.name,
       acks: this.cfg.acks,
       timeoutUs: this.spec.requestTimeout,
-      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence })),
+      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, transactional: this.cfg.txn !== undefined })),
       onResponse: this.onResponse,
     };
     this.world.net.send(this.spec.name, broker.name, broker.handleProduce.bind(broker), request, this.actorId);
@@ -244,12 +259,14 @@ export class Sender {
     const h = this.world.history;
     const now = this.world.sim.nowUs;
     this.tm?.onAcked(b);
+    if (this.cfg.txn) return this.cfg.txn.onAcked(b, baseOffset);
     // aux = the producer epoch the batch was written under (-1 without idempotence).
     const epoch = this.tm ? b.producerEpoch : -1;
     for (let k = 0; k < b.msgs.length; k++) {
       h.record(Op.Ack, now, b.msgs[k], this.actorId, b.partition.partition, baseOffset < 0 ? -1 : baseOffset + k, epoch);
       this.world.metrics.onAcknowledged();
     }
+    this.cfg.onDone?.(b.msgs, true);
   }
 
   /** Gives up on a batch: unknown if some attempt may have been written, else a definite failure. */
@@ -260,6 +277,8 @@ export class Sender {
     for (const m of b.msgs) h.record(kind, now, m, this.actorId, b.partition.partition);
     // The abandoned sequence leaves a gap or an unknown: the TransactionManager decides on an epoch bump.
     this.tm?.onAbandoned(b, b.maybeWritten, b.attempts <= this.spec.retries);
+    this.cfg.txn?.onFinished(b, _error);
+    this.cfg.onDone?.(b.msgs, false);
   }
 
   /** A restart: InitProducerId again, a new producer id at epoch 0. */

@@ -58,6 +58,8 @@ export class TransactionManager {
   constructor(
     private readonly newProducerId: () => number,
     private readonly onBump: (b: EpochBump) => void = () => {},
+    /** false for a transactional producer: only the coordinator bumps its epoch (InitProducerId). */
+    private readonly localBumps = true,
   ) {
     this.producerId = newProducerId();
   }
@@ -89,6 +91,13 @@ export class TransactionManager {
     this.unresolved.clear();
     this.toRewrite.clear();
     this.bumpFor = undefined;
+  }
+
+  /** A transactional producer's InitProducerId answer: this id and epoch from now on; per-partition state starts over. */
+  adopt(producerId: number, epoch: number): void {
+    this.reset();
+    this.producerId = producerId;
+    this.epoch = epoch;
   }
 
   hasUnresolved(p: Partition): boolean {
@@ -126,6 +135,7 @@ export class TransactionManager {
   }
 
   private requestBump(p: Partition): void {
+    if (!this.localBumps) return;
     this.toRewrite.add(p);
     if (this.bumpFor === undefined) this.bumpFor = p;
   }
