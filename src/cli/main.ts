@@ -10,6 +10,7 @@ import { cmdSweep, cmdMerge } from "./sweep.ts";
 import { cmdShrink } from "./shrink.ts";
 import { cmdReplay } from "./replay.ts";
 import { cmdAssign } from "./assign.ts";
+import { cmdSchemaCheck } from "./schema-check.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -133,6 +134,18 @@ async function main(argv: string[]): Promise<number> {
           previous: args.previous,
           json: args.json,
         });
+      },
+    )
+    .command(
+      "schema check <schemas...>",
+      "would a schema registry accept the last schema after the others? <old.avsc> [<older.avsc>...] <new.avsc>; exit 0 compatible, 1 not",
+      (y) =>
+        y
+          .positional("schemas", { type: "string", array: true, demandOption: true, describe: "the latest registered schema, older ones, then the new one" })
+          .option("mode", { type: "string", default: "BACKWARD", describe: "BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, or NONE" })
+          .option("json", { type: "boolean", default: false, describe: "print {compatible, reasons: [{direction, against, field, rule, message}]}" }),
+      (args) => {
+        code = cmdSchemaCheck({ mode: args.mode, files: args.schemas as string[], json: args.json });
       },
     )
     .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")
