@@ -16,6 +16,8 @@ import { monotonicPoll } from "./monotonic-poll.ts";
 import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
+import { noUndecodable } from "./no-undecodable.ts";
+import { noSilentDefaults } from "./no-silent-defaults.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -35,9 +37,13 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "duplicates-explained": duplicatesExplained,
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
+  "no-undecodable": noUndecodable,
+  "no-silent-defaults": noSilentDefaults,
 };
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
+/** Schema invariants check something only when the scenario has a schema registry. */
+const SCHEMA_INVARIANTS = new Set<InvariantName>(["no-undecodable", "no-silent-defaults"]);
 
 /**
  * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants
@@ -49,6 +55,6 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
-    (inv) => named.has(inv) || (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
+    (inv) => named.has(inv) || (SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined : QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
   );
 }

@@ -19,6 +19,7 @@ import type { World } from "./world.ts";
 import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
+import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 
 export interface RunOptions {
   seed: number;
@@ -68,6 +69,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       stopUs: scenario.duration,
       endUs: totalUs,
     };
+    attachSchemaRuntime(world);
     const cluster = new Cluster(world);
     const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));

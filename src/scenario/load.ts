@@ -9,6 +9,8 @@ import { queueReferenceIssues } from "./check-queues.ts";
 import { kafkaReferenceIssues } from "./check-kafka.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
+import { dirname } from "node:path";
+import { resolveSchemaRegistry } from "./check-schema-registry.ts";
 
 export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -97,11 +99,13 @@ function withSwarm(opts?: LoadOptions): LoadOptions {
 export function loadScenarioFile(path: string, opts?: LoadOptions): Scenario {
   const { value, source } = loadYamlFileLocated(path, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
+  throwIfIssues(resolveSchemaRegistry(value, source, dirname(path)));
   return value;
 }
 
 export function loadScenarioText(text: string, file: string, opts?: LoadOptions): Scenario {
   const { value, source } = loadYamlLocated(text, file, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
+  throwIfIssues(resolveSchemaRegistry(value, source, dirname(file)));
   return value;
 }

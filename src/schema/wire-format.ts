@@ -6,6 +6,9 @@ import type { AvroType } from "./avro-schema.ts";
 export const MAGIC_BYTE = 0x00;
 export const HEADER_BYTES = 5;
 
+/** A value written by a producer without a serializer: plain bytes, no magic byte. */
+export const PLAIN_VALUE = Buffer.from("plain value, not in the wire format");
+
 /** The bytes a serializer puts in the record value. */
 export function encodeValue(schemaId: number, type: AvroType, value: unknown): Buffer {
   const body = type.toBuffer(value);

@@ -16,6 +16,7 @@ import { Sender } from "./sender.ts";
 import type { Partition } from "./partition.ts";
 import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
+import type { ProducerSerializer } from "../../schema/producer-serializer.ts";
 
 export { resolveIdempotence };
 
@@ -79,6 +80,8 @@ export class Producer implements FaultTarget {
   private arrivalTimer = 0;
   private readonly sendKind: number;
   private readonly depth: (p: Partition) => number;
+  /** The value serializer when the producer uses a schema registry (src/schema). */
+  private readonly serializer: ProducerSerializer | undefined;
 
   constructor(
     private readonly world: World,
@@ -104,6 +107,7 @@ export class Producer implements FaultTarget {
     this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent }, this.actorId, rng.fork("retry"), () => cluster.nextProducerId());
     this.sendKind = world.sim.registerKind("producer.send");
     world.targets.register(this);
+    this.serializer = world.schemas?.serializerFor(spec.name, this.actorId, topic.name);
   }
 
   start(): void {
@@ -184,13 +188,22 @@ export class Producer implements FaultTarget {
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
     this.world.metrics.onProduced(now);
     this.sent++;
+    // A schema-registry serializer may hold the record while it registers its schema, or fail it (refused).
+    if (this.serializer !== undefined && !this.serializer.serialize(msg, () => this.appendRecord(msg, p, keyId, nullKey))) return this.scheduleNext(now, false);
+    this.appendRecord(msg, p, keyId, nullKey);
+    this.scheduleNext(now, false);
+  };
+
+  private appendRecord(msg: number, p: Partition, keyId: number, nullKey: boolean | undefined): void {
+    const now = this.world.sim.nowUs;
+    const h = this.world.history;
+    const all = this.visible;
     // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
     const bytes = this.spec.messageBytes + h.keyNames[keyId].length + 12;
     const { full, batch } = this.accumulator.append(p, msg, bytes, now);
     if (nullKey) this.sticky.onAppend(bytes, full || batch.attempts > 0, all, this.depth);
     this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
-    this.scheduleNext(now, false);
-  };
+  }
 
   // ---- fault target ----
 
@@ -200,6 +213,7 @@ export class Producer implements FaultTarget {
     this.world.sim.cancel(this.arrivalTimer);
     this.metadata.stop();
     this.sender.abandonAll();
+    this.serializer?.abandon();
     this.sender.stopped = true;
     this.world.net.setDown(this.name);
   }
