@@ -6,7 +6,7 @@ import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { silentlyDefaultedFields } from "../schema/silent-defaults.ts";
-import { describeReader, describeWriter, readSchemaContext } from "./schema-rows.ts";
+import { describeReader, describeWriter, readSchemaContext, registeredUnder } from "./schema-rows.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 
 const SAMPLE_IDS = 10;
@@ -32,9 +32,11 @@ export const noSilentDefaults: Checker = (h: History, scenario: Scenario) => {
       checked++;
       const reader = h.opPartition[i];
       const writerId = h.opOffset[i];
-      const w = ctx.byId.get(writerId);
+      const topic = h.msgTopic[h.opMsg[i]];
+      const w = registeredUnder(ctx, writerId, topic);
       if (w === undefined) continue;
-      const pair = writerId * 4096 + reader;
+      // Per topic too: the same global id has a different version history under each subject.
+      const pair = (topic * 65536 + writerId) * 4096 + reader;
       let fields = fieldsByPair.get(pair);
       if (fields === undefined) {
         // The subject's schemas up to the writer's version: the fields data of this subject has carried.
@@ -56,7 +58,7 @@ export const noSilentDefaults: Checker = (h: History, scenario: Scenario) => {
     return {
       kind: "silent-default",
       explanation:
-        `group ${h.actorNames[l.group]} read ${l.count} record(s) written with ${describeWriter(ctx!, h, l.writerId)} using ${describeReader(ctx!, h, l.reader, topic)}, ` +
+        `group ${h.actorNames[l.group]} read ${l.count} record(s) written with ${describeWriter(ctx!, h, l.writerId, topic)} using ${describeReader(ctx!, h, l.reader, topic)}, ` +
         `from ${fmtS(l.firstUs)}: field "${l.field}" came out as the reader's default — the writer's value was lost ` +
         `(the writer has no field of that name: renamed without an alias on the reader's side, or removed)`,
       messageIds: l.msgs,

@@ -45,7 +45,7 @@ export const noUndecodable: Checker = (h: History, scenario: Scenario) => {
         explanation:
           `${h.messageName(msg)} (key ${h.keyOf(msg)})${a >= 0 ? ` at ${h.actorNames[h.msgTopic[msg]]}/${h.opPartition[a]}@${h.opOffset[a]}` : ""}: ` +
           `${h.actorNames[h.opActor[i]]} of group ${h.actorNames[h.opAux[i]]} ${k === Op.DecodeFailed ? "could not decode it" : "decoded it, yet the schemas do not resolve"} at ${fmtS(h.opTimeUs[i])}: ` +
-          `written with ${describeWriter(ctx, h, writerId)}, read with ${describeReader(ctx, h, reader, h.msgTopic[msg])}: ${error}` +
+          `written with ${describeWriter(ctx, h, writerId, h.msgTopic[msg])}, read with ${describeReader(ctx, h, reader, h.msgTopic[msg])}: ${error}` +
           (policy >= 0 ? `; ${POLICY[policy]}` : ""),
         messageIds: [msg],
         keys: [h.keyOf(msg)],

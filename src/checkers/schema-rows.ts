@@ -40,9 +40,14 @@ export function readSchemaContext(h: History, scenario: Scenario): SchemaContext
   return { names, schemas, byId, versions };
 }
 
+/** The registration of global id `id` under the topic's value subject (ids are shared between subjects). */
+export function registeredUnder(ctx: SchemaContext, id: number, topicActor: number): RegisteredSchema | undefined {
+  return ctx.versions.get(topicActor)?.find((v) => v.id === id) ?? ctx.byId.get(id);
+}
+
 /** "v2 (id 2, orders-value version 2)" for messages. */
-export function describeWriter(ctx: SchemaContext, h: History, id: number): string {
-  const r = ctx.byId.get(id);
+export function describeWriter(ctx: SchemaContext, h: History, id: number, topicActor: number): string {
+  const r = registeredUnder(ctx, id, topicActor);
   if (r === undefined) return id < 0 ? "a plain value (no schema)" : `schema id ${id} (not registered)`;
   return `"${ctx.names[r.schema]}" (id ${id}, ${h.actorNames[r.topicActor]}-value version ${r.version})`;
 }

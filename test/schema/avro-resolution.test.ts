@@ -83,12 +83,19 @@ describe("silent defaults", () => {
   it("a rename without alias: the reader's field gets its default although the data had the value", () => {
     expect(defaultedFields(v1, renamedNoAlias)).toEqual(["name"]);
     expect(silentlyDefaultedFields(v1, renamedNoAlias, [v1])).toEqual(["name"]);
-    // And the new reader reading old data loses "name" into "title"'s default.
-    expect(silentlyDefaultedFields(renamedNoAlias, v1, [])).toEqual([]);
+    // And the new reader reading old data: "title" gets its default while the data's "name" is ignored.
+    expect(silentlyDefaultedFields(renamedNoAlias, v1, [v1])).toEqual(["title"]);
+    // With the alias on the reader's side nothing is lost.
+    const renamedWithAlias = t(order({ name: "id", type: "int" }, { name: "title", type: "string", default: "", aliases: ["name"] }));
+    expect(silentlyDefaultedFields(renamedWithAlias, v1, [v1])).toEqual([]);
   });
   it("a field added with a default is not a lost value: no earlier writer had it", () => {
     expect(defaultedFields(added, v1)).toEqual(["note"]);
-    expect(silentlyDefaultedFields(added, v1, [])).toEqual([]);
+    expect(silentlyDefaultedFields(added, v1, [v1])).toEqual([]);
+    // Nor when the field the writer has and the reader ignores is of a type the new field could not hold.
+    const dropped = t(order({ name: "id", type: "int" }, { name: "count", type: "int" }));
+    const other = t(order({ name: "id", type: "int" }, { name: "flag", type: "boolean", default: false }));
+    expect(silentlyDefaultedFields(other, dropped, [dropped])).toEqual([]);
   });
   it("a field removed by the writer while the reader keeps it with a default is a lost value", () => {
     const removed = t(order({ name: "id", type: "int" }));
