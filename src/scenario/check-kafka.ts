@@ -9,6 +9,7 @@ import { formatDurationUs } from "./units.ts";
 export function faultNodeNames(s: Scenario): string[] {
   const names = Array.from({ length: s.cluster.brokers }, (_, i) => `broker-${i}`);
   names.push("controller");
+  if (s.schemaRegistry !== undefined) names.push("schema-registry");
   for (const p of s.producers) names.push(p.name);
   for (const g of s.consumerGroups) {
     const n = Math.max(g.members ?? 0, ...((g as { schedule?: { scale?: number }[] }).schedule ?? []).map((x) => x.scale ?? 0));

@@ -5,6 +5,7 @@
 import { Op } from "../history/history.ts";
 import { grow } from "../kernel/typed-arrays.ts";
 import type { World } from "../runner/world.ts";
+import type { FaultTarget } from "../faults/targets.ts";
 import type { SchemaRegistrySpec } from "../scenario/schema-registry.ts";
 import { avroSchemaFromJson, type AvroSchema } from "./avro-schema.ts";
 import { SchemaRegistry, valueSubject } from "./registry.ts";
@@ -54,6 +55,7 @@ export class SchemaRuntime {
       this.deserializers.set(c.group, new GroupDeserializer(this, c, this.index(c.schema)));
     }
     spec.upgrades.forEach((u, i) => sim.at(u.at, this.upgrade, i, this.kinds.upgrade, i));
+    world.targets.register(new RegistryNode(world));
   }
 
   index(name: string): number {
@@ -133,6 +135,25 @@ export class SchemaRuntime {
       h.record(Op.SchemaUpgraded, this.world.sim.nowUs, -1, h.actor(u.group, "group"), -1, -1, schema);
     }
   };
+}
+
+/**
+ * The registry as a fault target ("schema-registry"): a crash is an outage (requests are lost and clients resend
+ * after requestTimeout); its schemas survive, as the real registry keeps them in a Kafka topic.
+ */
+class RegistryNode implements FaultTarget {
+  readonly name = REGISTRY_NODE;
+  readonly kind = "schema-registry" as const;
+  constructor(private readonly world: World) {}
+  crash(): void {
+    this.world.net.setDown(REGISTRY_NODE);
+  }
+  restart(): void {
+    this.world.net.setUp(REGISTRY_NODE);
+  }
+  pause(durationUs: number): void {
+    this.world.net.pause(REGISTRY_NODE, this.world.sim.nowUs + durationUs);
+  }
 }
 
 /** Adds the schema runtime to a world whose scenario has a schemaRegistry block; called once by the runner. */

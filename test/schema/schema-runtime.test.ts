@@ -119,3 +119,34 @@ describe("group reader upgrades", () => {
     expect(rows(h, Op.SchemaUpgraded)).toHaveLength(1);
   });
 });
+
+describe("a registry outage", () => {
+  it("holds the sends of a producer that needs an id until the registry is back and a resend gets through", () => {
+    const s = loadScenarioText(
+      `name: t
+description: A registry outage during a producer upgrade.
+duration: 4s
+drain: 2s
+topics: [{ name: orders, partitions: 1 }]
+producers: [{ name: p, topic: orders, rate: 50/s, arrivals: constant }]
+consumerGroups: [{ name: g, topic: orders }]
+faults: [{ at: 500ms, crash: schema-registry, for: 1500ms }]
+schemaRegistry:
+  requestTimeout: 1s
+  schemas: { v1: ${V1}, v2: { type: record, name: Order, fields: [{ name: id, type: long }, { name: amount, type: double }, { name: note, type: string, default: "" }] } }
+  producers: [{ producer: p, schema: v1 }]
+  consumers: [{ group: g, schema: v1 }]
+  upgrades: [{ at: 1s, producer: p, schema: v2 }]
+`,
+      "t.yaml",
+    );
+    const h = runScenario(s, { seed: 1, file: "t.yaml" }).history;
+    const reg = rows(h, Op.SchemaRegistered);
+    expect(reg).toHaveLength(2);
+    // Sent at 1s into the outage (lost), resent after requestTimeout when the registry is back: answered after 2s.
+    expect(h.opTimeUs[reg[1]!]).toBeGreaterThanOrEqual(2_000_000);
+    expect(rows(h, Op.ProduceFail)).toHaveLength(0);
+    expect(rows(h, Op.Ack).length).toBe(200);
+    expect(rows(h, Op.DecodeFailed)).toHaveLength(0);
+  });
+});
