@@ -99,6 +99,10 @@ export class GroupDeserializer {
       // An id the registry does not know stays "known": decoding then fails as UNKNOWN_SCHEMA_ID.
       cache.known.add(a.id);
     });
+    // No answer in time (registry down or cut off): forget the request, so the next record asks again.
+    this.rt.world.sim.after(this.rt.spec.requestTimeout, () => {
+      if (client.incarnation() === inc && !cache.known.has(id)) cache.pending.delete(id);
+    }, undefined, this.rt.kinds.timeout, client.actorId);
   }
 
   private outcome(payload: number): DecodeError | null {

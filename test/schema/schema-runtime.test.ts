@@ -150,3 +150,30 @@ schemaRegistry:
     expect(rows(h, Op.DecodeFailed)).toHaveLength(0);
   });
 });
+
+describe("a registry outage seen by consumers", () => {
+  it("a member that cannot look a writer id up waits, asks again, and decodes once the registry is back", () => {
+    const s = loadScenarioText(
+      `name: t
+description: A registry outage while a consumer needs a writer schema.
+duration: 3s
+drain: 3s
+topics: [{ name: orders, partitions: 1 }]
+producers: [{ name: p, topic: orders, rate: 50/s, arrivals: constant }]
+consumerGroups: [{ name: g, topic: orders }]
+faults: [{ at: 0s, partition: { groups: [[schema-registry], [g-0]] }, for: 1s }]
+schemaRegistry:
+  requestTimeout: 300ms
+  schemas: { v1: ${V1} }
+  producers: [{ producer: p, schema: v1 }]
+  consumers: [{ group: g, schema: v1 }]
+`,
+      "t.yaml",
+    );
+    const h = runScenario(s, { seed: 1, file: "t.yaml" }).history;
+    const decoded = rows(h, Op.Decoded);
+    expect(decoded.length).toBe(150);
+    expect(h.opTimeUs[decoded[0]!]).toBeGreaterThanOrEqual(1_000_000);
+    expect(h.opTimeUs[decoded[0]!]).toBeLessThan(1_400_000);
+  });
+});
