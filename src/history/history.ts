@@ -161,6 +161,8 @@ export const enum Op {
   UndecodableHandled = 235,
   /** A producer's schema or a group's reader schema was upgraded: actor = producer or group, aux = schema index. */
   SchemaUpgraded = 236,
+  /** The decoded record had reader fields the writer lacks, filled from the reader's defaults: msg, actor = member, aux = group, partition = reader schema index, offset = how many fields. */
+  DefaultsApplied = 237,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -238,6 +240,7 @@ export const OP_NAMES: Record<number, string> = {
   234: "decode-failed",
   235: "undecodable-handled",
   236: "schema-upgraded",
+  237: "defaults-applied",
 };
 
 

@@ -8,6 +8,7 @@ import type { SchemaRuntime } from "./schema-runtime.ts";
 import { AvroDeserializer, DecodeError, PLAIN_VALUE } from "./wire-format.ts";
 import { DeserializeVerdict, handleUndecodable } from "./undecodable.ts";
 import type { UndecodablePolicy } from "../scenario/schema-registry.ts";
+import { defaultedFields } from "./silent-defaults.ts";
 
 /** What the deserializer needs of the member process it runs in. */
 export interface DeserializingClient {
@@ -32,6 +33,7 @@ export class GroupDeserializer {
   /** (payload, reader) → null when it decodes, else the error. */
   private readonly outcomes = new Map<number, DecodeError | null>();
   private readonly decoders: (AvroDeserializer | undefined)[] = [];
+  private readonly defaulted = new Map<number, number>();
 
   constructor(
     private readonly rt: SchemaRuntime,
@@ -56,6 +58,8 @@ export class GroupDeserializer {
     const now = this.rt.world.sim.nowUs;
     if (error === null) {
       h.record(Op.Decoded, now, msg, client.actorId, this.reader, writerId, this.groupActor);
+      const defaulted = this.defaultedCount(payload);
+      if (defaulted > 0) h.record(Op.DefaultsApplied, now, msg, client.actorId, this.reader, defaulted, this.groupActor);
       cache.crashesInARow = 0;
       return DeserializeVerdict.Deliver;
     }
@@ -120,6 +124,18 @@ export class GroupDeserializer {
       this.outcomes.set(key, out);
     }
     return out;
+  }
+
+  /** How many reader fields the writer of `payload` lacks (filled from defaults), per (payload, reader). */
+  private defaultedCount(payload: number): number {
+    const key = (payload + 1) * this.rt.schemas.length + this.reader;
+    let n = this.defaulted.get(key);
+    if (n === undefined) {
+      const writer = this.rt.schemas[this.rt.payloads[payload]!.schema]!.type;
+      n = defaultedFields(this.rt.schemas[this.reader]!.type, writer).length;
+      this.defaulted.set(key, n);
+    }
+    return n;
   }
 
   private decoder(reader: number): AvroDeserializer {

@@ -177,3 +177,14 @@ schemaRegistry:
     expect(h.opTimeUs[decoded[0]!]).toBeLessThan(1_400_000);
   });
 });
+
+describe("defaults in the history", () => {
+  it("records how many reader fields a decoded record took from defaults", () => {
+    const h = run(`  schemas: { v1: ${V2_NO_AMOUNT}, v2: { type: record, name: Order, fields: [{ name: id, type: long }, { name: amount, type: double, default: 0 }, { name: note, type: string, default: "" }] } }
+  producers: [{ producer: p, schema: v1 }]
+  consumers: [{ group: g, schema: v2 }]`);
+    const applied = rows(h, Op.DefaultsApplied);
+    expect(applied.length).toBe(200);
+    expect(h.opOffset[applied[0]!]).toBe(2);
+  });
+});
