@@ -21,6 +21,8 @@ import { zombieFenced } from "./zombie-fenced.ts";
 import { everyCommitPublished } from "./every-commit-published.ts";
 import { noPhantomEvents } from "./no-phantom-events.ts";
 import { perAggregateOrder } from "./per-aggregate-order.ts";
+import { noUndecodable } from "./no-undecodable.ts";
+import { noSilentDefaults } from "./no-silent-defaults.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -45,6 +47,8 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "every-commit-published": everyCommitPublished,
   "no-phantom-events": noPhantomEvents,
   "per-aggregate-order": perAggregateOrder,
+  "no-undecodable": noUndecodable,
+  "no-silent-defaults": noSilentDefaults,
 };
 
 /** Publishing invariants run when a scenario names them or has publishing services. */
@@ -54,6 +58,8 @@ const PUBLISH_INVARIANTS = new Set<InvariantName>(["every-commit-published", "no
 const TXN_INVARIANTS = new Set<InvariantName>(["no-aborted-reads", "zombie-fenced"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
+/** Schema invariants check something only when the scenario has a schema registry. */
+const SCHEMA_INVARIANTS = new Set<InvariantName>(["no-undecodable", "no-silent-defaults"]);
 
 /**
  * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants
@@ -69,6 +75,6 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
     (inv) =>
       named.has(inv) ||
-      (QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics),
+      (SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined : QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics),
   );
 }

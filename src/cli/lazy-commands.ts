@@ -31,3 +31,6 @@ export async function cmdPartition(...a: Args<typeof import("./partition.ts").cm
 export async function cmdAssign(...a: Args<typeof import("./assign.ts").cmdAssign>): Promise<number> {
   return (await import("./assign.ts")).cmdAssign(...a);
 }
+export async function cmdSchemaCheck(...a: Args<typeof import("./schema-check.ts").cmdSchemaCheck>): Promise<number> {
+  return (await import("./schema-check.ts")).cmdSchemaCheck(...a);
+}

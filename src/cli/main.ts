@@ -5,7 +5,7 @@ import { hideBin } from "yargs/helpers";
 import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
-import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign } from "./lazy-commands.ts";
+import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign, cmdSchemaCheck } from "./lazy-commands.ts";
 import { checkRawArgs } from "./run-guards.ts";
 import { asInvoked } from "./invocation.ts";
 
@@ -137,6 +137,18 @@ async function main(argv: string[]): Promise<number> {
           previous: args.previous,
           json: args.json,
         });
+      },
+    )
+    .command(
+      "schema check <schemas...>",
+      "would a schema registry accept the last schema after the others? <old.avsc> [<older.avsc>...] <new.avsc>; exit 0 compatible, 1 not",
+      (y) =>
+        y
+          .positional("schemas", { type: "string", array: true, demandOption: true, describe: "the latest registered schema, older ones, then the new one" })
+          .option("mode", { type: "string", default: "BACKWARD", describe: "BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, or NONE" })
+          .option("json", { type: "boolean", default: false, describe: "print {compatible, reasons: [{direction, against, field, rule, message}]}" }),
+      async (args) => {
+        code = await cmdSchemaCheck({ mode: args.mode, files: args.schemas as string[], json: args.json });
       },
     )
     .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")

@@ -177,6 +177,23 @@ export const enum Op {
   ConnectorOffsetFlush = 184,
   /** A relay or connector (re)started reading: actor = relay, offset = the position it resumes after, partition = RelayReadKind. */
   RelayResume = 185,
+  // ---- Schemas (230-244): registry and (de)serialization. Schema index = position in schemaRegistry.schemas. ----
+  /** The registry answered a registration with an id: actor = producer, msg = -2 - topic actor (the subject's topic), partition = version, offset = global schema id, aux = schema index. */
+  SchemaRegistered = 230,
+  /** The registry refused a registration under the subject's mode (409): actor = producer, msg = -2 - topic actor, aux = schema index. */
+  SchemaRefused = 231,
+  /** A send failed in the serializer because the registry refused its schema (nothing written): msg, actor = producer, aux = schema index. */
+  SerializeFailed = 232,
+  /** A consumer decoded the record: msg, actor = member, aux = group, partition = reader schema index, offset = writer schema id. */
+  Decoded = 233,
+  /** A consumer could not decode the record: msg, actor = member, aux = group, partition = reader schema index, offset = writer schema id (-1: not in the wire format). */
+  DecodeFailed = 234,
+  /** What the consumer did with an undecodable record: msg, actor = member, aux = group, partition = 0 crash-loop / 1 skip / 2 stop. */
+  UndecodableHandled = 235,
+  /** A producer's schema or a group's reader schema was upgraded: actor = producer or group, aux = schema index. */
+  SchemaUpgraded = 236,
+  /** The decoded record had reader fields the writer lacks, filled from the reader's defaults: msg, actor = member, aux = group, partition = reader schema index, offset = how many fields. */
+  DefaultsApplied = 237,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -262,6 +279,14 @@ export const OP_NAMES: Record<number, string> = {
   183: "relay-mark",
   184: "connector-offset-flush",
   185: "relay-resume",
+  230: "schema-registered",
+  231: "schema-refused",
+  232: "serialize-failed",
+  233: "decoded",
+  234: "decode-failed",
+  235: "undecodable-handled",
+  236: "schema-upgraded",
+  237: "defaults-applied",
 };
 
 

@@ -22,6 +22,7 @@ import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
 import { markPartial, runWithBudget } from "./run-budget.ts";
 import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 import { buildPublishingServices } from "../models/publish/publishing.ts";
+import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 
 export interface RunOptions {
   seed: number;
@@ -75,6 +76,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       stopUs: scenario.duration,
       endUs: totalUs,
     };
+    attachSchemaRuntime(world);
     const cluster = new Cluster(world);
     const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));

@@ -8,6 +8,7 @@ import type { MetricsCollector } from "../metrics/collector.ts";
 import type { FaultTargets } from "../faults/targets.ts";
 import type { FaultWindow } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { SchemaRuntime } from "../schema/schema-runtime.ts";
 
 export interface World {
   readonly scenario: Scenario;
@@ -23,4 +24,6 @@ export interface World {
   /** When producers stop (the scenario's duration) and when the run ends (duration + drain), in µs. */
   readonly stopUs: number;
   readonly endUs: number;
+  /** Schema registry and (de)serializers, when the scenario has a schemaRegistry block (set by attachSchemaRuntime). */
+  schemas?: SchemaRuntime;
 }

@@ -11,6 +11,7 @@ import { publishNodeNames } from "./schema-publish.ts";
 export function faultNodeNames(s: Scenario): string[] {
   const names = Array.from({ length: s.cluster.brokers }, (_, i) => `broker-${i}`);
   names.push("controller");
+  if (s.schemaRegistry !== undefined) names.push("schema-registry");
   for (const p of s.producers) names.push(p.name);
   // Members from the start and those `scale` events add (when they may be hit is checked in check-degenerate.ts).
   names.push(...memberJoinTimes(s).keys());

@@ -12,6 +12,8 @@ import { transactionIssues } from "./schema-txn.ts";
 import { publishIssues } from "./schema-publish.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
+import { dirname } from "node:path";
+import { resolveSchemaRegistry } from "./check-schema-registry.ts";
 
 export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -104,11 +106,13 @@ function withSwarm(opts?: LoadOptions): LoadOptions {
 export function loadScenarioFile(path: string, opts?: LoadOptions): Scenario {
   const { value, source } = loadYamlFileLocated(path, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
+  throwIfIssues(resolveSchemaRegistry(value, source, dirname(path)));
   return value;
 }
 
 export function loadScenarioText(text: string, file: string, opts?: LoadOptions): Scenario {
   const { value, source } = loadYamlLocated(text, file, zScenario, withSwarm(opts));
   throwIfIssues(checkReferences(value, source));
+  throwIfIssues(resolveSchemaRegistry(value, source, dirname(file)));
   return value;
 }

@@ -11,6 +11,7 @@ import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
 import { producerTransactionFields } from "./schema-txn.ts";
 import { makePublishingServiceSchema } from "./schema-publish.ts";
+import { schemaRegistryFields } from "./schema-registry.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -100,7 +101,7 @@ export const zProducer = z.strictObject({
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -143,6 +144,7 @@ export const zScenario = z
     services: z.array(zPublishingService).prefault([]).describe("Services with a database that publish an event for every committed change (`publish:`)."),
     ...QUEUES,
     faults: zFaults,
+    ...schemaRegistryFields,
     expect: zExpect,
     coverage: z
       .array(z.union([z.string(), z.record(z.string(), z.unknown())]))

@@ -244,16 +244,26 @@ export class ConsumerDataPath {
     this.fetchInFlight = 0;
     const now = this.nowUs;
     const out: FetchedRecord[] = [];
+    const values = this.group.world.schemas?.deserializerFor(this.spec.name);
+    const inc = this.host.incarnation();
     // Data for partitions revoked or repositioned while the fetch was out is dropped, as the client does.
     for (const r of res.records) {
       const key = tpKey(r.tp);
       if (this.positions.get(key) !== r.offset) continue;
-      this.positions.set(key, r.offset + 1);
       // A control marker or an aborted record (read_committed): the position moves past it, nothing is returned.
-      if (r.msg === SKIPPED) continue;
+      if (r.msg === SKIPPED) {
+        this.positions.set(key, r.offset + 1);
+        continue;
+      }
+      // Schema registry (src/schema): an undecodable record is skipped (1) or stops the poll at it (2).
+      const verdict = values === undefined ? 0 : values.deserialize(this.host, r.msg, out.length);
+      if (verdict === 2) break;
+      this.positions.set(key, r.offset + 1);
+      if (verdict === 1) continue;
       this.h.record(Op.Deliver, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
       out.push(r);
     }
+    if (this.host.incarnation() !== inc) return;
     if (out.length === 0) return this.host.poll();
     this.host.pollReturned();
     if (this.spec.commit.mode === "before-processing") {

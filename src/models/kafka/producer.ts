@@ -17,6 +17,7 @@ import type { Partition } from "./partition.ts";
 import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
 import { ProducerTransactions } from "./producer-transactions.ts";
+import type { ProducerSerializer } from "../../schema/producer-serializer.ts";
 
 export { resolveIdempotence };
 
@@ -84,6 +85,8 @@ export class Producer implements FaultTarget {
   onRecordDone: ((msg: number, acked: boolean) => void) | undefined;
   /** Transactions (transactionalId set): sends go through the open transaction. */
   readonly txn: ProducerTransactions | undefined;
+  /** The value serializer when the producer uses a schema registry (src/schema). */
+  private readonly serializer: ProducerSerializer | undefined;
 
   constructor(
     private readonly world: World,
@@ -113,6 +116,7 @@ export class Producer implements FaultTarget {
     this.txn?.attach(this.sender);
     this.sendKind = world.sim.registerKind("producer.send");
     world.targets.register(this);
+    this.serializer = world.schemas?.serializerFor(spec.name, this.actorId, topic.name);
   }
 
   start(): void {
@@ -193,12 +197,20 @@ export class Producer implements FaultTarget {
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
     this.world.metrics.onProduced(now);
     this.sent++;
+    // A schema-registry serializer may hold the record while it registers its schema, or fail it (refused).
+    if (this.serializer !== undefined && !this.serializer.serialize(msg, () => this.enqueueRecord(msg, p, keyId))) return this.scheduleNext(now, false);
+    this.enqueueRecord(msg, p, keyId);
+    this.scheduleNext(now, false);
+  };
+
+  /** Hands a serialized record to the open transaction, or straight to the accumulator. */
+  private enqueueRecord(msg: number, p: Partition, keyId: number): void {
+    const h = this.world.history;
     // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
     const bytes = this.spec.messageBytes + h.keyNames[keyId].length + 12;
     if (this.txn) this.txn.send(msg, p, bytes);
     else this.appendRecord(p, msg, bytes);
-    this.scheduleNext(now, false);
-  };
+  }
 
   private recordsDone(msgs: readonly number[], acked: boolean): void {
     const fn = this.onRecordDone;
@@ -246,6 +258,7 @@ export class Producer implements FaultTarget {
     this.metadata.stop();
     this.txn?.crash();
     this.sender.abandonAll();
+    this.serializer?.abandon();
     this.sender.stopped = true;
     this.world.net.setDown(this.name);
   }
