@@ -16,6 +16,8 @@ import { monotonicPoll } from "./monotonic-poll.ts";
 import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
+import { effectsNoLoss, exactlyOnceEffects } from "./app/exactly-once-effects.ts";
+import { downstreamLoad } from "./app/downstream-load.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -35,7 +37,13 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "duplicates-explained": duplicatesExplained,
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
+  "exactly-once-effects": exactlyOnceEffects,
+  "effects-no-loss": effectsNoLoss,
+  "downstream-load": downstreamLoad,
 };
+
+/** Application-layer invariants: only where the scenario names them (they judge a handler's design). */
+const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 
@@ -49,6 +57,6 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
-    (inv) => named.has(inv) || (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
+    (inv) => named.has(inv) || (!APP_INVARIANTS.has(inv) && (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics)),
   );
 }

@@ -6,6 +6,7 @@ import type { World } from "../runner/world.ts";
 import type { LinkRule } from "../net/network.ts";
 import type { FaultSpec } from "../scenario/schema-faults.ts";
 import { formatDurationUs } from "../scenario/units.ts";
+import { isAppFault, type AppFaultSpec } from "../models/app/app-system.ts";
 
 export class FaultSchedule {
   private nextRuleId = 1;
@@ -21,7 +22,8 @@ export class FaultSchedule {
 
   install(faults: FaultSpec[]): void {
     faults.forEach((f, i) => {
-      if ("random" in f) this.installRandom(f, i);
+      if (isAppFault(f)) this.world.sim.at(f.at, () => this.startApp(f, i), undefined, this.kind, i);
+      else if ("random" in f) this.installRandom(f, i);
       else this.world.sim.at(f.at, () => this.start(f, i), undefined, this.kind, i);
     });
   }
@@ -52,7 +54,13 @@ export class FaultSchedule {
     }
   }
 
-  private start(f: Exclude<FaultSpec, { random: unknown }>, i: number): void {
+  /** Service faults and the redrive operation belong to the application layer; the schedule only times them. */
+  private startApp(f: AppFaultSpec, i: number): void {
+    const s = this.world.app!.startFault(f, i);
+    this.span(s.label, s.actor, i, s.forUs, s.end);
+  }
+
+  private start(f: Exclude<FaultSpec, { random: unknown } | AppFaultSpec>, i: number): void {
     const w = this.world;
     if ("crash" in f) {
       const t = w.targets.get(f.crash)!;

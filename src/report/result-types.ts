@@ -1,6 +1,7 @@
 // The shape of result.json. Everything here is deterministic: no wall-clock time, host or absolute path.
 import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
 import type { QueueLedger } from "../checkers/queue-accounting.ts";
+import type { AppRunMetrics } from "../models/app/app-metrics.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -115,6 +116,8 @@ export interface RunMetrics {
   queues?: QueueRunMetrics[];
   /** Consumer-group detail (rebalances, pause time, recovery, per-partition lag), one entry per group. */
   groups?: GroupRunMetrics[];
+  /** Application layer: downstream services' load, circuit breakers, dead letters. Absent without one. */
+  app?: AppRunMetrics;
 }
 
 /** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */

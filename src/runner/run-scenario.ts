@@ -19,6 +19,7 @@ import type { World } from "./world.ts";
 import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
+import { AppSystem, usesApp } from "../models/app/app-system.ts";
 
 export interface RunOptions {
   seed: number;
@@ -68,6 +69,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       stopUs: scenario.duration,
       endUs: totalUs,
     };
+    world.app = usesApp(scenario) ? new AppSystem(world) : undefined;
     const cluster = new Cluster(world);
     const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));
@@ -114,6 +116,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         series,
         faults: world.faultWindows,
         ...(groupMetrics.length > 0 ? { groups: groupMetrics } : {}),
+        ...(world.app ? { app: world.app.finish() } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),

@@ -8,6 +8,7 @@ import type { MetricsCollector } from "../metrics/collector.ts";
 import type { FaultTargets } from "../faults/targets.ts";
 import type { FaultWindow } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
+import type { AppSystem } from "../models/app/app-system.ts";
 
 export interface World {
   readonly scenario: Scenario;
@@ -23,4 +24,6 @@ export interface World {
   /** When producers stop (the scenario's duration) and when the run ends (duration + drain), in µs. */
   readonly stopUs: number;
   readonly endUs: number;
+  /** The application layer (handlers, stores, downstream services), when the scenario has one. */
+  app?: AppSystem;
 }

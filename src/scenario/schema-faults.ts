@@ -3,6 +3,7 @@
 // consumer members); network faults act on the links between named nodes (brokers, clients, "controller").
 import { z } from "zod";
 import { zDuration, zPositiveDuration, zProbability, zRate } from "./zod-units.ts";
+import { appFaultSchemas } from "./schema-app.ts";
 
 const zNode = z.string().min(1);
 const zNodes = z.array(zNode).min(1);
@@ -101,7 +102,7 @@ export const zFaultRandom = z
     }
   });
 
-export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultAddPartitions, zFaultRandom]);
+export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultAddPartitions, zFaultRandom, ...appFaultSchemas]);
 
 export const zFaults = z
   .array(zFault)

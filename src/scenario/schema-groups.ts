@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { zDuration } from "./zod-units.ts";
 import { metadataMaxAgeField } from "./schema-retention.ts";
+import { appGroupFields } from "./schema-app.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -87,6 +88,7 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
       })
       .prefault({})
       .describe("How the consumer's handler behaves."),
+    ...appGroupFields(zDurationDistribution, DIST),
     commit: z
       .strictObject({
         mode: z

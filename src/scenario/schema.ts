@@ -9,6 +9,7 @@ import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
+import { appScenarioFields, zDownstreamExpect } from "./schema-app.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -97,7 +98,7 @@ export const zProducer = z.strictObject({
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "exactly-once-effects", "effects-no-loss", "downstream-load"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -116,6 +117,7 @@ export const zExpect = z
     latency: zLatencyBounds.optional(),
     latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
     queueWait: zQueueWaitExpect,
+    downstream: zDownstreamExpect,
   })
   .prefault({})
   .describe("What must hold. A run whose expectations are not all met exits with code 1.");
@@ -135,6 +137,7 @@ export const zScenario = z
     producers: z.array(zProducer).prefault([]).describe("Producers and their load; a scenario needs at least one producer or queue producer."),
     consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
     ...QUEUES,
+    ...appScenarioFields(zDurationDistribution, DIST),
     faults: zFaults,
     expect: zExpect,
     coverage: z

@@ -33,6 +33,8 @@ export interface DownstreamServiceConfig {
 interface PendingCall {
   answer: (outcome: CallOutcome) => void;
   arrivedUs: number;
+  /** Answered already (its connection was reset by an outage); the server still finishes the work. */
+  answered: boolean;
 }
 
 export interface ServiceSeries {
@@ -44,6 +46,7 @@ export interface ServiceSeries {
 export class DownstreamService {
   private busy = 0;
   private readonly waiting = new Deque<PendingCall>();
+  private readonly inService = new Set<PendingCall>();
   private tokens: number;
   private tokensAtUs = 0;
   private outage: "error" | "timeout" | undefined;
@@ -83,7 +86,7 @@ export class DownstreamService {
     if (this.outage === "timeout") return;
     if (this.outage === "error") return this.answerLater(0, answer, CallOutcome.Error);
     if (this.config.rateLimitPerS > 0 && !this.takeToken(now)) return this.answerLater(0, answer, CallOutcome.RateLimited);
-    const call = { answer, arrivedUs: now };
+    const call: PendingCall = { answer, arrivedUs: now, answered: false };
     if (this.busy < this.config.servers) this.serve(call);
     else this.waiting.push(call);
   }
@@ -99,15 +102,17 @@ export class DownstreamService {
 
   private serve(call: PendingCall): void {
     this.busy++;
+    this.inService.add(call);
     const extra = this.brownout?.latencyUs ?? 0;
     const t = Math.max(0, Math.round(this.config.serviceTime() * this.slowdownFactor + extra));
     const p = Math.min(1, this.config.errorRate + (this.brownout?.errorRate ?? 0));
     const failed = p > 0 && this.rng.bernoulli(p);
     this.sim.after(t, () => {
       this.busy--;
+      this.inService.delete(call);
       const next = this.waiting.shift();
       if (next !== undefined) this.serve(next);
-      this.finish(call.answer, failed ? CallOutcome.Error : CallOutcome.Ok);
+      if (!call.answered) this.finish(call.answer, failed ? CallOutcome.Error : CallOutcome.Ok);
     }, undefined, this.k, this.actorId);
   }
 
@@ -127,8 +132,15 @@ export class DownstreamService {
 
   // ---------- faults ----------
 
+  /** An error outage is a crash: every connection is reset, so the calls in service and waiting fail at once. */
   startOutage(mode: "error" | "timeout"): void {
     this.outage = mode;
+    if (mode !== "error") return;
+    for (const call of this.inService) {
+      call.answered = true;
+      this.answerLater(0, call.answer, CallOutcome.Error);
+    }
+    for (let c = this.waiting.shift(); c !== undefined; c = this.waiting.shift()) this.answerLater(0, c.answer, CallOutcome.Error);
   }
   endOutage(): void {
     this.outage = undefined;

@@ -10,6 +10,7 @@ import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import { serveFetch } from "./consumer-fetch.ts";
+import type { AppConsumer } from "../app/app-system.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -52,6 +53,8 @@ export class ConsumerDataPath {
   private nextPartition = 0;
   private readonly processSample: () => number;
   private readonly k: { process: number; fetch: number };
+  /** The group's `handler:` steps and error handling; undefined keeps the plain `processing.time` path. */
+  private readonly app: AppConsumer | undefined;
 
   constructor(
     private readonly group: ConsumerGroup,
@@ -64,6 +67,7 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
+    this.app = group.world.app?.forMember(group.spec, host, group.actorId);
   }
 
   private get h() {
@@ -264,6 +268,7 @@ export class ConsumerDataPath {
     const r = this.queue[0];
     this.working = true;
     this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    if (this.app !== undefined) return this.app.process({ msg: r.msg, topic: r.tp.topic, partition: r.tp.partition, offset: r.offset }, () => this.processEnd(r));
     const t = Math.max(0, Math.round(this.processSample() * this.group.slowdownFactor()));
     this.host.after(t, this.processEnd, r, this.k.process);
   }

@@ -1,0 +1,111 @@
+// One pass over the history collecting what the effect checkers need, per owner (consumer group) that applies
+// effects: which acknowledged messages it owes an effect, every effect applied, the dedup rows, and each
+// message's fate (dead-lettered, skipped, stalled, still in a retry topic, never delivered). Kept general: an
+// owner is any actor whose effect rows carry it, and an effect is keyed by message id, so an end-to-end check
+// (a publishing service's outbox, say) can reuse it.
+import { Op, type History } from "../../history/history.ts";
+import type { Scenario } from "../../scenario/schema.ts";
+import { groupTopics } from "../../scenario/group-topics.ts";
+import type { HandlerStep } from "../../models/app/app-system.ts";
+
+export interface OwnerSpec {
+  owner: number;
+  name: string;
+  /** Topic (or queue) actors whose acknowledged messages the owner must apply. */
+  sources: Set<number>;
+  steps: readonly HandlerStep[];
+}
+
+export interface MessageTrail {
+  effects: number[];
+  dedupRows: number[];
+  fateRows: number[];
+  delivered: boolean;
+  started: boolean;
+}
+
+export interface EffectLedger {
+  owners: OwnerSpec[];
+  /** owner → message → its trail (only messages the owner touched). */
+  trails: Map<number, Map<number, MessageTrail>>;
+  ackedUs: Float64Array;
+  /** member actor → crash times. */
+  crashes: Map<number, number[]>;
+}
+
+/** Owners whose handler has an effect step (consumer groups by name; effects are recorded with the group's actor). */
+export function effectOwners(h: History, s: Scenario): OwnerSpec[] {
+  const out: OwnerSpec[] = [];
+  for (const g of s.consumerGroups) {
+    if (!g.handler?.some((st) => "effect" in st)) continue;
+    const owner = h.actorId(g.name);
+    if (owner === undefined) continue;
+    const sources = new Set<number>();
+    for (const t of groupTopics(g)) {
+      const a = h.actorId(t);
+      if (a !== undefined) sources.add(a);
+    }
+    out.push({ owner, name: g.name, sources, steps: g.handler });
+  }
+  return out;
+}
+
+const FATES = new Set<number>([Op.AppDeadLetter, Op.AppSkipped, Op.AppStalled, Op.AppRetryTopic]);
+
+export function effectLedger(h: History, s: Scenario): EffectLedger {
+  const owners = effectOwners(h, s);
+  const trails = new Map<number, Map<number, MessageTrail>>(owners.map((o) => [o.owner, new Map()]));
+  const ackedUs = new Float64Array(h.messageCount).fill(-1);
+  const crashes = new Map<number, number[]>();
+  const trail = (owner: number, msg: number): MessageTrail | undefined => {
+    const m = trails.get(owner);
+    if (m === undefined) return undefined;
+    let t = m.get(msg);
+    if (t === undefined) m.set(msg, (t = { effects: [], dedupRows: [], fateRows: [], delivered: false, started: false }));
+    return t;
+  };
+  for (let i = 0; i < h.opCount; i++) {
+    const k = h.opKind[i];
+    const msg = h.opMsg[i];
+    if (k === Op.Ack || k === Op.QueueSendAck) {
+      if (ackedUs[msg] < 0) ackedUs[msg] = h.opTimeUs[i];
+    } else if (k === Op.ConsumerCrashed) {
+      const list = crashes.get(h.opActor[i]) ?? [];
+      list.push(h.opTimeUs[i]);
+      crashes.set(h.opActor[i], list);
+    } else if (k === Op.AppEffect) trail(h.opPartition[i], msg)?.effects.push(i);
+    else if (k === Op.AppDedupHit || k === Op.AppDedupMiss || k === Op.AppDedupMark) trail(h.opPartition[i], msg)?.dedupRows.push(i);
+    else if (k === Op.Deliver) {
+      const t = trail(h.opAux[i], msg);
+      if (t) t.delivered = true;
+    } else if (k === Op.ProcessStart) {
+      const t = trail(h.opAux[i], msg);
+      if (t) t.started = true;
+    } else if (FATES.has(k)) {
+      // DeadLetter and RetryTopic rows carry the destination topic in aux: find the owner through the member.
+      for (const o of owners) {
+        const t = trails.get(o.owner)!.get(msg);
+        if (t && (k === Op.AppSkipped || k === Op.AppStalled ? h.opAux[i] === o.owner : true)) t.fateRows.push(i);
+      }
+    }
+  }
+  return { owners, trails, ackedUs, crashes };
+}
+
+/** "m-7 was dead-lettered to orders.DLT after 10 attempt(s) at 12.000s", or why no effect exists. */
+export function fateOf(h: History, t: MessageTrail | undefined, ownerName: string): { fate: string; text: string } {
+  const s = (us: number): string => `${(us / 1e6).toFixed(3)}s`;
+  if (t === undefined || !t.delivered) return { fate: "lost-upstream", text: `never delivered to ${ownerName} (lost upstream)` };
+  const last = t.fateRows.length > 0 ? t.fateRows[t.fateRows.length - 1] : -1;
+  if (last >= 0) {
+    const k = h.opKind[last];
+    if (k === Op.AppDeadLetter) return { fate: "dead-lettered", text: `dead-lettered to ${h.actorNames[h.opAux[last]]} after ${h.opOffset[last]} attempt(s) at ${s(h.opTimeUs[last])}` };
+    if (k === Op.AppSkipped) return { fate: "skipped", text: `skipped by the error handler after ${h.opOffset[last]} attempt(s) at ${s(h.opTimeUs[last])} (lost by policy)` };
+    if (k === Op.AppStalled) return { fate: "stalled", text: `the consumer stopped at it at ${s(h.opTimeUs[last])} (onFailure stop)` };
+    if (k === Op.AppRetryTopic) return { fate: "in-retry-topic", text: `still in retry topic ${h.actorNames[h.opAux[last]]} at the end` };
+  }
+  const hit = t.dedupRows.find((r) => h.opKind[r] === Op.AppDedupHit);
+  if (hit !== undefined) return { fate: "deduplicated-away", text: `its dedup check at ${s(h.opTimeUs[hit])} matched a key written by ${h.messageName(h.opOffset[hit])}, so its own effect was never applied` };
+  if (!t.started) return { fate: "never-processed", text: `delivered to ${ownerName} but never processed (its offset was committed past it)` };
+  return { fate: "unfinished", text: `delivered to ${ownerName} but its handler never completed` };
+}
