@@ -31,6 +31,10 @@ export interface EffectLedger {
   ackedUs: Float64Array;
   /** member actor → crash times. */
   crashes: Map<number, number[]>;
+  /** Partition of each message's first append (-1: never appended). */
+  partitionOf: Int32Array;
+  /** owner → the records its consumers stopped at (onFailure stop). */
+  stalls: Map<number, { msg: number; topic: number; partition: number; offset: number; atUs: number }[]>;
 }
 
 /** Owners whose handler has an effect step (consumer groups by name; effects are recorded with the group's actor). */
@@ -57,6 +61,8 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
   const trails = new Map<number, Map<number, MessageTrail>>(owners.map((o) => [o.owner, new Map()]));
   const ackedUs = new Float64Array(h.messageCount).fill(-1);
   const crashes = new Map<number, number[]>();
+  const partitionOf = new Int32Array(h.messageCount).fill(-1);
+  const stalls: EffectLedger["stalls"] = new Map();
   const trail = (owner: number, msg: number): MessageTrail | undefined => {
     const m = trails.get(owner);
     if (m === undefined) return undefined;
@@ -67,7 +73,9 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
     const msg = h.opMsg[i];
-    if (k === Op.Ack || k === Op.QueueSendAck) {
+    if (k === Op.Append) {
+      if (partitionOf[msg] < 0) partitionOf[msg] = h.opPartition[i];
+    } else if (k === Op.Ack || k === Op.QueueSendAck) {
       if (ackedUs[msg] < 0) ackedUs[msg] = h.opTimeUs[i];
     } else if (k === Op.ConsumerCrashed) {
       const list = crashes.get(h.opActor[i]) ?? [];
@@ -82,6 +90,11 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
       const t = trail(h.opAux[i], msg);
       if (t) t.started = true;
     } else if (FATES.has(k)) {
+      if (k === Op.AppStalled) {
+        const list = stalls.get(h.opAux[i]) ?? [];
+        list.push({ msg, topic: h.msgTopic[msg], partition: h.opPartition[i], offset: h.opOffset[i], atUs: h.opTimeUs[i] });
+        stalls.set(h.opAux[i], list);
+      }
       // DeadLetter and RetryTopic rows carry the destination topic in aux: find the owner through the member.
       for (const o of owners) {
         const t = trails.get(o.owner)!.get(msg);
@@ -89,13 +102,19 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
       }
     }
   }
-  return { owners, trails, ackedUs, crashes };
+  return { owners, trails, ackedUs, crashes, partitionOf, stalls };
 }
 
 /** "m-7 was dead-lettered to orders.DLT after 10 attempt(s) at 12.000s", or why no effect exists. */
-export function fateOf(h: History, t: MessageTrail | undefined, ownerName: string): { fate: string; text: string } {
+export function fateOf(h: History, t: MessageTrail | undefined, ownerName: string, msg = -1, L?: EffectLedger, owner = -1): { fate: string; text: string } {
   const s = (us: number): string => `${(us / 1e6).toFixed(3)}s`;
-  if (t === undefined || !t.delivered) return { fate: "lost-upstream", text: `never delivered to ${ownerName} (lost upstream)` };
+  if (t === undefined || !t.delivered) {
+    const stall = L && msg >= 0 ? L.stalls.get(owner)?.find((x) => x.topic === h.msgTopic[msg] && x.partition === L.partitionOf[msg] && x.msg !== msg) : undefined;
+    if (stall) return { fate: "stuck-behind-poison", text: `stuck behind poison record ${h.messageName(stall.msg)} at offset ${stall.offset} of ${h.actorNames[stall.topic]}/${stall.partition}, where the consumer stopped at ${s(stall.atUs)}` };
+    const stopped = L?.stalls.get(owner)?.[0];
+    if (stopped) return { fate: "not-consumed", text: `never delivered to ${ownerName}: a consumer stopped at poison record ${h.messageName(stopped.msg)} at ${s(stopped.atUs)} and stopped consuming its partitions` };
+    return { fate: "lost-upstream", text: `never delivered to ${ownerName} (lost upstream)` };
+  }
   const last = t.fateRows.length > 0 ? t.fateRows[t.fateRows.length - 1] : -1;
   if (last >= 0) {
     const k = h.opKind[last];

@@ -62,7 +62,7 @@ function check(h: History, s: Scenario, duplicatesToo: boolean): { anomalies: An
       const t = trails.get(msg);
       const effects = t?.effects ?? [];
       if (effects.length === 0) {
-        const fate = fateOf(h, t, o.name);
+        const fate = fateOf(h, t, o.name, msg, L, o.owner);
         anomalies.push({
           kind: "missing-effect",
           explanation: `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(L.ackedUs[msg])} but ${o.name} never applied its effect: ${fate.text}`,
