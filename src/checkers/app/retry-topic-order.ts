@@ -13,7 +13,8 @@ interface Waiting {
 }
 
 export function retryTopicReorders(h: History): Anomaly[] {
-  const out: Anomaly[] = [];
+  // Explanations are written at the end, so each names the record's whole chain (retry topics, then the DLT).
+  const out: (() => Anomaly)[] = [];
   // group → (producer·2^31 + key) → records of that key waiting in a retry topic.
   const open = new Map<number, Map<number, Waiting[]>>();
   const groupOfRetry = new Map<number, number>();
@@ -50,18 +51,19 @@ export function retryTopicReorders(h: History): Anomaly[] {
     for (const w of list) {
       if (w.reported || h.msgKeySeq[w.msg] >= h.msgKeySeq[msg]) continue;
       w.reported = true;
-      out.push({
+      const at = h.opTimeUs[i];
+      out.push(() => ({
         kind: "reorder-within-key",
         explanation:
-          `group ${h.actorNames[group]} handled ${h.messageName(msg)} (send #${h.msgKeySeq[msg]} of key ${h.keyOf(msg)}) at ${fmtS(h.opTimeUs[i])} ` +
+          `group ${h.actorNames[group]} handled ${h.messageName(msg)} (send #${h.msgKeySeq[msg]} of key ${h.keyOf(msg)}) at ${fmtS(at)} ` +
           `while ${h.messageName(w.msg)} (send #${h.msgKeySeq[w.msg]}) waited in retry topics since ${fmtS(w.sinceUs)}: ${w.chain.join(" → ")}; non-blocking retries give up per-key order`,
         messageIds: [w.msg, msg],
         keys: [h.keyOf(msg)],
-        timesUs: [w.sinceUs, h.opTimeUs[i]],
-      });
+        timesUs: [w.sinceUs, at],
+      }));
     }
   }
-  return out;
+  return out.map((f) => f());
 }
 
 function lastFailedOwner(h: History, msg: number, before: number): number {
