@@ -10,6 +10,7 @@ import { cmdSweep, cmdMerge } from "./sweep.ts";
 import { cmdShrink } from "./shrink.ts";
 import { cmdReplay } from "./replay.ts";
 import { cmdAssign } from "./assign.ts";
+import { cmdDlq } from "./dlq.ts";
 
 export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as const;
 
@@ -133,6 +134,14 @@ async function main(argv: string[]): Promise<number> {
           previous: args.previous,
           json: args.json,
         });
+      },
+    )
+    .command(
+      "dlq <result>",
+      "the dead-letter triage of a run: dead-lettered, skipped and stalled records by destination, cause and key",
+      (y) => y.positional("result", { type: "string", demandOption: true, describe: "a run's result.json" }).option("json", { type: "boolean", default: false }),
+      (args) => {
+        code = cmdDlq(args.result as string, args.json);
       },
     )
     .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")

@@ -51,9 +51,32 @@ export function dlqTriage(rows: readonly DeadLetterRow[]): DlqTriageRow[] {
   return [...groups.values()].sort((a, b) => b.count - a.count || cmp(a.destination, b.destination) || cmp(a.cause, b.cause) || cmp(a.key, b.key));
 }
 
-/** The triage table as text (the CLI prints it). */
+/** Rolled up by (destination, cause): records, distinct keys, first time. */
+export function triageByCause(rows: readonly DlqTriageRow[]): { destination: string; cause: string; count: number; keys: number; firstAtUs: number }[] {
+  const out = new Map<string, { destination: string; cause: string; count: number; keys: number; firstAtUs: number }>();
+  for (const r of rows) {
+    const id = `${r.destination}\u0000${r.cause}`;
+    const g = out.get(id);
+    if (!g) out.set(id, { destination: r.destination, cause: r.cause, count: r.count, keys: 1, firstAtUs: r.firstAtUs });
+    else {
+      g.count += r.count;
+      g.keys++;
+      g.firstAtUs = Math.min(g.firstAtUs, r.firstAtUs);
+    }
+  }
+  return [...out.values()].sort((a, b) => b.count - a.count || a.firstAtUs - b.firstAtUs);
+}
+
+/** The triage table as text (the CLI prints it): by cause first, then by cause and key. */
 export function formatTriage(rows: readonly DlqTriageRow[], max = 50): string {
   if (rows.length === 0) return "no dead-lettered, skipped or stalled records";
+  const causes = triageByCause(rows)
+    .map((c) => `  ${c.destination}  ${c.cause}: ${c.count} record(s), ${c.keys} key(s), first at ${(c.firstAtUs / 1e6).toFixed(3)}s`)
+    .join("\n");
+  return `by cause:\n${causes}\n\nby cause and key:\n${formatKeyTable(rows, max)}`;
+}
+
+function formatKeyTable(rows: readonly DlqTriageRow[], max: number): string {
   const head = ["destination", "cause", "key", "count", "first", "max attempts"];
   const body = rows.slice(0, max).map((r) => [r.destination, r.cause, r.key, String(r.count), `m-${r.firstMsg} at ${(r.firstAtUs / 1e6).toFixed(3)}s`, String(r.maxAttempts)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
