@@ -35,10 +35,12 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     });
   }
 
-  s.consumerGroups.forEach((g, gi) => {
-    const steps = g.handler ?? [];
+  const handlers: [PropertyKey[], NonNullable<Scenario["consumerGroups"][number]["handler"]>][] = [];
+  s.consumerGroups.forEach((g, gi) => g.handler && handlers.push([["consumerGroups", gi, "handler"], g.handler]));
+  s.queueConsumers.forEach((c, ci) => c.handler && handlers.push([["queueConsumers", ci, "handler"], c.handler]));
+  for (const [base, steps] of handlers) {
     steps.forEach((st, j) => {
-      const at = (...p: PropertyKey[]): PropertyKey[] => ["consumerGroups", gi, "handler", j, ...p];
+      const at = (...p: PropertyKey[]): PropertyKey[] => [...base, j, ...p];
       if ("call" in st) {
         svcRef(at("call", "service"), st.call.service);
         const r = st.call.retry;
@@ -63,6 +65,8 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
         issues.push(source.issue(at("fail", "window", "to"), "the window ends before it starts", { hint: "make to later than from", code: "E_SCHEMA" }));
       }
     });
+  }
+  s.consumerGroups.forEach((g, gi) => {
     if (g.errorHandling !== undefined && g.handler === undefined) {
       issues.push(source.issue(["consumerGroups", gi, "errorHandling"], "errorHandling needs a handler: it decides what happens when the handler fails", { hint: "add handler: [ ... ] to the group", code: "E_SCHEMA" }));
     }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { zDuration, zPositiveDuration, zProbability, zRate } from "./zod-units.ts";
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
-type Dist = typeof DurationDistributionSchema;
+export type Dist = typeof DurationDistributionSchema;
 
 const zName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a name of letters, digits, '.', '_' or '-'").describe("Unique name (letters, digits, '.', '_', '-').");
 

@@ -51,10 +51,17 @@ export function effectOwners(h: History, s: Scenario): OwnerSpec[] {
     }
     out.push({ owner, name: g.name, sources, steps: g.handler });
   }
+  // Queue consumers: effects are owed by the queue (competing consumers share its messages).
+  for (const c of s.queueConsumers) {
+    if (!c.handler?.some((st) => "effect" in st)) continue;
+    const owner = h.actorId(c.queue);
+    if (owner === undefined || out.some((o) => o.owner === owner)) continue;
+    out.push({ owner, name: c.queue, sources: new Set([owner]), steps: c.handler });
+  }
   return out;
 }
 
-const FATES = new Set<number>([Op.AppDeadLetter, Op.AppSkipped, Op.AppStalled, Op.AppRetryTopic]);
+const FATES = new Set<number>([Op.AppDeadLetter, Op.AppSkipped, Op.AppStalled, Op.AppRetryTopic, Op.QueueDeadLetter, Op.QueueDrop]);
 
 export function effectLedger(h: History, s: Scenario): EffectLedger {
   const owners = effectOwners(h, s);
@@ -83,10 +90,10 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
       crashes.set(h.opActor[i], list);
     } else if (k === Op.AppEffect) trail(h.opPartition[i], msg)?.effects.push(i);
     else if (k === Op.AppDedupHit || k === Op.AppDedupMiss || k === Op.AppDedupMark) trail(h.opPartition[i], msg)?.dedupRows.push(i);
-    else if (k === Op.Deliver) {
+    else if (k === Op.Deliver || k === Op.QueueDeliver) {
       const t = trail(h.opAux[i], msg);
       if (t) t.delivered = true;
-    } else if (k === Op.ProcessStart) {
+    } else if (k === Op.ProcessStart || k === Op.QueueProcessStart) {
       const t = trail(h.opAux[i], msg);
       if (t) t.started = true;
     } else if (FATES.has(k)) {
@@ -98,7 +105,8 @@ export function effectLedger(h: History, s: Scenario): EffectLedger {
       // DeadLetter and RetryTopic rows carry the destination topic in aux: find the owner through the member.
       for (const o of owners) {
         const t = trails.get(o.owner)!.get(msg);
-        if (t && (k === Op.AppSkipped || k === Op.AppStalled ? h.opAux[i] === o.owner : true)) t.fateRows.push(i);
+        const mine = k === Op.AppSkipped || k === Op.AppStalled ? h.opAux[i] === o.owner : k === Op.QueueDeadLetter || k === Op.QueueDrop ? h.opActor[i] === o.owner : true;
+        if (t && mine) t.fateRows.push(i);
       }
     }
   }
@@ -121,6 +129,8 @@ export function fateOf(h: History, t: MessageTrail | undefined, ownerName: strin
     if (k === Op.AppDeadLetter) return { fate: "dead-lettered", text: `dead-lettered to ${h.actorNames[h.opAux[last]]} after ${h.opOffset[last]} attempt(s) at ${s(h.opTimeUs[last])}` };
     if (k === Op.AppSkipped) return { fate: "skipped", text: `skipped by the error handler after ${h.opOffset[last]} attempt(s) at ${s(h.opTimeUs[last])} (lost by policy)` };
     if (k === Op.AppStalled) return { fate: "stalled", text: `the consumer stopped at it at ${s(h.opTimeUs[last])} (onFailure stop)` };
+    if (k === Op.QueueDeadLetter) return { fate: "dead-lettered", text: `moved to dead-letter queue ${h.actorNames[h.opAux[last]]} after ${h.opOffset[last]} delivery(ies) at ${s(h.opTimeUs[last])}` };
+    if (k === Op.QueueDrop) return { fate: "dropped", text: `dropped by the queue after ${h.opOffset[last]} delivery(ies) at ${s(h.opTimeUs[last])}` };
     if (k === Op.AppRetryTopic) return { fate: "in-retry-topic", text: `still in retry topic ${h.actorNames[h.opAux[last]]} at the end` };
   }
   const hit = t.dedupRows.find((r) => h.opKind[r] === Op.AppDedupHit);

@@ -28,6 +28,11 @@ export interface AppConsumer {
   failRecord(rec: AppRecord, cause: FailureCause, finished: () => void): void;
 }
 
+/** A queue consumer's handler: one attempt per delivery; the queue's own rules (redelivery, DLQ) do the rest. */
+export interface QueueHandler {
+  run(rec: AppRecord, done: (ok: boolean) => void): void;
+}
+
 interface GroupWorker {
   host: HandlerHost;
   handling: ConsumerErrorHandling;
@@ -99,6 +104,14 @@ export class AppSystem {
       process: (rec, finished) => handling.process(rec, finished),
       failRecord: (rec, cause, finished) => handling.failRecord(rec, cause, { attempts: 0, firstFailureUs: -1, lastFailureUs: -1 }, undefined, finished),
     };
+  }
+
+  /** The handler of one queue consumer, or undefined without `handler:`. The owner is the queue. */
+  forQueueConsumer(steps: readonly HandlerStep[] | undefined, host: HandlerHost): QueueHandler | undefined {
+    if (steps === undefined) return undefined;
+    const runner = new HandlerRunner(this, steps, host, this.world.rng.fork(`app/handler/${host.name}`));
+    let attempts = 0;
+    return { run: (rec, done) => runner.run(rec, ++attempts, (r) => done(r.ok)) };
   }
 
   /** The group's retry-topic and redrive consumer (another listener container: not one of the members). */

@@ -161,10 +161,21 @@ export class HandlerRunner {
     const dedupMode = atomic ? EffectDedup.Atomic : a.mark ? EffectDedup.CheckThenAct : EffectDedup.None;
     const member = this.host.actorId, owner = this.host.ownerActor, msg = a.rec.msg;
     const effectKey = this.keyOf(a.rec, e.key);
+    let duplicate = false;
     store.transact(
       () => {
         // Committed at the database: this holds even if the member died after sending the commit.
         const now = this.sim.nowUs;
+        if (atomic) {
+          // Same transaction: the key is inserted with the effect, so a handler that raced past the early check
+          // (a concurrent redelivery) hits the unique key here and applies nothing.
+          const again = store.dedup.check(atomic.key, now);
+          if (again.status === "hit") {
+            duplicate = true;
+            this.h.record(Op.AppDedupHit, now, msg, member, owner, again.entry!.msg, store.actorId);
+            return;
+          }
+        }
         store.applyEffect(effectKey);
         this.h.record(Op.AppEffect, now, msg, member, owner, dedupMode, store.actorId);
         if (atomic) {
@@ -176,6 +187,7 @@ export class HandlerRunner {
         if (!this.alive(a)) return;
         if (!ok) return this.fail(a, `store ${e.store} unavailable`);
         if (atomic) a.mark = undefined;
+        if (duplicate) return this.finish(a);
         this.advance(a);
       },
     );
