@@ -136,7 +136,13 @@ export class FaultSchedule {
         const name = rng.pick(free);
         busy.add(name);
         const done = (): void => void busy.delete(name);
-        if (f.random === "crash") {
+        if (f.random === "outage" || f.random === "brownout") {
+          const spec = f.random === "outage"
+            ? { at: now, outage: name, mode: "error" as const, for: durUs }
+            : { at: now, brownout: { service: name, errorRate: f.probability ?? 0.5, latency: f.latency ?? 200_000 }, for: durUs };
+          const s = w.app!.startFault(spec, i);
+          this.span(`${s.label} (random)`, s.actor, i, durUs, () => { s.end(); done(); });
+        } else if (f.random === "crash") {
           const t = w.targets.get(name)!;
           t.crash({ loseUnflushed: false });
           this.span(`crash ${name} (random)`, this.actorOf(name), i, durUs, () => { t.restart(); done(); });

@@ -78,6 +78,7 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     if ("outage" in f) svcRef(["faults", i, "outage"], f.outage);
     else if ("brownout" in f) svcRef(["faults", i, "brownout", "service"], f.brownout.service);
     else if ("slowdown" in f) svcRef(["faults", i, "slowdown", "service"], f.slowdown.service);
+    else if ("random" in f && (f.random === "outage" || f.random === "brownout")) f.targets.forEach((n, ni) => svcRef(["faults", i, "targets", ni], n));
     else if ("redrive" in f) {
       ref(["faults", i, "redrive", "from"], f.redrive.from, dlts, "dead-letter topic", "a group with a handler: its topic's <topic>.DLT or <topic>-dlt");
       const from = f.redrive.from.replace(/(\.DLT|-dlt)$/, "");

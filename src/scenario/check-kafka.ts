@@ -91,7 +91,8 @@ export function kafkaReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
         part.to.forEach((n, ni) => nodeRef(["faults", i, "partition", "to", ni], n, nodes, "node"));
       }
     } else if ("random" in f) {
-      f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
+      // Service outages and brownouts pick services; check-app.ts checks those names.
+      if (f.random !== "outage" && f.random !== "brownout") f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
       if (f.maxDuration < f.minDuration) issues.push(source.issue(["faults", i, "maxDuration"], "maxDuration is below minDuration", { code: "E_SCHEMA" }));
     } else if ("addPartitions" in f) issues.push(...addPartitionsIssues(s, source, i));
     else if ("between" in f && f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));

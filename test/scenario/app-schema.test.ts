@@ -92,6 +92,8 @@ describe("application-layer scenario fields", () => {
     expect(issuesOf(f("{ at: 1s, brownout: { service: nope } }"))).toMatch(/faults\[0\]\.brownout\.service: no service named "nope"/);
     expect(issuesOf(f("{ at: 1s, slowdown: { service: payments, factor: 0 } }"))).toMatch(/faults\[0\]/);
     expect(issuesOf(f("{ at: 1s, crash: ledger, for: 1s }"))).toBe("");
+    expect(issuesOf(f("{ random: outage, targets: [payments, paymnts], rate: 1/min }"))).toMatch(/^14:\d+ faults\[0\]\.targets\[1\]: no service named "paymnts"/);
+    expect(issuesOf(f("{ random: outage, targets: [payments], rate: 1/min }"))).toBe("");
     expect(issuesOf(f("{ at: 1s, redrive: { from: orders.DLQ, to: orders } }"))).toMatch(/faults\[0\]\.redrive\.from: no dead-letter topic named "orders\.DLQ"/);
     expect(issuesOf(f("{ at: 1s, redrive: { from: orders.DLT, to: refunds } }"))).toMatch(/faults\[0\]\.redrive\.to: records of orders\.DLT go back to orders/);
     expect(issuesOf(doc("process: 1ms", "expect: { downstream: { paymnts: { maxRate: 10/s } } }\n"))).toMatch(/expect\.downstream\.paymnts: no service named "paymnts"/);

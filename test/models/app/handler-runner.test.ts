@@ -180,6 +180,20 @@ describe("handler steps", () => {
     expect(new Set(effects).size).toBe(effects.length);
   });
 
+  it("random outages and brownouts pick services and shade their windows", () => {
+    const { h, r } = run(
+      `    handler:
+      - call: { service: payments, timeout: 1s }
+    errorHandling: { mode: skip }
+`,
+      "faults: [{ random: outage, targets: [payments], rate: 2/s, minDuration: 200ms, maxDuration: 400ms }, { random: brownout, targets: [payments], rate: 1/s, probability: 1, latency: 50ms }]",
+    );
+    const labels = r.metrics.faults.map((f) => f.label);
+    expect(labels.some((l) => /^outage payments \(error\) \(random\)$/.test(l))).toBe(true);
+    expect(labels.some((l) => /^brownout payments \(\+100% errors, \+50ms\) \(random\)$/.test(l))).toBe(true);
+    expect(rows(h, Op.AppSkipped).length).toBeGreaterThan(0);
+  });
+
   it("is deterministic: the same seed gives the same result", () => {
     const a = run(`    handler:
       - call: { service: payments, retry: { jitter: decorrelated } }
