@@ -63,8 +63,8 @@ export function effectOwners(h: History, s: Scenario): OwnerSpec[] {
 
 const FATES = new Set<number>([Op.AppDeadLetter, Op.AppSkipped, Op.AppStalled, Op.AppRetryTopic, Op.QueueDeadLetter, Op.QueueDrop]);
 
-export function effectLedger(h: History, s: Scenario): EffectLedger {
-  const owners = effectOwners(h, s);
+/** `owners` defaults to the scenario's consumers with an effect step; an end-to-end check may pass its own. */
+export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effectOwners(h, s)): EffectLedger {
   const trails = new Map<number, Map<number, MessageTrail>>(owners.map((o) => [o.owner, new Map()]));
   const ackedUs = new Float64Array(h.messageCount).fill(-1);
   const crashes = new Map<number, number[]>();

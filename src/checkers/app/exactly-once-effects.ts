@@ -50,8 +50,12 @@ export function whyDedupMissed(h: History, o: OwnerSpec, t: MessageTrail, first:
   return { reason: "dedup-missed", text: "the dedup check missed for no recorded reason (the key differs between the two deliveries?)" };
 }
 
-function check(h: History, s: Scenario, duplicatesToo: boolean): { anomalies: Anomaly[]; checked: number } {
-  const L = effectLedger(h, s);
+/**
+ * The effect check itself, for any owners (an actor whose AppEffect rows carry it in the partition column, and
+ * the topic or queue actors whose acknowledged messages it owes an effect): reusable for end-to-end checks.
+ */
+export function checkEffects(h: History, s: Scenario, duplicatesToo: boolean, owners?: OwnerSpec[]): { anomalies: Anomaly[]; checked: number } {
+  const L = effectLedger(h, s, owners);
   const anomalies: Anomaly[] = [];
   let checked = 0;
   for (const o of L.owners) {
@@ -89,7 +93,7 @@ function check(h: History, s: Scenario, duplicatesToo: boolean): { anomalies: An
 }
 
 export const exactlyOnceEffects: Checker = (h, s) => {
-  const { anomalies, checked } = check(h, s, true);
+  const { anomalies, checked } = checkEffects(h, s, true);
   return verdictOf(
     "exactly-once-effects",
     checked,
@@ -100,7 +104,7 @@ export const exactlyOnceEffects: Checker = (h, s) => {
 };
 
 export const effectsNoLoss: Checker = (h, s) => {
-  const { anomalies, checked } = check(h, s, false);
+  const { anomalies, checked } = checkEffects(h, s, false);
   return verdictOf(
     "effects-no-loss",
     checked,
