@@ -23,6 +23,8 @@ import { noPhantomEvents } from "./no-phantom-events.ts";
 import { perAggregateOrder } from "./per-aggregate-order.ts";
 import { noUndecodable } from "./no-undecodable.ts";
 import { noSilentDefaults } from "./no-silent-defaults.ts";
+import { effectsNoLoss, exactlyOnceEffects } from "./app/exactly-once-effects.ts";
+import { downstreamLoad } from "./app/downstream-load.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -49,6 +51,9 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "per-aggregate-order": perAggregateOrder,
   "no-undecodable": noUndecodable,
   "no-silent-defaults": noSilentDefaults,
+  "exactly-once-effects": exactlyOnceEffects,
+  "effects-no-loss": effectsNoLoss,
+  "downstream-load": downstreamLoad,
 };
 
 /** Publishing invariants run when a scenario names them or has publishing services. */
@@ -56,6 +61,9 @@ const PUBLISH_INVARIANTS = new Set<InvariantName>(["every-commit-published", "no
 
 /** Transaction invariants run when a scenario names them or has a transactional producer. */
 const TXN_INVARIANTS = new Set<InvariantName>(["no-aborted-reads", "zombie-fenced"]);
+
+/** Application-layer invariants: only where the scenario names them (they judge a handler's design). */
+const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 /** Schema invariants check something only when the scenario has a schema registry. */
@@ -71,10 +79,11 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
   const hasTxns = scenario.producers.some((p) => p.transactionalId !== undefined);
-  const hasServices = (scenario.services?.length ?? 0) > 0;
+  const hasServices = scenario.services.some((s) => "publish" in s);
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
     (inv) =>
       named.has(inv) ||
-      (SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined : QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics),
+      (!APP_INVARIANTS.has(inv) &&
+        (SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined : QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics)),
   );
 }

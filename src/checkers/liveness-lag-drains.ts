@@ -8,6 +8,7 @@ import type { Scenario } from "../scenario/schema.ts";
 import { groupTopics } from "../scenario/group-topics.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 import { topicOfRow } from "./groups/rows.ts";
+import { stallNote } from "./app/retry-topic-order.ts";
 
 type Group = Scenario["consumerGroups"][number];
 
@@ -19,6 +20,8 @@ function healTimeUs(h: History, g: Group, group: number, scenario: Scenario): nu
     const kind = h.opKind[i];
     const t = h.opTimeUs[i];
     if (kind === Op.ConsumerCrashed || kind === Op.ConsumerRestarted || kind === Op.CoordinatorMoved) heal = Math.max(heal, t);
+    // A consumer stopped at a poison record never heals by itself: the lag must still drain once producers stop.
+    else if (kind === Op.AppStalled) heal = Math.max(heal, t, scenario.duration);
     else if (kind === Op.ConsumerPaused) heal = Math.max(heal, t + h.opOffset[i]);
     else if (kind === Op.GroupEvent) {
       const e = g.events[h.opPartition[i]];
@@ -85,7 +88,7 @@ export const livenessLagDrains: Checker = (h: History, scenario: Scenario) => {
       kind: unowned > 0 ? "partition-without-owner" : "lag-not-drained",
       explanation:
         `group ${g.name} did not recover ${bound}: at ${fmtS(deadline)} ${unowned} of ${n} partition(s) had no owner ` +
-        `and lag was ${lag} record(s) (threshold ${g.recovery.lagThreshold})`,
+        `and lag was ${lag} record(s) (threshold ${g.recovery.lagThreshold})` + stallNote(h, group),
       messageIds: [],
       timesUs: [heal, deadline],
     });

@@ -9,6 +9,7 @@ import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 import { withPermission } from "./kafka-log.ts";
 import { keyMoveBetween } from "./key-moves.ts";
+import { retryTopicReorders } from "./app/retry-topic-order.ts";
 
 export const perKeyOrder: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
@@ -52,6 +53,10 @@ export const perKeyOrder: Checker = (h: History) => {
       byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i], partition: h.opPartition[i] });
     }
   }
+  // Records that went through non-blocking retry topics were overtaken by later records of their key.
+  const viaRetryTopics = retryTopicReorders(h);
+  anomalies.push(...viaRetryTopics);
+  unpermitted += viaRetryTopics.length;
   const verdict = verdictOf(
     "per-key-order",
     checked,

@@ -2,7 +2,7 @@
 // DbRollback rows), where and when its event reached a topic (Append rows, first one), how often it was sent,
 // the relays' reads and cursors, and the service crashes from the fault rows.
 import { Op, type History } from "../history/history.ts";
-import type { Scenario } from "../scenario/schema.ts";
+import type { PublishingServiceSpec, Scenario } from "../scenario/schema.ts";
 
 export interface CommitInfo {
   service: number;
@@ -32,10 +32,11 @@ export class PublishRows {
   /** Actor → crash times (fault rows whose scenario fault is a crash). */
   readonly crashes = new Map<number, number[]>();
   /** Service actor → its spec. */
-  readonly services = new Map<number, NonNullable<Scenario["services"]>[number]>();
+  readonly services = new Map<number, PublishingServiceSpec>();
 
   constructor(h: History, scenario: Scenario) {
     for (const s of scenario.services ?? []) {
+      if (!("publish" in s)) continue;
       const a = h.actorId(s.name);
       if (a !== undefined) this.services.set(a, s);
     }

@@ -34,3 +34,6 @@ export async function cmdAssign(...a: Args<typeof import("./assign.ts").cmdAssig
 export async function cmdSchemaCheck(...a: Args<typeof import("./schema-check.ts").cmdSchemaCheck>): Promise<number> {
   return (await import("./schema-check.ts")).cmdSchemaCheck(...a);
 }
+export async function cmdDlq(...a: Args<typeof import("./dlq.ts").cmdDlq>): Promise<number> {
+  return (await import("./dlq.ts")).cmdDlq(...a);
+}

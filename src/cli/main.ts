@@ -5,7 +5,7 @@ import { hideBin } from "yargs/helpers";
 import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
-import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign, cmdSchemaCheck } from "./lazy-commands.ts";
+import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign, cmdSchemaCheck, cmdDlq } from "./lazy-commands.ts";
 import { checkRawArgs } from "./run-guards.ts";
 import { asInvoked } from "./invocation.ts";
 
@@ -149,6 +149,14 @@ async function main(argv: string[]): Promise<number> {
           .option("json", { type: "boolean", default: false, describe: "print {compatible, reasons: [{direction, against, field, rule, message}]}" }),
       async (args) => {
         code = await cmdSchemaCheck({ mode: args.mode, files: args.schemas as string[], json: args.json });
+      },
+    )
+    .command(
+      "dlq <result>",
+      "the dead-letter triage of a run: dead-lettered, skipped and stalled records by destination, cause and key",
+      (y) => y.positional("result", { type: "string", demandOption: true, describe: "a run's result.json" }).option("json", { type: "boolean", default: false }),
+      async (args) => {
+        code = await cmdDlq(args.result as string, args.json);
       },
     )
     .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")

@@ -6,6 +6,7 @@ import type { World } from "../runner/world.ts";
 import type { LinkRule } from "../net/network.ts";
 import type { FaultSpec } from "../scenario/schema-faults.ts";
 import { formatDurationUs } from "../scenario/units.ts";
+import { isAppFault, type AppFaultSpec } from "../models/app/app-system.ts";
 
 export class FaultSchedule {
   private nextRuleId = 1;
@@ -21,7 +22,8 @@ export class FaultSchedule {
 
   install(faults: FaultSpec[]): void {
     faults.forEach((f, i) => {
-      if ("random" in f) this.installRandom(f, i);
+      if (isAppFault(f)) this.world.sim.at(f.at, () => this.startApp(f, i), undefined, this.kind, i);
+      else if ("random" in f) this.installRandom(f, i);
       else this.world.sim.at(f.at, () => this.start(f, i), undefined, this.kind, i);
     });
   }
@@ -52,7 +54,13 @@ export class FaultSchedule {
     }
   }
 
-  private start(f: Exclude<FaultSpec, { random: unknown }>, i: number): void {
+  /** Service faults and the redrive operation belong to the application layer; the schedule only times them. */
+  private startApp(f: AppFaultSpec, i: number): void {
+    const s = this.world.app!.startFault(f, i);
+    this.span(s.label, s.actor, i, s.forUs, s.end);
+  }
+
+  private start(f: Exclude<FaultSpec, { random: unknown } | AppFaultSpec>, i: number): void {
     const w = this.world;
     if ("crash" in f) {
       const t = w.targets.get(f.crash)!;
@@ -128,7 +136,13 @@ export class FaultSchedule {
         const name = rng.pick(free);
         busy.add(name);
         const done = (): void => void busy.delete(name);
-        if (f.random === "crash") {
+        if (f.random === "outage" || f.random === "brownout") {
+          const spec = f.random === "outage"
+            ? { at: now, outage: name, mode: "error" as const, for: durUs }
+            : { at: now, brownout: { service: name, errorRate: f.probability ?? 0.5, latency: f.latency ?? 200_000 }, for: durUs };
+          const s = w.app!.startFault(spec, i);
+          this.span(`${s.label} (random)`, s.actor, i, durUs, () => { s.end(); done(); });
+        } else if (f.random === "crash") {
           const t = w.targets.get(name)!;
           t.crash({ loseUnflushed: false });
           this.span(`crash ${name} (random)`, this.actorOf(name), i, durUs, () => { t.restart(); done(); });

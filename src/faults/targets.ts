@@ -2,7 +2,7 @@
 // their nodes here; the fault schedule and the random injectors look them up, so the fault layer never needs
 // to know what kind of thing it is crashing.
 
-export type FaultTargetKind = "broker" | "consumer" | "producer" | "queue-consumer" | "schema-registry";
+export type FaultTargetKind = "broker" | "consumer" | "producer" | "queue-consumer" | "schema-registry" | "store";
 
 export interface FaultTarget {
   readonly name: string;

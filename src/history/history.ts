@@ -194,6 +194,36 @@ export const enum Op {
   SchemaUpgraded = 236,
   /** The decoded record had reader fields the writer lacks, filled from the reader's defaults: msg, actor = member, aux = group, partition = reader schema index, offset = how many fields. */
   DefaultsApplied = 237,
+  // ---- Application layer (140-169): handlers, dedup, effects, downstream calls, error handling. ----
+  // owner = the consumer group's (or queue's) actor; store = the store's actor, -1 for a member's memory table.
+  /** A dedup check found the idempotency key: actor = member, aux = store, partition = owner, offset = the message that wrote the key. */
+  AppDedupHit = 140,
+  /** A dedup check did not find it: actor = member, aux = store, partition = owner, offset = DedupMissReason (0 absent, 1 expired). */
+  AppDedupMiss = 141,
+  /** The idempotency key was written: actor = member, aux = store, partition = owner, offset = when it expires (µs). */
+  AppDedupMark = 142,
+  /** An effect was applied to a store: actor = member, aux = store, partition = owner, offset = EffectDedup (0 none, 1 atomic, 2 check-then-act). */
+  AppEffect = 143,
+  /** A downstream call was sent: actor = member, aux = service, partition = attempt (1-based), offset = owner. */
+  AppCallStart = 144,
+  /** A downstream call ended for the caller: actor = member, aux = service, partition = CallOutcome, offset = attempt. */
+  AppCallEnd = 145,
+  /** A circuit breaker changed state: msg = -1, actor = member, aux = service, partition = new BreakerState, offset = old state. */
+  AppBreakerTransition = 146,
+  /** A handler attempt failed: actor = member, aux = owner, partition = step index, offset = delivery attempt (1-based). */
+  AppHandlerFailed = 147,
+  /** Published to a dead-letter topic: actor = member, aux = DLT topic, partition = the record's partition, offset = attempts made. */
+  AppDeadLetter = 148,
+  /** Given up by policy (skip): actor = member, aux = owner, partition = the record's partition, offset = attempts made. */
+  AppSkipped = 149,
+  /** Moved to a retry topic: actor = member, aux = retry topic, partition = retry level (0, 1, ...), offset = its delay in µs. */
+  AppRetryTopic = 150,
+  /** The consumer stopped at this record (onFailure stop): actor = member, aux = owner, partition, offset = the record's offset. */
+  AppStalled = 151,
+  /** A redrive replayed a dead-lettered record (same message id): actor = DLT topic, aux = destination topic, partition = the record's partition. */
+  AppRedrive = 152,
+  /** A handler finished successfully: actor = member, aux = owner, partition = the record's partition, offset = attempts made. */
+  AppHandlerDone = 153,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -287,10 +317,24 @@ export const OP_NAMES: Record<number, string> = {
   235: "undecodable-handled",
   236: "schema-upgraded",
   237: "defaults-applied",
+  140: "app-dedup-hit",
+  141: "app-dedup-miss",
+  142: "app-dedup-mark",
+  143: "app-effect",
+  144: "app-call-start",
+  145: "app-call-end",
+  146: "app-breaker-transition",
+  147: "app-handler-failed",
+  148: "app-dead-letter",
+  149: "app-skipped",
+  150: "app-retry-topic",
+  151: "app-stalled",
+  152: "app-redrive",
+  153: "app-handler-done",
 };
 
 
-export type ActorKind = "producer" | "broker" | "consumer" | "group" | "topic" | "queue";
+export type ActorKind = "producer" | "broker" | "consumer" | "group" | "topic" | "queue" | "service" | "store";
 
 export class History {
   // Actors (producers, consumer members, groups, brokers, topics) are interned names.

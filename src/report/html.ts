@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Anomaly, RunResult, Verdict } from "./result-types.ts";
 import { CHART_TITLES, FONT, chartSpecs, queueOnly } from "./charts.ts";
 import { QUEUE_CHART_TITLES, queuesSection } from "./queue-charts.ts";
+import { APP_CHART_TITLES, appSection } from "./app-charts.ts";
 
 // The chart specs live in charts.ts; re-exported so the tests and the sweep report keep their import paths.
 export { chartSpecs } from "./charts.ts";
@@ -213,7 +214,7 @@ function metricsSection(r: RunResult): string {
 
 function chartsSection(names: string[]): string {
   const figures = names
-    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? QUEUE_CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
+    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? QUEUE_CHART_TITLES[n] ?? APP_CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
     .join("\n");
   return `<section><h2>Over time</h2>
 <p class="muted">Shaded bands are fault windows. Drag to pan, scroll to zoom the time axis, double-click to reset.</p>
@@ -325,6 +326,7 @@ ${expectationsSection(result)}
 <section><h2>Verdicts</h2>${verdictsSection(result)}</section>
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}
+${appSection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
 ${replaySection(result)}
 </main>

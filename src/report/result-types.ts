@@ -2,6 +2,7 @@
 import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
 import type { QueueLedger } from "../checkers/queue-accounting.ts";
 import type { PartialRun } from "../runner/run-budget.ts";
+import type { AppRunMetrics } from "../models/app/app-metrics.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -122,6 +123,8 @@ export interface RunMetrics {
   queues?: QueueRunMetrics[];
   /** Consumer-group detail (rebalances, pause time, recovery, per-partition lag), one entry per group. */
   groups?: GroupRunMetrics[];
+  /** Application layer: downstream services' load, circuit breakers, dead letters. Absent without one. */
+  app?: AppRunMetrics;
 }
 
 /** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */

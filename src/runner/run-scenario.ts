@@ -23,6 +23,7 @@ import { markPartial, runWithBudget } from "./run-budget.ts";
 import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 import { buildPublishingServices } from "../models/publish/publishing.ts";
 import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
+import { AppSystem, usesApp } from "../models/app/app-system.ts";
 
 export interface RunOptions {
   seed: number;
@@ -77,6 +78,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       endUs: totalUs,
     };
     attachSchemaRuntime(world);
+    world.app = usesApp(scenario) ? new AppSystem(world) : undefined;
     const cluster = new Cluster(world);
     const producers = scenario.producers.map((p) => new Producer(world, cluster, cluster.topics.get(p.topic)!, p));
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));
@@ -131,6 +133,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         series,
         faults: world.faultWindows,
         ...(groupMetrics.length > 0 ? { groups: groupMetrics } : {}),
+        ...(world.app ? { app: world.app.finish() } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),

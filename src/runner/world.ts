@@ -9,6 +9,7 @@ import type { FaultTargets } from "../faults/targets.ts";
 import type { FaultWindow } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import type { SchemaRuntime } from "../schema/schema-runtime.ts";
+import type { AppSystem } from "../models/app/app-system.ts";
 
 export interface World {
   readonly scenario: Scenario;
@@ -26,4 +27,6 @@ export interface World {
   readonly endUs: number;
   /** Schema registry and (de)serializers, when the scenario has a schemaRegistry block (set by attachSchemaRuntime). */
   schemas?: SchemaRuntime;
+  /** The application layer (handlers, stores, downstream services), when the scenario has one. */
+  app?: AppSystem;
 }

@@ -18,7 +18,9 @@ export function faultNodeNames(s: Scenario): string[] {
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
   // Publishing services and their CDC connectors (src/models/publish/).
-  for (const sv of s.services ?? []) names.push(...publishNodeNames(sv));
+  for (const sv of s.services ?? []) if ("publish" in sv) names.push(...publishNodeNames(sv));
+  // Stores are fault targets by their name (crash = the database is unavailable; its data is kept).
+  for (const st of s.stores ?? []) names.push(st.name);
   return names;
 }
 
@@ -92,7 +94,8 @@ export function kafkaReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
         part.to.forEach((n, ni) => nodeRef(["faults", i, "partition", "to", ni], n, nodes, "node"));
       }
     } else if ("random" in f) {
-      f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
+      // Service outages and brownouts pick services; check-app.ts checks those names.
+      if (f.random !== "outage" && f.random !== "brownout") f.targets.forEach((n, ni) => nodeRef(["faults", i, "targets", ni], n, f.random === "isolate" ? nodes : targets, "fault target"));
       if (f.maxDuration < f.minDuration) {
         issues.push(source.issue(["faults", i, "maxDuration"], `maxDuration (${formatDurationUs(f.maxDuration)}) is below minDuration (${formatDurationUs(f.minDuration)})`, {
           expected: `a duration of at least ${formatDurationUs(f.minDuration)}`,
@@ -101,7 +104,7 @@ export function kafkaReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
         }));
       }
     } else if ("addPartitions" in f) issues.push(...addPartitionsIssues(s, source, i));
-    else if (f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));
+    else if ("between" in f && f.between) f.between.forEach((n, ni) => nodeRef(["faults", i, "between", ni], n, nodes, "node"));
     if ("at" in f && f.at >= s.duration + s.drain) {
       issues.push(source.issue(["faults", i, "at"], `this fault starts at ${formatDurationUs(f.at)}, after the run ends`, { hint: "move it before duration + drain", code: "E_SCHEMA" }));
     }

@@ -10,6 +10,7 @@ import { kafkaReferenceIssues } from "./check-kafka.ts";
 import { degenerateValueIssues } from "./check-degenerate.ts";
 import { transactionIssues } from "./schema-txn.ts";
 import { publishIssues } from "./schema-publish.ts";
+import { appReferenceIssues } from "./check-app.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
 import { dirname } from "node:path";
@@ -59,6 +60,7 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   issues.push(...degenerateValueIssues(s, source));
   issues.push(...transactionIssues(s, source));
   issues.push(...publishIssues(s, source));
+  issues.push(...appReferenceIssues(s, source));
 
   s.producers.forEach((p, i) =>
     p.schedule.forEach((step, j) => {

@@ -3,6 +3,7 @@
 // consumer members); network faults act on the links between named nodes (brokers, clients, "controller").
 import { z } from "zod";
 import { zDuration, zPositiveDuration, zProbability, zRate } from "./zod-units.ts";
+import { appFaultSchemas } from "./schema-app.ts";
 
 const zNode = z.string().min(1);
 const zNodes = z.array(zNode).min(1);
@@ -74,10 +75,11 @@ export const zFaultAddPartitions = z.strictObject({
 export const zFaultRandom = z
   .strictObject({
     random: z
-      .enum(["crash", "pause", "isolate", "latency", "loss", "duplicate"])
+      .enum(["crash", "pause", "isolate", "latency", "loss", "duplicate", "outage", "brownout"])
       .describe(
         "Random injector: crash (then restart), pause, isolate (a node cut off from all others), or a latency spike, " +
-          "packet loss or duplication on every link touching the picked node.",
+          "packet loss or duplication on every link touching the picked node; outage or brownout of a downstream service (targets are `services:`; " +
+          "a brownout adds `probability` to the error rate, default 0.5, and `latency` to each call, default 200ms).",
       ),
     targets: zNodes.describe("Nodes it may pick from, uniformly."),
     rate: zRate.describe("Mean rate of faults (Poisson), e.g. \"1/min\"."),
@@ -101,7 +103,7 @@ export const zFaultRandom = z
     }
   });
 
-export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultAddPartitions, zFaultRandom]);
+export const zFault = z.union([zFaultCrash, zFaultRestart, zFaultPause, zFaultPartition, zFaultLatency, zFaultLoss, zFaultDuplicate, zFaultAddPartitions, zFaultRandom, ...appFaultSchemas]);
 
 export const zFaults = z
   .array(zFault)

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { zDuration } from "./zod-units.ts";
 import { metadataMaxAgeField } from "./schema-retention.ts";
 import { groupIsolationFields } from "./schema-txn.ts";
+import { appGroupFields } from "./schema-app.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -90,6 +91,7 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
       })
       .prefault({})
       .describe("How the consumer's handler behaves."),
+    ...appGroupFields(zDurationDistribution, DIST),
     commit: z
       .strictObject({
         mode: z

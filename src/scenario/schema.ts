@@ -12,6 +12,7 @@ import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } fro
 import { producerTransactionFields } from "./schema-txn.ts";
 import { makePublishingServiceSchema } from "./schema-publish.ts";
 import { schemaRegistryFields } from "./schema-registry.ts";
+import { appScenarioFields, zDownstreamExpect } from "./schema-app.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -101,7 +102,7 @@ export const zProducer = z.strictObject({
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults", "exactly-once-effects", "effects-no-loss", "downstream-load"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -120,12 +121,15 @@ export const zExpect = z
     latency: zLatencyBounds.optional(),
     latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
     queueWait: zQueueWaitExpect,
+    downstream: zDownstreamExpect,
   })
   .prefault({})
   .describe("What must hold. A run whose expectations are not all met exits with code 1.");
 
 // Services with a database that publish an event per committed change (schema-publish.ts).
 export const zPublishingService = makePublishingServiceSchema(zDurationDistribution, DIST);
+// Downstream services and stores the handlers use (schema-app.ts).
+const APP = appScenarioFields(zDurationDistribution, DIST);
 
 const QUEUES = queueSchemas({ zName, zKeys, zRateStep, zDurationDistribution, DIST });
 
@@ -141,8 +145,15 @@ export const zScenario = z
     topics: z.array(zTopic).prefault([]).describe("Topics and their partitions (a queue-only scenario may leave them out)."),
     producers: z.array(zProducer).prefault([]).describe("Producers and their load; a scenario needs at least one producer or queue producer."),
     consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
-    services: z.array(zPublishingService).prefault([]).describe("Services with a database that publish an event for every committed change (`publish:`)."),
+    services: z
+      .array(z.union([zPublishingService, APP.downstreamService]))
+      .prefault([])
+      .describe(
+        "Services. With `publish:`, a service with a database that publishes an event for every committed change; without it, " +
+          "a downstream service the handlers call (`call` steps), faulted with { at, outage: <name> }, { at, brownout: {...} }, { at, slowdown: {...} }.",
+      ),
     ...QUEUES,
+    stores: APP.stores,
     faults: zFaults,
     ...schemaRegistryFields,
     expect: zExpect,
@@ -163,3 +174,15 @@ export type ProducerSpec = z.output<typeof zProducer>;
 export type ConsumerGroupSpec = z.output<typeof zConsumerGroup>;
 export type TopicSpec = z.output<typeof zTopic>;
 export type PublishingServiceSpec = z.output<typeof zPublishingService>;
+export type ServiceSpec = Scenario["services"][number];
+export type DownstreamServiceSpec = Exclude<ServiceSpec, PublishingServiceSpec>;
+/** A `services:` entry with `publish:` has a database and publishes events; one without is a downstream service. */
+export function isPublishingService(s: ServiceSpec): s is PublishingServiceSpec {
+  return "publish" in s;
+}
+export function downstreamServices(s: Scenario): DownstreamServiceSpec[] {
+  return s.services.filter((x): x is DownstreamServiceSpec => !isPublishingService(x));
+}
+export function publishingServices(s: Scenario): PublishingServiceSpec[] {
+  return s.services.filter(isPublishingService);
+}

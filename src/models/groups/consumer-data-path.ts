@@ -13,6 +13,7 @@ import { serveFetch } from "./consumer-fetch.ts";
 import { readCommittedInto } from "./read-committed.ts";
 import { SKIPPED } from "../kafka/partition.ts";
 import type { ReadProcessWrite } from "./read-process-write.ts";
+import type { AppConsumer } from "../app/app-system.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -59,6 +60,8 @@ export class ConsumerDataPath {
   /** Exactly-once read-process-write (the group's `transactional`): set by the member. */
   eos: ReadProcessWrite | undefined;
   private readonly k: { process: number; fetch: number };
+  /** The group's `handler:` steps and error handling; undefined keeps the plain `processing.time` path. */
+  private readonly app: AppConsumer | undefined;
 
   constructor(
     private readonly group: ConsumerGroup,
@@ -72,6 +75,7 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
+    this.app = group.world.app?.forMember(group.spec, host, group.actorId);
   }
 
   private get h() {
@@ -290,6 +294,7 @@ export class ConsumerDataPath {
     const r = this.queue[0];
     this.working = true;
     this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    if (this.app !== undefined) return this.app.process({ msg: r.msg, topic: r.tp.topic, partition: r.tp.partition, offset: r.offset }, () => this.processEnd(r));
     const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE)));
     this.host.after(t, this.processEnd, r, this.k.process);
   }

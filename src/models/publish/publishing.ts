@@ -3,7 +3,8 @@
 import type { World } from "../../runner/world.ts";
 import type { Cluster } from "../kafka/cluster.ts";
 import { PublishingService } from "./service.ts";
+import { publishingServices } from "../../scenario/schema.ts";
 
 export function buildPublishingServices(world: World, cluster: Cluster): PublishingService[] {
-  return (world.scenario.services ?? []).map((s) => new PublishingService(world, cluster, s));
+  return publishingServices(world.scenario).map((s) => new PublishingService(world, cluster, s));
 }

@@ -17,6 +17,8 @@ import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
 import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type Settlement } from "./queue-types.ts";
 import type { DistributionSpec } from "../../kernel/distributions.ts";
+import type { QueueHandler } from "../app/app-system.ts";
+import type { HandlerHost } from "../app/handler-types.ts";
 
 export interface QueueConsumerConfig {
   name: string;
@@ -41,6 +43,8 @@ export interface QueueConsumerConfig {
   /** Bugs: probability a successful handler acks twice; acking deliveries of a closed channel on the new one. */
   doubleAckProbability?: number;
   staleTagAcks?: boolean;
+  /** The `handler:` steps (application layer); without it processingTime and the poison settings decide. */
+  app?: (host: HandlerHost) => QueueHandler | undefined;
 }
 
 /** OverLimit back-off: the pause doubles from emptyPollDelay per refused poll in a row, up to this. */
@@ -70,6 +74,9 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   private overLimitStreak = 0;
   /** Pulsar Exclusive refused the subscribe (ConsumerBusy): not a member, nothing to consume. */
   refused = false;
+  private readonly app: QueueHandler | undefined;
+  /** Bumped by crash and restart only (not by a channel reopen): a handler of an older process is abandoned. */
+  private processIncarnation = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -86,6 +93,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.pull = queue.receive !== undefined;
     this.kindProcess = sim.registerKind("queue-consumer.processed");
     this.bugRng = rng.fork("ack-bugs");
+    this.app = config.app?.({ name: config.name, actorId: this.actorId, ownerActor: queue.actorId, after: (d, fn, arg) => sim.after(d, fn, arg), incarnation: () => this.processIncarnation });
   }
 
   /** AMQP: one channel per incarnation; it changes on crash, restart and whenever the broker closes it. */
@@ -173,8 +181,8 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.busyEpoch = this.epoch;
     this.busyStartUs = now;
     this.history.record(Op.QueueProcessStart, now, d.msg, this.actorId, d.deliveryNumber, d.handle, this.queue.actorId);
-    const t = Math.max(0, Math.round(this.sample()));
-    this.busyTimer = this.sim.after(t, this.onHandled, d, this.kindProcess, d.msg);
+    if (this.app) this.app.run({ msg: d.msg, topic: this.queue.name, partition: d.deliveryNumber, offset: d.handle }, (ok) => this.onHandled(d, ok));
+    else this.busyTimer = this.sim.after(Math.max(0, Math.round(this.sample())), this.onHandled, d, this.kindProcess, d.msg);
     if (this.pull && this.config.extendVisibilityEveryUs > 0) {
       this.extendTimer = this.sim.after(this.config.extendVisibilityEveryUs, this.onExtend, d);
     }
@@ -193,17 +201,17 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     return this.config.poisonKeys.has(d.key) || (n > 0 && d.msg % n === n - 1);
   }
 
-  private readonly onHandled = (d: Delivery): void => {
+  private readonly onHandled = (d: Delivery, appOk?: boolean): void => {
     const now = this.sim.nowUs;
     if (now < this.pausedUntilUs) {
       // Frozen (a GC pause): the handler finishes when the pause ends.
-      this.busyTimer = this.sim.at(this.pausedUntilUs, this.onHandled, d, this.kindProcess, d.msg);
+      this.busyTimer = appOk === undefined ? this.sim.at(this.pausedUntilUs, this.onHandled, d, this.kindProcess, d.msg) : this.sim.at(this.pausedUntilUs, () => this.onHandled(d, appOk));
       return;
     }
     this.busyTimer = 0;
     if (this.extendTimer) this.sim.cancel(this.extendTimer);
     this.extendTimer = 0;
-    const outcome = this.isPoison(d)
+    const outcome = appOk !== undefined ? (appOk ? HandlerOutcome.Success : HandlerOutcome.TransientFailure) : this.isPoison(d)
       ? HandlerOutcome.Poison
       : this.config.failureProbability > 0 && this.outcomeRng.bernoulli(this.config.failureProbability)
         ? HandlerOutcome.TransientFailure
@@ -253,6 +261,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     if (!this.up) return;
     this.up = false;
     this.epoch++;
+    this.processIncarnation++;
     if (this.busyTimer) this.sim.cancel(this.busyTimer);
     if (this.extendTimer) this.sim.cancel(this.extendTimer);
     this.busyTimer = this.extendTimer = 0;
@@ -267,6 +276,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     if (this.up) return;
     this.up = true;
     this.epoch++;
+    this.processIncarnation++;
     this.pausedUntilUs = 0;
     this.start();
   }

@@ -127,6 +127,7 @@ export class QueueSystem {
           retryDelayUs: c.retryDelay,
           doubleAckProbability: c.ackBug.doubleAck,
           staleTagAcks: c.ackBug.staleTags,
+          app: world.app && c.handler ? (host) => world.app!.forQueueConsumer(c.handler, host) : undefined,
         });
         this.consumers.push(consumer);
         world.targets.register(consumer);

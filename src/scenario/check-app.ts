@@ -1,0 +1,90 @@
+// Cross-reference checks for the application layer: services and stores a handler, fault or expectation names
+// must exist; an atomic dedup needs the effect in the same store after it; redrive names a dead-letter topic of a
+// group that has a handler; service and store names must not clash with other names.
+import type { Scenario } from "./schema.ts";
+import type { YamlSource } from "./load-yaml.ts";
+import { didYouMean, type ScenarioIssue } from "./errors.ts";
+import { groupTopics } from "./group-topics.ts";
+
+export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const services = new Set(s.services.filter((x) => !("publish" in x)).map((x) => x.name));
+  const stores = new Set(s.stores.map((x) => x.name));
+  const ref = (path: PropertyKey[], name: string, set: Set<string>, what: string, example: string): void => {
+    if (set.has(name)) return;
+    const guess = didYouMean(name, set);
+    issues.push(
+      source.issue(path, `no ${what} named "${name}"`, {
+        expected: set.size > 0 ? `one of the ${what}s: ${[...set].join(", ")}` : `a ${what} declared at the top level`,
+        found: JSON.stringify(name),
+        hint: guess ? `did you mean \`${guess}\`?` : `declare it, e.g. ${example}`,
+        code: "E_REFERENCE",
+      }),
+    );
+  };
+  const svcRef = (path: PropertyKey[], name: string) => ref(path, name, services, "service", `services: [{ name: ${name}, servers: 8, serviceTime: 10ms }]`);
+  const storeRef = (path: PropertyKey[], name: string) => ref(path, name, stores, "store", `stores: [{ name: ${name}, commitLatency: 2ms }]`);
+
+  const seen = new Map<string, string>();
+  for (const [kind, list] of [["topics", s.topics], ["producers", s.producers], ["consumerGroups", s.consumerGroups], ["queues", s.queues]] as const) for (const x of list) seen.set(x.name, kind);
+  for (const [kind, list] of [["services", s.services], ["stores", s.stores]] as const) {
+    list.forEach((x, i) => {
+      const prev = seen.get(x.name);
+      if (prev !== undefined) issues.push(source.issue([kind, i, "name"], `the name "${x.name}" is already used under ${prev}`, { hint: "give every service and store its own name", code: "E_REFERENCE" }));
+      seen.set(x.name, kind);
+    });
+  }
+
+  const handlers: [PropertyKey[], NonNullable<Scenario["consumerGroups"][number]["handler"]>][] = [];
+  s.consumerGroups.forEach((g, gi) => g.handler && handlers.push([["consumerGroups", gi, "handler"], g.handler]));
+  s.queueConsumers.forEach((c, ci) => c.handler && handlers.push([["queueConsumers", ci, "handler"], c.handler]));
+  for (const [base, steps] of handlers) {
+    steps.forEach((st, j) => {
+      const at = (...p: PropertyKey[]): PropertyKey[] => [...base, j, ...p];
+      if ("call" in st) {
+        svcRef(at("call", "service"), st.call.service);
+        const r = st.call.retry;
+        if (r && r.cap < r.base) issues.push(source.issue(at("call", "retry", "cap"), "the back-off cap is below its base", { hint: "make cap at least base", code: "E_SCHEMA" }));
+      } else if ("effect" in st) storeRef(at("effect", "store"), st.effect.store);
+      else if ("dedup" in st) {
+        const d = st.dedup;
+        if (d.store !== "memory") storeRef(at("dedup", "store"), d.store);
+        if (d.atomic) {
+          if (d.store === "memory") {
+            issues.push(source.issue(at("dedup", "atomic"), "an atomic dedup needs a store shared with the effect, not memory", { hint: "name a `stores:` entry, the one the effect step writes to", code: "E_SCHEMA" }));
+          } else if (!steps.slice(j + 1).some((x) => "effect" in x && x.effect.store === d.store)) {
+            issues.push(
+              source.issue(at("dedup", "atomic"), `atomic: true needs an effect step on store ${d.store} after this dedup step`, {
+                hint: `add - effect: { store: ${d.store} } after it, or set atomic: false (check, then act)`,
+                code: "E_SCHEMA",
+              }),
+            );
+          }
+        }
+      } else if ("fail" in st && st.fail.window && st.fail.window.to <= st.fail.window.from) {
+        issues.push(source.issue(at("fail", "window", "to"), "the window ends before it starts", { hint: "make to later than from", code: "E_SCHEMA" }));
+      }
+    });
+  }
+  s.consumerGroups.forEach((g, gi) => {
+    if (g.errorHandling !== undefined && g.handler === undefined) {
+      issues.push(source.issue(["consumerGroups", gi, "errorHandling"], "errorHandling needs a handler: it decides what happens when the handler fails", { hint: "add handler: [ ... ] to the group", code: "E_SCHEMA" }));
+    }
+  });
+
+  const dlts = new Set<string>();
+  for (const g of s.consumerGroups) if (g.handler) for (const t of groupTopics(g)) dlts.add(`${t}.DLT`).add(`${t}-dlt`);
+  s.faults.forEach((f, i) => {
+    if ("outage" in f) svcRef(["faults", i, "outage"], f.outage);
+    else if ("brownout" in f) svcRef(["faults", i, "brownout", "service"], f.brownout.service);
+    else if ("slowdown" in f) svcRef(["faults", i, "slowdown", "service"], f.slowdown.service);
+    else if ("random" in f && (f.random === "outage" || f.random === "brownout")) f.targets.forEach((n, ni) => svcRef(["faults", i, "targets", ni], n));
+    else if ("redrive" in f) {
+      ref(["faults", i, "redrive", "from"], f.redrive.from, dlts, "dead-letter topic", "a group with a handler: its topic's <topic>.DLT or <topic>-dlt");
+      const from = f.redrive.from.replace(/(\.DLT|-dlt)$/, "");
+      if (f.redrive.to !== from) issues.push(source.issue(["faults", i, "redrive", "to"], `records of ${f.redrive.from} go back to ${from}`, { expected: JSON.stringify(from), found: JSON.stringify(f.redrive.to), code: "E_REFERENCE" }));
+    }
+  });
+  for (const name of Object.keys(s.expect.downstream ?? {})) svcRef(["expect", "downstream", name], name);
+  return issues;
+}
