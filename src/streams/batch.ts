@@ -1,0 +1,62 @@
+// The batch recomputation a windowed aggregation must agree with: every input record, placed by its event
+// time, with nothing late and nothing twice. The window-results-match checker and the property tests use it.
+import { sessionsOf, slidingWindowsOf, timeWindowsFor, windowContains, type Window, type WindowSpec } from "./windows.ts";
+
+export interface BatchRecord {
+  key: string;
+  ts: number;
+  value: number;
+}
+
+export interface WindowValue {
+  key: string;
+  window: Window;
+  value: number;
+}
+
+export function windowId(key: string, w: Window): string {
+  return `${key}@${w.start}:${w.end}`;
+}
+
+/** Every window's aggregate over all records, by window id, in (key, start, end) order. */
+export function batchWindows(spec: WindowSpec, records: readonly BatchRecord[]): Map<string, WindowValue> {
+  const byKey = new Map<string, BatchRecord[]>();
+  for (const r of records) {
+    let list = byKey.get(r.key);
+    if (!list) byKey.set(r.key, (list = []));
+    list.push(r);
+  }
+  const out: WindowValue[] = [];
+  for (const key of [...byKey.keys()].sort()) {
+    const recs = byKey.get(key)!;
+    let windows: Window[];
+    if (spec.type === "tumbling" || spec.type === "hopping") {
+      const advance = spec.type === "hopping" ? spec.advanceMs : spec.sizeMs;
+      const seen = new Map<number, Window>();
+      for (const r of recs) for (const w of timeWindowsFor(r.ts, spec.sizeMs, advance)) seen.set(w.start, w);
+      windows = [...seen.values()];
+    } else if (spec.type === "session") windows = sessionsOf(recs.map((r) => r.ts), spec.gapMs);
+    else windows = slidingWindowsOf(recs.map((r) => r.ts), spec.differenceMs);
+    for (const w of windows) {
+      let value = 0;
+      for (const r of recs) if (windowContains(spec, w, r.ts)) value += r.value;
+      out.push({ key, window: w, value });
+    }
+  }
+  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.window.start - b.window.start || a.window.end - b.window.end));
+  return new Map(out.map((v) => [windowId(v.key, v.window), v]));
+}
+
+/** The final emitted result per window from a stream of emits and retractions (the last word wins). */
+export function finalResults(events: Iterable<{ key: string; window: Window; value: number | null }>): Map<string, WindowValue> {
+  const out = new Map<string, WindowValue>();
+  for (const e of events) {
+    const id = windowId(e.key, e.window);
+    if (e.value === null) out.delete(id);
+    else {
+      out.delete(id);
+      out.set(id, { key: e.key, window: e.window, value: e.value });
+    }
+  }
+  return out;
+}
