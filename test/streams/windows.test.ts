@@ -182,7 +182,7 @@ describe("windowed aggregation against the batch recomputation (property)", () =
           events.push(...agg.process("~end", maxTs + 1_000_000, 1).events);
           expect(events.filter((e) => e.kind === "drop")).toEqual([]);
           const emitted = finalResults(
-            events.filter((e) => e.kind !== "drop" && e.key !== "~end").map((e) => (e.kind === "emit" ? { key: e.key, window: e.window, value: e.value } : { key: e.key, window: e.window, value: null })),
+            events.flatMap((e) => (e.key === "~end" ? [] : e.kind === "emit" ? [{ key: e.key, window: e.window, value: e.value as number | null }] : e.kind === "tombstone" ? [{ key: e.key, window: e.window, value: null }] : [])),
           );
           const batch = batchWindows(spec, records);
           expect([...emitted.entries()].sort()).toEqual([...batch.entries()].sort());
