@@ -16,6 +16,7 @@ import { monotonicPoll } from "./monotonic-poll.ts";
 import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
+import { windowResultsMatch } from "./window-results-match.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -35,9 +36,12 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "duplicates-explained": duplicatesExplained,
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
+  "window-results-match": windowResultsMatch,
 };
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
+/** Stream-processing invariants apply only where the scenario has processors. */
+const STREAM_INVARIANTS = new Set<InvariantName>(["window-results-match"]);
 
 /**
  * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants
@@ -49,6 +53,6 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
-    (inv) => named.has(inv) || (QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
+    (inv) => named.has(inv) || (STREAM_INVARIANTS.has(inv) ? (scenario.processors?.length ?? 0) > 0 : QUEUE_INVARIANTS.has(inv) ? hasQueues : hasTopics),
   );
 }

@@ -145,6 +145,20 @@ export const enum Op {
   QueueSubscribeRefused = 98,
   /** A receive was answered with an error (SQS OverLimit: the in-flight cap is reached): actor = consumer, aux = queue, partition = 0, offset = messages in flight. */
   QueueReceiveError = 99,
+
+  // ---- Stream processing (200-229): aux = the application's group actor unless stated. Times in ms are Kafka timestamps. ----
+  /** The producer stamped the record's event time: msg, actor = producer, offset = event time in ms. */
+  EventTime = 200,
+  /** A windowed aggregation dropped a record as late: msg = input, actor = application group, partition = window start (ms, -1: the whole record), aux = window end (ms), offset = the task's stream time (ms) then. */
+  StreamRecordDropped = 201,
+  /** A windowed result went downstream: msg = the sink record, actor = application group, partition = window start (ms), aux = window end (ms), offset = the value. */
+  WindowResult = 202,
+  /** A session that merged into a larger one was retracted downstream (tombstone): msg = the sink record, actor = application group, partition = start, aux = end (ms). */
+  WindowRetracted = 203,
+  /** A task began restoring its store: actor = instance, partition = task partition, offset = changelog records to replay (0: a caught-up standby), aux = group. */
+  RestoreStart = 204,
+  /** The task finished restoring and processes again: actor = instance, partition = task partition, offset = records replayed, aux = group. */
+  RestoreEnd = 205,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -215,6 +229,12 @@ export const OP_NAMES: Record<number, string> = {
   97: "queue-retry-publish",
   98: "queue-subscribe-refused",
   99: "queue-receive-error",
+  200: "event-time",
+  201: "stream-record-dropped",
+  202: "window-result",
+  203: "window-retracted",
+  204: "restore-start",
+  205: "restore-end",
 };
 
 

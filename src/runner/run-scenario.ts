@@ -19,6 +19,7 @@ import type { World } from "./world.ts";
 import { QueueSystem } from "../models/queue/queue-system.ts";
 import { queueLedger } from "../checkers/queue-accounting.ts";
 import { evaluateQueueExpectations } from "../checkers/queue-expectations.ts";
+import { StreamsRuntime } from "../streams/runtime.ts";
 
 export interface RunOptions {
   seed: number;
@@ -54,6 +55,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     scenario.consumerGroups.map((g) => g.name),
   );
   let queues: QueueSystem | undefined;
+  let streams: StreamsRuntime | undefined;
   try {
     const net = new Network(sim, rng.fork("net"), scenario.network.latency);
     const world: World = {
@@ -73,11 +75,13 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const groups = scenario.consumerGroups.map((g, i) => new ConsumerGroup(world, cluster, g, i));
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
+    streams = new StreamsRuntime(world, cluster);
     cluster.start();
     new FaultSchedule(world, cluster).install(scenario.faults);
     for (const p of producers) p.start();
     for (const g of groups) g.start();
     queues?.start();
+    streams.start();
     opts.observe?.(sim);
     sim.run({ untilUs: Math.min(totalUs, opts.untilUs ?? totalUs), maxEvents: opts.maxEvents });
     cluster.recordFinalLogs();
@@ -91,6 +95,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     ];
     const { series, maxLag, finalLag } = metrics.finish();
     const groupMetrics = groups.map((g) => g.finish(world.faultWindows));
+    const processorMetrics = streams.finish(history);
     const seconds = scenario.duration / 1e6;
     const result: RunResult = {
       brokersim: BROKERSIM_VERSION,
@@ -115,6 +120,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         faults: world.faultWindows,
         ...(groupMetrics.length > 0 ? { groups: groupMetrics } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
+        ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
     };
@@ -122,6 +128,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
   } finally {
     metrics.destroy();
     queues?.destroy();
+    streams?.destroy();
   }
 }
 

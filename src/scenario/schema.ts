@@ -9,6 +9,7 @@ import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
+import { producerEventTimeFields, zProcessors } from "./schema-streams.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -92,12 +93,13 @@ export const zProducer = z.strictObject({
   messageBytes: z.number().int().min(0).prefault(100).describe("Size of each message value in bytes."),
   ...producerKafkaFields,
   ...metadataMaxAgeField,
+  ...producerEventTimeFields(zDurationDistribution),
 });
 
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "window-results-match"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -135,6 +137,7 @@ export const zScenario = z
     producers: z.array(zProducer).prefault([]).describe("Producers and their load; a scenario needs at least one producer or queue producer."),
     consumerGroups: z.array(zConsumerGroup).prefault([]).describe("Consumer groups reading the topics."),
     ...QUEUES,
+    processors: zProcessors,
     faults: zFaults,
     expect: zExpect,
     coverage: z

@@ -16,6 +16,7 @@ import { Sender } from "./sender.ts";
 import type { Partition } from "./partition.ts";
 import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
+import { EventTimeStamper, stampEventTime } from "../../streams/event-time.ts";
 
 export { resolveIdempotence };
 
@@ -79,6 +80,7 @@ export class Producer implements FaultTarget {
   private arrivalTimer = 0;
   private readonly sendKind: number;
   private readonly depth: (p: Partition) => number;
+  private readonly eventTime: EventTimeStamper | undefined;
 
   constructor(
     private readonly world: World,
@@ -103,6 +105,7 @@ export class Producer implements FaultTarget {
     // Producer ids come from the cluster in Kafka; a per-run counter keeps them deterministic and distinct.
     this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent }, this.actorId, rng.fork("retry"), () => cluster.nextProducerId());
     this.sendKind = world.sim.registerKind("producer.send");
+    this.eventTime = EventTimeStamper.of(world.history, this.actorId, spec, rng.fork("event-time"));
     world.targets.register(this);
   }
 
@@ -182,6 +185,7 @@ export class Producer implements FaultTarget {
     const all = this.visible;
     const p = nullKey ? this.sticky.partition(all, this.depth) : all[this.keyedPartition(keyIndex, keyId)];
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    this.eventTime?.stamp(msg, now);
     this.world.metrics.onProduced(now);
     this.sent++;
     // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
@@ -191,6 +195,24 @@ export class Producer implements FaultTarget {
     this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
     this.scheduleNext(now, false);
   };
+
+  /**
+   * send() of one given record, as a stream processor's producer does: its key, its timestamp (ms), and the
+   * partition when the caller picks it (a changelog record goes to its task's partition). Returns the message id.
+   */
+  sendRecord(keyName: string, timestampMs: number, partition?: number): number {
+    const now = this.world.sim.nowUs;
+    const h = this.world.history;
+    const keyId = h.key(keyName);
+    const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
+    const p = this.visible[partition ?? this.partitions.partition(keyName)];
+    h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    stampEventTime(h, msg, this.actorId, timestampMs, now);
+    const bytes = this.spec.messageBytes + keyName.length + 12;
+    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
+    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
+    return msg;
+  }
 
   // ---- fault target ----
 

@@ -1,0 +1,166 @@
+// A Kafka Streams application on the simulated cluster. Its instances are the members of a real consumer group
+// (group.id = application.id, the cooperative assignor Streams builds on, auto-commit every commit.interval of
+// what has been processed); each input partition is a task. Every record a member processes goes through the
+// topology here: filters, then a windowed aggregation whose store changes go to a changelog topic and whose
+// results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
+// crash, records processed since the last commit are fetched and processed again by the task's new owner,
+// whose store was restored from the changelog, so at-least-once double counting emerges from the model.
+import { Op } from "../history/history.ts";
+import type { World } from "../runner/world.ts";
+import type { Cluster } from "../models/kafka/cluster.ts";
+import { ConsumerGroup } from "../models/groups/consumer-group.ts";
+import type { DataPathHost, FetchedRecord, RecordProcessingHook } from "../models/groups/consumer-data-path.ts";
+import { Producer } from "../models/kafka/producer.ts";
+import { zConsumerGroup, zProducer } from "../scenario/schema.ts";
+import type { ProcessorSpec } from "../scenario/schema-streams.ts";
+import { MetricsCollector } from "../metrics/collector.ts";
+import { Changelog, changelogTopicName } from "./changelog.ts";
+import { StreamTask } from "./stream-task.ts";
+import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
+import { eventTimes } from "./event-time.ts";
+import { processorTopology, type ProcessorTopology } from "./topology.ts";
+import { ProcessorStats } from "./processor-stats.ts";
+
+export class StreamsApplication implements RecordProcessingHook {
+  readonly group: ConsumerGroup;
+  readonly topology: ProcessorTopology;
+  readonly actorId: number;
+  readonly changelog: Changelog;
+  readonly tasks: StreamTask[];
+  readonly stats: ProcessorStats;
+  private readonly sinkProducers: Producer[] = [];
+  private readonly changelogProducers: Producer[] = [];
+  private readonly instanceIndex = new Map<string, number>();
+  private readonly groupMetrics: MetricsCollector;
+  private readonly valueBytes = new Map<number, number>();
+  /** Crashes seen per instance (from the history), and how far the history has been scanned for them. */
+  private readonly crashes = new Map<number, number>();
+  private crashScan = 0;
+  private readonly restoreKind: number;
+
+  constructor(
+    private readonly world: World,
+    cluster: Cluster,
+    readonly spec: ProcessorSpec,
+  ) {
+    this.topology = processorTopology(spec);
+    const us = (v: number): string => `${v}us`;
+    const groupSpec = zConsumerGroup.parse({
+      name: spec.applicationId,
+      topic: this.topology.source,
+      members: spec.instances,
+      // StreamsPartitionAssignor is cooperative and sticky; Streams consumers default to earliest and 1000 records a poll.
+      assignor: "cooperative-sticky",
+      autoOffsetReset: "earliest",
+      maxPollRecords: 1000,
+      sessionTimeout: us(spec.sessionTimeout),
+      heartbeatInterval: us(spec.heartbeatInterval),
+      commit: { mode: "auto", interval: us(spec.commitInterval) },
+      processing: { time: us(spec.processingTime) },
+    });
+    // The group's lag and latency go to a collector of their own, not the run's consumer-group figures.
+    this.groupMetrics = new MetricsCollector(world.endUs, [spec.applicationId], world.metrics.bucketUs);
+    const appWorld: World = { ...world, metrics: this.groupMetrics };
+    this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
+    this.group.recordHook = this;
+    this.actorId = this.group.actorId;
+    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
+    const agg = this.topology.aggregate;
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, agg.store), source);
+    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, new WindowedAggregation(this.topology.window, agg.grace / 1000, agg.suppress === "untilWindowCloses"), this.changelog));
+    const sink = cluster.topics.get(this.topology.sink)!;
+    for (let i = 0; i < spec.instances; i++) {
+      const name = `${spec.applicationId}-${i}`;
+      this.instanceIndex.set(name, i);
+      const producer = (suffix: string, topic: typeof sink): Producer =>
+        new Producer(appWorld, cluster, topic, zProducer.parse({ name: `${name}-${suffix}`, topic: topic.name, rate: "0/s", acks: "all" }));
+      this.sinkProducers.push(producer("sink-producer", sink));
+      this.changelogProducers.push(producer("changelog-producer", this.changelog.topic));
+    }
+    for (const p of world.scenario.producers) this.valueBytes.set(world.history.actor(p.name, "producer"), p.messageBytes);
+    this.stats = new ProcessorStats(spec.applicationId, source.partitions, world.metrics.bucketUs, world.metrics.bucketCount);
+    this.restoreKind = world.sim.registerKind("streams.restore-end");
+  }
+
+  start(): void {
+    for (const p of [...this.sinkProducers, ...this.changelogProducers]) p.start();
+    this.group.start();
+  }
+
+  private crashCount(actor: number): number {
+    const h = this.world.history;
+    for (; this.crashScan < h.opCount; this.crashScan++) {
+      if (h.opKind[this.crashScan] === Op.ConsumerCrashed) this.crashes.set(h.opActor[this.crashScan], (this.crashes.get(h.opActor[this.crashScan]) ?? 0) + 1);
+    }
+    return this.crashes.get(actor) ?? 0;
+  }
+
+  // ---------- the hook the consumer's data path calls ----------
+
+  before(host: DataPathHost, r: FetchedRecord): number {
+    const task = this.tasks[r.tp.partition];
+    const now = this.world.sim.nowUs;
+    const crashes = this.crashCount(host.actorId);
+    if (task.isOwner(host.name, crashes)) return Math.max(0, task.restoringUntilUs - now);
+    const first = task.owner === undefined;
+    const plan = task.moveTo({ name: host.name, crashes }, this.spec.restoreRate);
+    this.chooseStandbys(task);
+    task.restoringUntilUs = now + plan.durationUs;
+    if (first && plan.records === 0) return 0;
+    const h = this.world.history;
+    h.record(Op.RestoreStart, now, -1, host.actorId, task.partition, plan.records, this.actorId);
+    this.world.sim.after(plan.durationUs, () => h.record(Op.RestoreEnd, this.world.sim.nowUs, -1, host.actorId, task.partition, plan.records, this.actorId), undefined, this.restoreKind, this.actorId);
+    this.stats.restore(host.name, task.partition, now, now + plan.durationUs, plan.records, plan.fromStandby);
+    return plan.durationUs;
+  }
+
+  /** num.standby.replicas: the next instances after the active one (in instance order) keep warm copies. */
+  private chooseStandbys(task: StreamTask): void {
+    const k = Math.min(this.spec.numStandbyReplicas, this.spec.instances - 1);
+    const active = this.instanceIndex.get(task.owner!.name) ?? 0;
+    task.standbys = [];
+    for (let j = 1; j <= k; j++) {
+      const name = `${this.spec.applicationId}-${(active + j) % this.spec.instances}`;
+      const actor = this.world.history.actorId(name) ?? -1;
+      task.standbys.push({ name, crashes: this.crashCount(actor) });
+    }
+  }
+
+  after(host: DataPathHost, r: FetchedRecord): void {
+    const h = this.world.history;
+    const key = h.keyOf(r.msg);
+    // Windowed aggregations drop records with a null key.
+    if (key === "" || !this.topology.keep(key)) return;
+    const task = this.tasks[r.tp.partition];
+    const ts = eventTimes(h)[r.msg];
+    const value = this.topology.aggregate.function === "count" ? 1 : (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0);
+    const result = task.aggregation.process(key, ts, value);
+    this.apply(host, task, r.msg, result);
+  }
+
+  private apply(host: DataPathHost, task: StreamTask, input: number, result: AggResult): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    const st = task.aggregation.streamTimeMs;
+    this.stats.streamTime(task.partition, now, st);
+    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    for (const e of result.events) {
+      if (e.kind === "drop") {
+        h.record(Op.StreamRecordDropped, now, input, this.actorId, e.window?.start ?? -1, e.streamTimeMs, e.window?.end ?? -1);
+        this.stats.drop(now);
+      } else if (e.kind === "emit") {
+        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        h.record(Op.WindowResult, now, out, this.actorId, e.window.start, e.value, e.window.end);
+      } else {
+        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        h.record(Op.WindowRetracted, now, out, this.actorId, e.window.start, -1, e.window.end);
+      }
+    }
+    this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
+  }
+
+  finish(): void {
+    this.groupMetrics.destroy();
+  }
+}
