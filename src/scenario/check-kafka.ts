@@ -14,6 +14,8 @@ export function faultNodeNames(s: Scenario): string[] {
     const n = Math.max(g.members ?? 0, ...((g as { schedule?: { scale?: number }[] }).schedule ?? []).map((x) => x.scale ?? 0));
     for (let i = 0; i < n; i++) names.push(`${g.name}-${i}`);
   }
+  // Stream processor instances are consumer members "<applicationId>-<i>" (src/streams/application.ts).
+  for (const p of s.processors ?? []) for (let i = 0; i < p.instances; i++) names.push(`${p.applicationId}-${i}`);
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
   return names;

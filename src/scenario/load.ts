@@ -7,6 +7,7 @@ import { formatDurationUs } from "./units.ts";
 import { groupIssues } from "./load-groups.ts";
 import { queueReferenceIssues } from "./check-queues.ts";
 import { kafkaReferenceIssues } from "./check-kafka.ts";
+import { streamsReferenceIssues } from "./check-streams.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
 
@@ -50,6 +51,7 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   unique("queueConsumers", s.queueConsumers);
   issues.push(...queueReferenceIssues(s, source));
   issues.push(...kafkaReferenceIssues(s, source));
+  issues.push(...streamsReferenceIssues(s, source));
 
   s.producers.forEach((p, i) =>
     p.schedule.forEach((step, j) => {
