@@ -60,3 +60,36 @@ export function finalResults(events: Iterable<{ key: string; window: Window; val
   }
   return out;
 }
+
+export interface JoinInput {
+  msg: number;
+  key: string;
+  ts: number;
+}
+
+/**
+ * The batch answer of a stream–stream join with a symmetric window d: every (left, right) pair with the same
+ * key and |tLeft − tRight| ≤ d, and the records of each side that have no partner at all.
+ */
+export function batchJoin(left: readonly JoinInput[], right: readonly JoinInput[], windowMs: number): { pairs: [JoinInput, JoinInput][]; leftAlone: JoinInput[]; rightAlone: JoinInput[] } {
+  const rightByKey = new Map<string, JoinInput[]>();
+  for (const r of right) {
+    let l = rightByKey.get(r.key);
+    if (!l) rightByKey.set(r.key, (l = []));
+    l.push(r);
+  }
+  const pairs: [JoinInput, JoinInput][] = [];
+  const matchedRight = new Set<number>();
+  const leftAlone: JoinInput[] = [];
+  for (const l of left) {
+    let any = false;
+    for (const r of rightByKey.get(l.key) ?? []) {
+      if (Math.abs(l.ts - r.ts) > windowMs) continue;
+      pairs.push([l, r]);
+      matchedRight.add(r.msg);
+      any = true;
+    }
+    if (!any) leftAlone.push(l);
+  }
+  return { pairs, leftAlone, rightAlone: right.filter((r) => !matchedRight.has(r.msg)) };
+}
