@@ -17,6 +17,7 @@ import { duplicatesExplained } from "./duplicates-explained.ts";
 import { livenessLagDrains } from "./liveness-lag-drains.ts";
 import { lossExplained } from "./loss-explained.ts";
 import { windowResultsMatch } from "./window-results-match.ts";
+import { joinCompleteness } from "./join-completeness.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -37,11 +38,12 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "loss-explained": lossExplained,
   "liveness-lag-drains": livenessLagDrains,
   "window-results-match": windowResultsMatch,
+  "join-completeness": joinCompleteness,
 };
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 /** Stream-processing invariants apply only where the scenario has processors. */
-const STREAM_INVARIANTS = new Set<InvariantName>(["window-results-match"]);
+const STREAM_INVARIANTS = new Set<InvariantName>(["window-results-match", "join-completeness"]);
 
 /**
  * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants

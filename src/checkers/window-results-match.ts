@@ -9,8 +9,18 @@ import type { Scenario } from "../scenario/schema.ts";
 import type { ProcessorSpec } from "../scenario/schema-streams.ts";
 import { batchWindows, finalResults, windowId, type WindowValue } from "../streams/batch.ts";
 import { eventTimes } from "../streams/event-time.ts";
-import { processorTopology, type ProcessorTopology } from "../streams/topology.ts";
+import { processorTopology, type ProcessorTopology, type TopologyOperator } from "../streams/topology.ts";
 import { windowContains, type Window } from "../streams/windows.ts";
+
+type AggregateOperator = Extract<TopologyOperator, { kind: "aggregate" }>;
+
+/** The aggregating processors of a scenario (joins are join-completeness's business). */
+export function aggregatingProcessors(scenario: Scenario): { spec: ProcessorSpec; topology: ProcessorTopology; op: AggregateOperator }[] {
+  return (scenario.processors ?? []).flatMap((spec) => {
+    const topology = processorTopology(spec);
+    return topology.operator.kind === "aggregate" ? [{ spec, topology, op: topology.operator }] : [];
+  });
+}
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 
 interface Input {
@@ -29,8 +39,7 @@ export interface WindowComparison {
 }
 
 /** The processor's inputs and its emitted finals against the batch answer; shared with the report. */
-export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSpec): { topology: ProcessorTopology; inputs: Input[]; batch: Map<string, WindowValue>; emitted: Map<string, WindowValue> } {
-  const topology = processorTopology(spec);
+export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSpec, topology: ProcessorTopology, op: AggregateOperator): { inputs: Input[]; batch: Map<string, WindowValue>; emitted: Map<string, WindowValue> } {
   const app = h.actorId(spec.applicationId) ?? -2;
   const source = h.actorId(topology.source) ?? -2;
   const ts = eventTimes(h);
@@ -53,17 +62,17 @@ export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSp
       results.push({ key: h.keyOf(m), window: { start: h.opPartition[i], end: h.opAux[i] }, value: kind === Op.WindowResult ? h.opOffset[i] : null });
     }
   }
-  const value = (m: number): number => (topology.aggregate.function === "count" ? 1 : (bytes.get(h.msgProducer[m]) ?? 0));
-  const batch = batchWindows(topology.window, inputs.map((r) => ({ key: r.key, ts: r.ts, value: value(r.msg) })));
-  return { topology, inputs, batch, emitted: finalResults(results) };
+  const value = (m: number): number => (op.aggregate.function === "count" ? 1 : (bytes.get(h.msgProducer[m]) ?? 0));
+  const batch = batchWindows(op.window, inputs.map((r) => ({ key: r.key, ts: r.ts, value: value(r.msg) })));
+  return { inputs, batch, emitted: finalResults(results) };
 }
 
 export const windowResultsMatch: Checker = (h: History, scenario: Scenario) => {
   const anomalies: Anomaly[] = [];
   let checked = 0;
-  for (const spec of scenario.processors ?? []) {
-    const { topology, inputs, batch, emitted } = compareWindows(h, scenario, spec);
-    const evidence = new Evidence(h, spec.applicationId, topology);
+  for (const { spec, topology, op } of aggregatingProcessors(scenario)) {
+    const { inputs, batch, emitted } = compareWindows(h, scenario, spec, topology, op);
+    const evidence = new Evidence(h, spec.applicationId, op);
     const byKey = new Map<string, Input[]>();
     for (const r of inputs) {
       let l = byKey.get(r.key);
@@ -74,13 +83,13 @@ export const windowResultsMatch: Checker = (h: History, scenario: Scenario) => {
       checked++;
       const got = emitted.get(id);
       if (got?.value === want.value) continue;
-      const members = (byKey.get(want.key) ?? []).filter((r) => windowContains(topology.window, want.window, r.ts));
+      const members = (byKey.get(want.key) ?? []).filter((r) => windowContains(op.window, want.window, r.ts));
       anomalies.push(evidence.explain(spec, want, got?.value ?? null, members));
     }
     for (const [id, got] of emitted) {
       if (batch.has(id)) continue;
       checked++;
-      const members = (byKey.get(got.key) ?? []).filter((r) => windowContains(topology.window, got.window, r.ts));
+      const members = (byKey.get(got.key) ?? []).filter((r) => windowContains(op.window, got.window, r.ts));
       anomalies.push(evidence.explain(spec, { ...got, value: 0 }, got.value, members, true));
     }
   }
@@ -104,7 +113,7 @@ class Evidence {
   constructor(
     private readonly h: History,
     applicationId: string,
-    private readonly topology: ProcessorTopology,
+    private readonly topology: AggregateOperator,
   ) {
     this.app = h.actorId(applicationId) ?? -2;
     const ts = eventTimes(h);

@@ -159,6 +159,8 @@ export const enum Op {
   RestoreStart = 204,
   /** The task finished restoring and processes again: actor = instance, partition = task partition, offset = records replayed, aux = group. */
   RestoreEnd = 205,
+  /** A join result went downstream: msg = the sink record, actor = application group, partition = left input message (-1: none, an unmatched right record), aux = right input message (-1: none), offset = task partition. */
+  JoinResult = 206,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -235,6 +237,7 @@ export const OP_NAMES: Record<number, string> = {
   203: "window-retracted",
   204: "restore-start",
   205: "restore-end",
+  206: "join-result",
 };
 
 

@@ -46,11 +46,30 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
         } catch {
           issues.push(source.issue(at("topology", j, "filter", "keyMatches"), "not a valid regular expression", { found: JSON.stringify(step.filter.keyMatches), hint: 'e.g. keyMatches: "^key-[0-4]$"', code: "E_SCHEMA" }));
         }
-        if (steps.findIndex((x) => x.aggregate) >= 0 && j > steps.findIndex((x) => x.aggregate)) {
-          issues.push(source.issue(at("topology", j, "filter"), "a filter after the aggregate is not supported", { hint: "filter the input before the aggregate", code: "E_SCHEMA" }));
+        const op = steps.findIndex((x) => x.aggregate || x.join);
+        if (op >= 0 && j > op) {
+          issues.push(source.issue(at("topology", j, "filter"), "a filter after the aggregate or join is not supported", { hint: "filter the input before it", code: "E_SCHEMA" }));
         }
       }
       if (step.aggregate) issues.push(...aggregateIssues(step.aggregate, at("topology", j, "aggregate"), source));
+      if (step.join) {
+        const jp = at("topology", j, "join");
+        topicRef([...jp, "with"], step.join.with);
+        const left = s.topics.find((t) => t.name === steps[0]?.source);
+        const right = s.topics.find((t) => t.name === step.join!.with);
+        if (left && right && left.partitions !== right.partitions) {
+          issues.push(
+            source.issue([...jp, "with"], `${right.name} has ${right.partitions} partitions and ${left.name} has ${left.partitions}: a join needs co-partitioned inputs`, {
+              hint: "give both topics the same partition count (Kafka Streams refuses to start otherwise)",
+              code: "E_SCHEMA",
+            }),
+          );
+        }
+        if (right && right.name === steps[0]?.source) issues.push(source.issue([...jp, "with"], "a topic joined with itself is not supported", { hint: "join two different topics", code: "E_SCHEMA" }));
+        for (const [f, v] of [["window", step.join.window], ["grace", step.join.grace]] as const) {
+          if (v % 1000 !== 0) issues.push(source.issue([...jp, f], `${formatDurationUs(v)} is not a whole number of milliseconds`, { hint: "Kafka timestamps are in milliseconds", code: "E_SCHEMA" }));
+        }
+      }
     });
     if (steps[0]?.source === undefined) issues.push(source.issue(at("topology", 0), "the first step must be a source", { hint: "start with - source: <topic>", code: "E_SCHEMA" }));
     else topicRef(at("topology", 0, "source"), steps[0].source);
@@ -59,8 +78,15 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
       topicRef(at("topology", last, "sink"), steps[last].sink);
       if (steps[last].sink === steps[0]?.source) issues.push(source.issue(at("topology", last, "sink"), "the sink is the source topic", { hint: "write results to a topic of their own", code: "E_SCHEMA" }));
     }
-    const aggregates = steps.filter((x) => x.aggregate).length;
-    if (aggregates !== 1) issues.push(source.issue(at("topology"), `a topology needs exactly one aggregate step, found ${aggregates}`, { hint: "add - aggregate: { window: { tumbling: 10s }, grace: 0s }", code: "E_SCHEMA" }));
+    const operators = steps.filter((x) => x.aggregate || x.join).length;
+    if (operators !== 1) {
+      issues.push(
+        source.issue(at("topology"), `a topology needs exactly one aggregate or join step, found ${operators}`, {
+          hint: "add - aggregate: { window: { tumbling: 10s }, grace: 0s }, or - join: { with: <topic>, window: 1s, grace: 0s }",
+          code: "E_SCHEMA",
+        }),
+      );
+    }
   });
   return issues;
 

@@ -56,6 +56,17 @@ const zAggregate = z.strictObject({
   store: zName.prefault("aggregate-store").describe("State store name; its changelog topic is <applicationId>-<store>-changelog."),
 });
 
+const zJoin = z.strictObject({
+  with: z.string().describe("The other input topic (the right side); it must be co-partitioned with the source (same partition count, same key partitioning)."),
+  window: zDuration.describe("JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
+  type: z
+    .enum(["inner", "left", "outer"])
+    .prefault("inner")
+    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed. outer: unmatched records of both sides too."),
+  grace: zDuration.describe("How long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
+  store: zName.prefault("join-store").describe("Name of the join's window stores; their changelog topic is <applicationId>-<store>-changelog."),
+});
+
 const zStep = z
   .strictObject({
     source: z.string().optional().describe("The input topic (the first step)."),
@@ -64,10 +75,11 @@ const zStep = z
       .optional()
       .describe("Keeps only some records."),
     aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
+    join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
     sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
   })
-  .refine((s) => [s.source, s.filter, s.aggregate, s.sink].filter((x) => x !== undefined).length === 1, {
-    message: "each step needs exactly one of source, filter, aggregate, sink",
+  .refine((s) => [s.source, s.filter, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
+    message: "each step needs exactly one of source, filter, aggregate, join, sink",
   });
 
 const zFlink = z
@@ -100,7 +112,7 @@ export const zProcessor = z.strictObject({
     .describe("Changelog records per second a restoring task replays (restore time = changelog records to replay / this rate), a property of the network and disks."),
   sessionTimeout: zDuration.prefault("45s").describe("session.timeout.ms of the instances' consumers: how long before a crashed instance's tasks move."),
   heartbeatInterval: zDuration.prefault("3s").describe("heartbeat.interval.ms of the instances' consumers."),
-  topology: z.array(zStep).min(2).describe("The steps, in order: source, then filter(s), an aggregate, then sink."),
+  topology: z.array(zStep).min(2).describe("The steps, in order: source, then filter(s) (they apply to every input), one aggregate or join, then sink."),
 });
 
 export const zProcessors = z.array(zProcessor).prefault([]).describe("Stream processing applications (Kafka Streams) running on the cluster.");
@@ -108,3 +120,4 @@ export const zProcessors = z.array(zProcessor).prefault([]).describe("Stream pro
 export type ProcessorSpec = z.output<typeof zProcessor>;
 export type ProcessorStep = ProcessorSpec["topology"][number];
 export type AggregateSpec = z.output<typeof zAggregate>;
+export type JoinSpec = z.output<typeof zJoin>;

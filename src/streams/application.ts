@@ -1,8 +1,8 @@
 // A Kafka Streams application on the simulated cluster. Its instances are the members of a real consumer group
 // (group.id = application.id, the cooperative assignor Streams builds on, auto-commit every commit.interval of
 // what has been processed); each input partition is a task. Every record a member processes goes through the
-// topology here: filters, then a windowed aggregation whose store changes go to a changelog topic and whose
-// results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
+// topology here: filters, then a windowed aggregation or a stream–stream join whose store changes go to a
+// changelog topic and whose results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
 // crash, records processed since the last commit are fetched and processed again by the task's new owner,
 // whose store was restored from the changelog, so at-least-once double counting emerges from the model.
 import { Op } from "../history/history.ts";
@@ -17,6 +17,7 @@ import { MetricsCollector } from "../metrics/collector.ts";
 import { Changelog, changelogTopicName } from "./changelog.ts";
 import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
+import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
 import { ProcessorStats } from "./processor-stats.ts";
@@ -26,7 +27,7 @@ export class StreamsApplication implements RecordProcessingHook {
   readonly topology: ProcessorTopology;
   readonly actorId: number;
   readonly changelog: Changelog;
-  readonly tasks: StreamTask[];
+  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin>[];
   readonly stats: ProcessorStats;
   private readonly sinkProducers: Producer[] = [];
   private readonly changelogProducers: Producer[] = [];
@@ -45,12 +46,14 @@ export class StreamsApplication implements RecordProcessingHook {
   ) {
     this.topology = processorTopology(spec);
     const us = (v: number): string => `${v}us`;
+    const op = this.topology.operator;
     const groupSpec = zConsumerGroup.parse({
       name: spec.applicationId,
-      topic: this.topology.source,
+      topics: this.topology.inputs,
       members: spec.instances,
-      // StreamsPartitionAssignor is cooperative and sticky; Streams consumers default to earliest and 1000 records a poll.
-      assignor: "cooperative-sticky",
+      // StreamsPartitionAssignor is cooperative and sticky and keeps co-partitioned partitions in one task; range
+      // gives partition p of both join inputs to the same member. Streams consumers read from earliest, 1000 a poll.
+      assignor: op.kind === "join" ? "range" : "cooperative-sticky",
       autoOffsetReset: "earliest",
       maxPollRecords: 1000,
       sessionTimeout: us(spec.sessionTimeout),
@@ -65,9 +68,12 @@ export class StreamsApplication implements RecordProcessingHook {
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
     const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
-    const agg = this.topology.aggregate;
-    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, agg.store), source);
-    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, new WindowedAggregation(this.topology.window, agg.grace / 1000, agg.suppress === "untilWindowCloses"), this.changelog));
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source);
+    const processor = (): WindowedAggregation | StreamStreamJoin =>
+      op.kind === "aggregate"
+        ? new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses")
+        : new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
+    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor(), this.changelog));
     const sink = cluster.topics.get(this.topology.sink)!;
     for (let i = 0; i < spec.instances; i++) {
       const name = `${spec.applicationId}-${i}`;
@@ -133,18 +139,45 @@ export class StreamsApplication implements RecordProcessingHook {
     if (key === "" || !this.topology.keep(key)) return;
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
-    const value = this.topology.aggregate.function === "count" ? 1 : (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0);
-    const result = task.aggregation.process(key, ts, value);
-    this.apply(host, task, r.msg, result);
+    const p = task.processor;
+    if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
+    const op = this.topology.operator;
+    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0) : 1;
+    this.apply(host, task, r.msg, p.process(key, ts, value));
+  }
+
+  /** Store changes go to the changelog partition of the task, written by the instance's changelog producer. */
+  private writeChanges(host: DataPathHost, task: StreamTask, result: AggResult | JoinResult): number {
+    const now = this.world.sim.nowUs;
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    const st = task.processor.streamTimeMs;
+    this.stats.streamTime(task.partition, now, st);
+    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
+    return i;
+  }
+
+  private applyJoin(host: DataPathHost, task: StreamTask, result: JoinResult): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const i = this.writeChanges(host, task, result);
+    for (const e of result.events) {
+      if (e.kind === "drop") {
+        h.record(Op.StreamRecordDropped, now, e.msg, this.actorId, -1, e.streamTimeMs, -1);
+        this.stats.drop(now);
+        continue;
+      }
+      const out = this.sinkProducers[i].sendRecord(e.key, e.ts);
+      const [left, right] = e.kind === "pair" ? [e.left, e.right] : e.side === "left" ? [e.msg, -1] : [-1, e.msg];
+      h.record(Op.JoinResult, now, out, this.actorId, left, task.partition, right);
+    }
   }
 
   private apply(host: DataPathHost, task: StreamTask, input: number, result: AggResult): void {
     const h = this.world.history;
     const now = this.world.sim.nowUs;
-    const i = this.instanceIndex.get(host.name) ?? 0;
-    const st = task.aggregation.streamTimeMs;
-    this.stats.streamTime(task.partition, now, st);
-    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    const st = task.processor.streamTimeMs;
+    const i = this.writeChanges(host, task, result);
     for (const e of result.events) {
       if (e.kind === "drop") {
         h.record(Op.StreamRecordDropped, now, input, this.actorId, e.window?.start ?? -1, e.streamTimeMs, e.window?.end ?? -1);
@@ -157,7 +190,6 @@ export class StreamsApplication implements RecordProcessingHook {
         h.record(Op.WindowRetracted, now, out, this.actorId, e.window.start, -1, e.window.end);
       }
     }
-    this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
   }
 
   finish(): void {

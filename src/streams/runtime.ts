@@ -6,6 +6,7 @@ import type { History } from "../history/history.ts";
 import { StreamsApplication } from "./application.ts";
 import type { ProcessorSeries } from "./processor-stats.ts";
 import { compareWindows, type WindowComparison } from "../checkers/window-results-match.ts";
+import { processorTopology } from "./topology.ts";
 
 /** Per processor in result.json: the time series, and the windows against the batch answer (a bounded sample). */
 export interface ProcessorRunMetrics extends ProcessorSeries {
@@ -30,7 +31,9 @@ export class StreamsRuntime {
   /** The report's figures; call once, after the run. */
   finish(history: History): ProcessorRunMetrics[] {
     return this.apps.map((a) => {
-      const { batch, emitted } = compareWindows(history, this.world.scenario, a.spec);
+      const topology = processorTopology(a.spec);
+      if (topology.operator.kind !== "aggregate") return { ...a.stats.finish(), windows: [], windowsCompared: 0, windowsDiffering: 0 };
+      const { batch, emitted } = compareWindows(history, this.world.scenario, a.spec, topology, topology.operator);
       const all: WindowComparison[] = [];
       for (const [id, b] of batch) all.push({ key: b.key, window: b.window, expected: b.value, emitted: emitted.get(id)?.value ?? null });
       for (const [id, e] of emitted) if (!batch.has(id)) all.push({ key: e.key, window: e.window, expected: null, emitted: e.value });

@@ -3,7 +3,7 @@
 // that instance must first rebuild the store from the changelog: all of it, or only what it misses when it
 // holds a warm copy (a standby replica, or its own state from when it last ran the task, if it has not
 // crashed since). Restore time = records to replay / restore rate; the task processes nothing meanwhile.
-import type { WindowedAggregation } from "./window-aggregation.ts";
+import type { StoreChange } from "./window-aggregation.ts";
 import type { Changelog } from "./changelog.ts";
 
 export interface InstanceRef {
@@ -12,13 +12,19 @@ export interface InstanceRef {
   crashes: number;
 }
 
+/** What a task runs: a windowed aggregation or a join, both rebuilt from changelog records. */
+export interface TaskProcessor {
+  readonly streamTimeMs: number;
+  restore(changes: Iterable<StoreChange>): void;
+}
+
 export interface RestorePlan {
   records: number;
   fromStandby: boolean;
   durationUs: number;
 }
 
-export class StreamTask {
+export class StreamTask<P extends TaskProcessor = TaskProcessor> {
   owner: InstanceRef | undefined;
   restoringUntilUs = 0;
   /** Instances holding a standby replica of this task's store, chosen when the active moved. */
@@ -28,7 +34,7 @@ export class StreamTask {
 
   constructor(
     readonly partition: number,
-    readonly aggregation: WindowedAggregation,
+    readonly processor: P,
     readonly changelog: Changelog,
   ) {}
 
@@ -48,7 +54,7 @@ export class StreamTask {
     const from = standby ? end : local && local.crashes === to.crashes ? local.offset : this.changelog.startOffset(this.partition);
     const records = Math.max(0, end - from);
     this.owner = { ...to };
-    this.aggregation.restore(this.changelog.replay(this.partition));
+    this.processor.restore(this.changelog.replay(this.partition));
     return { records, fromStandby: standby, durationUs: Math.round((records / restoreRatePerS) * 1e6) };
   }
 }

@@ -1,15 +1,20 @@
-// A processor's topology, resolved from its steps: the source topic, the key filters, the windowed aggregate
-// (window sizes in ms, as Kafka Streams keeps them) and the sink topic. The runtime and the checkers read the
-// same resolution, so the batch recomputation applies exactly the filters the processor applies.
-import type { AggregateSpec, ProcessorSpec } from "../scenario/schema-streams.ts";
+// A processor's topology, resolved from its steps: the source topic, the key filters, the one operator (a
+// windowed aggregate, window sizes in ms as Kafka Streams keeps them, or a stream–stream join) and the sink.
+// The runtime and the checkers read the same resolution, so a batch recomputation applies exactly the
+// filters the processor applies.
+import type { AggregateSpec, JoinSpec, ProcessorSpec } from "../scenario/schema-streams.ts";
 import type { WindowSpec } from "./windows.ts";
+
+export type TopologyOperator =
+  | { kind: "aggregate"; aggregate: AggregateSpec; window: WindowSpec; graceMs: number; store: string }
+  | { kind: "join"; join: JoinSpec; right: string; windowMs: number; graceMs: number; store: string };
 
 export interface ProcessorTopology {
   source: string;
   sink: string;
-  aggregate: AggregateSpec;
-  window: WindowSpec;
-  graceMs: number;
+  operator: TopologyOperator;
+  /** The input topics: the source, and a join's other side. */
+  inputs: string[];
   /** Whether a record with this key passes every filter step. */
   keep(key: string): boolean;
 }
@@ -24,17 +29,21 @@ export function windowSpecOf(a: AggregateSpec): WindowSpec {
   return { type: "session", gapMs: ms(w.session!) };
 }
 
-/** Assumes a validated topology (check-streams.ts): a source first, a sink last, one aggregate. */
+/** Assumes a validated topology (check-streams.ts): a source first, a sink last, one aggregate or join. */
 export function processorTopology(spec: ProcessorSpec): ProcessorTopology {
   const steps = spec.topology;
-  const aggregate = steps.find((s) => s.aggregate)!.aggregate!;
   const filters = steps.filter((s) => s.filter).map((s) => new RegExp(s.filter!.keyMatches));
+  const agg = steps.find((s) => s.aggregate)?.aggregate;
+  const join = steps.find((s) => s.join)?.join;
+  const operator: TopologyOperator = agg
+    ? { kind: "aggregate", aggregate: agg, window: windowSpecOf(agg), graceMs: ms(agg.grace), store: agg.store }
+    : { kind: "join", join: join!, right: join!.with, windowMs: ms(join!.window), graceMs: ms(join!.grace), store: join!.store };
+  const source = steps[0].source!;
   return {
-    source: steps[0].source!,
+    source,
     sink: steps[steps.length - 1].sink!,
-    aggregate,
-    window: windowSpecOf(aggregate),
-    graceMs: ms(aggregate.grace),
+    operator,
+    inputs: operator.kind === "join" ? [source, operator.right] : [source],
     keep: (key) => filters.every((f) => f.test(key)),
   };
 }
