@@ -63,7 +63,7 @@ export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSp
     }
   }
   const value = (m: number): number => (op.aggregate.function === "count" ? 1 : (bytes.get(h.msgProducer[m]) ?? 0));
-  const batch = batchWindows(op.window, inputs.map((r) => ({ key: r.key, ts: r.ts, value: value(r.msg) })));
+  const batch = batchWindows(op.window, inputs.map((r) => ({ key: r.key, ts: r.ts, value: value(r.msg) })), spec.timeModel === "flink");
   return { inputs, batch, emitted: finalResults(results) };
 }
 
@@ -160,8 +160,11 @@ class Evidence {
       const r = late[0];
       const d = this.drops.get(r.msg)![0];
       causes.push(
-        `${late.length} record(s) dropped as late, e.g. ${h.messageName(r.msg)} at event time ${r.ts} ms arrived when stream time was ${d.streamTimeMs} ms ` +
-          `(${d.streamTimeMs - r.ts} ms behind; grace ${this.topology.graceMs} ms)`,
+        spec.timeModel === "flink"
+          ? `${late.length} record(s) dropped as late, e.g. ${h.messageName(r.msg)} at event time ${r.ts} ms arrived when the watermark was ${d.streamTimeMs} ms ` +
+              `(${d.streamTimeMs - r.ts} ms behind; out-of-orderness ${spec.flink.outOfOrderness / 1000} ms, allowed lateness ${spec.flink.allowedLateness / 1000} ms)`
+          : `${late.length} record(s) dropped as late, e.g. ${h.messageName(r.msg)} at event time ${r.ts} ms arrived when stream time was ${d.streamTimeMs} ms ` +
+              `(${d.streamTimeMs - r.ts} ms behind; grace ${this.topology.graceMs} ms)`,
       );
     }
     const twice = members.filter((r) => (this.processed.get(r.msg)?.length ?? 0) > 1);
@@ -177,7 +180,11 @@ class Evidence {
     if (got === null && members.length > 0) {
       const part = members[0].partition;
       const st = this.streamTime.get(part) ?? -1;
-      causes.push(`never emitted: stream time of task ${part} stopped at ${st} ms, and the window's result is due only once stream time − grace passes its end ${w.end} ms`);
+      causes.push(
+        spec.timeModel === "flink"
+          ? `never emitted: the largest event time task ${part} saw was ${st} ms, so its watermark (that − ${spec.flink.outOfOrderness / 1000} ms − 1) never reached the window's end − 1 = ${w.end - 1} ms`
+          : `never emitted: stream time of task ${part} stopped at ${st} ms, and the window's result is due only once stream time − grace passes its end ${w.end} ms`,
+      );
     }
     if (spurious) causes.push("the batch has no such window (its records belong to a different window, e.g. a session that would have merged)");
     if (causes.length === 0) causes.push("no late drop or repeated processing explains it (a store change lost before it reached the changelog?)");

@@ -27,13 +27,20 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
       );
     }
     if (p.timeModel === "flink") {
-      issues.push(
-        source.issue(at("timeModel"), "timeModel flink is not available in this version", {
-          expected: "kafka-streams",
-          hint: "use kafka-streams (stream time and grace)",
-          code: "E_SCHEMA",
-        }),
-      );
+      const agg = p.topology.find((x) => x.aggregate)?.aggregate;
+      if (!agg || (agg.window.tumbling === undefined && agg.window.hopping === undefined)) {
+        issues.push(
+          source.issue(at("timeModel"), "timeModel flink needs an aggregate over tumbling or hopping windows", {
+            expected: "kafka-streams, or an aggregate with window tumbling or hopping",
+            hint: "Flink's model here covers event-time tumbling and sliding (hopping) windows; use kafka-streams for joins, sliding and session windows",
+            code: "E_SCHEMA",
+          }),
+        );
+      }
+      if (p.flink.lateOutput !== undefined) topicRef(at("flink", "lateOutput"), p.flink.lateOutput);
+      for (const f of ["outOfOrderness", "allowedLateness"] as const) {
+        if (p.flink[f] % 1000 !== 0) issues.push(source.issue(at("flink", f), `${formatDurationUs(p.flink[f])} is not a whole number of milliseconds`, { hint: "event time is in milliseconds", code: "E_SCHEMA" }));
+      }
     }
     const steps = p.topology;
     const last = steps.length - 1;

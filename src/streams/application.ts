@@ -18,6 +18,7 @@ import { Changelog, changelogTopicName } from "./changelog.ts";
 import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
 import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
+import { FlinkWindowOperator } from "./flink-windows.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
 import { ProcessorStats } from "./processor-stats.ts";
@@ -27,10 +28,12 @@ export class StreamsApplication implements RecordProcessingHook {
   readonly topology: ProcessorTopology;
   readonly actorId: number;
   readonly changelog: Changelog;
-  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin>[];
+  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | FlinkWindowOperator>[];
   readonly stats: ProcessorStats;
   private readonly sinkProducers: Producer[] = [];
   private readonly changelogProducers: Producer[] = [];
+  /** Flink's late side output (sideOutputLateData), when the scenario names a topic for it. */
+  private readonly lateProducers: Producer[] = [];
   private readonly instanceIndex = new Map<string, number>();
   private readonly groupMetrics: MetricsCollector;
   private readonly valueBytes = new Map<number, number>();
@@ -69,10 +72,14 @@ export class StreamsApplication implements RecordProcessingHook {
     this.actorId = this.group.actorId;
     const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
     this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source);
-    const processor = (): WindowedAggregation | StreamStreamJoin =>
-      op.kind === "aggregate"
-        ? new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses")
-        : new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
+    const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
+    const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
+      if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
+      if (!flink) return new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses");
+      const w = op.window;
+      const size = w.type === "hopping" || w.type === "tumbling" ? w.sizeMs : 1;
+      return new FlinkWindowOperator(size, w.type === "hopping" ? w.advanceMs : size, Math.floor(flink.outOfOrderness / 1000), Math.floor(flink.allowedLateness / 1000));
+    };
     this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor(), this.changelog));
     const sink = cluster.topics.get(this.topology.sink)!;
     for (let i = 0; i < spec.instances; i++) {
@@ -82,15 +89,35 @@ export class StreamsApplication implements RecordProcessingHook {
         new Producer(appWorld, cluster, topic, zProducer.parse({ name: `${name}-${suffix}`, topic: topic.name, rate: "0/s", acks: "all" }));
       this.sinkProducers.push(producer("sink-producer", sink));
       this.changelogProducers.push(producer("changelog-producer", this.changelog.topic));
+      if (flink?.lateOutput) this.lateProducers.push(producer("late-output-producer", cluster.topics.get(flink.lateOutput)!));
     }
     for (const p of world.scenario.producers) this.valueBytes.set(world.history.actor(p.name, "producer"), p.messageBytes);
     this.stats = new ProcessorStats(spec.applicationId, source.partitions, world.metrics.bucketUs, world.metrics.bucketCount);
     this.restoreKind = world.sim.registerKind("streams.restore-end");
+    this.watermarkKind = world.sim.registerKind("streams.watermark");
+    this.watermarkIntervalUs = flink ? Math.max(1000, flink.autoWatermarkInterval) : 0;
   }
 
+  private readonly watermarkKind: number;
+  private readonly watermarkIntervalUs: number;
+
+  /** Every autoWatermarkInterval of processing time, each running task emits its watermark, firing windows. */
+  private readonly emitWatermarks = (): void => {
+    for (const task of this.tasks) {
+      const p = task.processor;
+      if (!(p instanceof FlinkWindowOperator) || !task.owner) continue;
+      const actor = this.world.history.actorId(task.owner.name) ?? -1;
+      // A crashed instance emits nothing; the task's next owner restores it and carries on.
+      if (this.crashCount(actor) !== task.owner.crashes || task.restoringUntilUs > this.world.sim.nowUs) continue;
+      this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark());
+    }
+    if (this.world.sim.nowUs + this.watermarkIntervalUs < this.world.endUs) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
+  };
+
   start(): void {
-    for (const p of [...this.sinkProducers, ...this.changelogProducers]) p.start();
+    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers]) p.start();
     this.group.start();
+    if (this.watermarkIntervalUs > 0) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
   }
 
   private crashCount(actor: number): number {
@@ -143,24 +170,23 @@ export class StreamsApplication implements RecordProcessingHook {
     if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
     const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0) : 1;
-    this.apply(host, task, r.msg, p.process(key, ts, value));
+    this.apply(this.instanceIndex.get(host.name) ?? 0, task, r.msg, p.process(key, ts, value));
   }
 
   /** Store changes go to the changelog partition of the task, written by the instance's changelog producer. */
-  private writeChanges(host: DataPathHost, task: StreamTask, result: AggResult | JoinResult): number {
+  private writeChanges(i: number, task: StreamTask, result: AggResult | JoinResult): void {
     const now = this.world.sim.nowUs;
-    const i = this.instanceIndex.get(host.name) ?? 0;
     const st = task.processor.streamTimeMs;
     this.stats.streamTime(task.partition, now, st);
     for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
     this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
-    return i;
   }
 
   private applyJoin(host: DataPathHost, task: StreamTask, result: JoinResult): void {
     const h = this.world.history;
     const now = this.world.sim.nowUs;
-    const i = this.writeChanges(host, task, result);
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    this.writeChanges(i, task, result);
     for (const e of result.events) {
       if (e.kind === "drop") {
         h.record(Op.StreamRecordDropped, now, e.msg, this.actorId, -1, e.streamTimeMs, -1);
@@ -173,14 +199,15 @@ export class StreamsApplication implements RecordProcessingHook {
     }
   }
 
-  private apply(host: DataPathHost, task: StreamTask, input: number, result: AggResult): void {
+  private apply(i: number, task: StreamTask, input: number, result: AggResult): void {
     const h = this.world.history;
     const now = this.world.sim.nowUs;
     const st = task.processor.streamTimeMs;
-    const i = this.writeChanges(host, task, result);
+    this.writeChanges(i, task, result);
     for (const e of result.events) {
       if (e.kind === "drop") {
         h.record(Op.StreamRecordDropped, now, input, this.actorId, e.window?.start ?? -1, e.streamTimeMs, e.window?.end ?? -1);
+        this.lateProducers[i]?.sendRecord(e.key, e.ts);
         this.stats.drop(now);
       } else if (e.kind === "emit") {
         const out = this.sinkProducers[i].sendRecord(e.key, st);

@@ -1,6 +1,6 @@
 // The batch recomputation a windowed aggregation must agree with: every input record, placed by its event
 // time, with nothing late and nothing twice. The window-results-match checker and the property tests use it.
-import { sessionsOf, slidingWindowsOf, timeWindowsFor, windowContains, type Window, type WindowSpec } from "./windows.ts";
+import { flinkWindowsFor, sessionsOf, slidingWindowsOf, timeWindowsFor, windowContains, type Window, type WindowSpec } from "./windows.ts";
 
 export interface BatchRecord {
   key: string;
@@ -18,8 +18,11 @@ export function windowId(key: string, w: Window): string {
   return `${key}@${w.start}:${w.end}`;
 }
 
-/** Every window's aggregate over all records, by window id, in (key, start, end) order. */
-export function batchWindows(spec: WindowSpec, records: readonly BatchRecord[]): Map<string, WindowValue> {
+/**
+ * Every window's aggregate over all records, by window id, in (key, start, end) order. `flink` assigns time
+ * windows as Flink does (its windows may start before 0, where Kafka Streams' start at 0).
+ */
+export function batchWindows(spec: WindowSpec, records: readonly BatchRecord[], flink = false): Map<string, WindowValue> {
   const byKey = new Map<string, BatchRecord[]>();
   for (const r of records) {
     let list = byKey.get(r.key);
@@ -33,7 +36,7 @@ export function batchWindows(spec: WindowSpec, records: readonly BatchRecord[]):
     if (spec.type === "tumbling" || spec.type === "hopping") {
       const advance = spec.type === "hopping" ? spec.advanceMs : spec.sizeMs;
       const seen = new Map<number, Window>();
-      for (const r of recs) for (const w of timeWindowsFor(r.ts, spec.sizeMs, advance)) seen.set(w.start, w);
+      for (const r of recs) for (const w of flink ? flinkWindowsFor(r.ts, spec.sizeMs, advance) : timeWindowsFor(r.ts, spec.sizeMs, advance)) seen.set(w.start, w);
       windows = [...seen.values()];
     } else if (spec.type === "session") windows = sessionsOf(recs.map((r) => r.ts), spec.gapMs);
     else windows = slidingWindowsOf(recs.map((r) => r.ts), spec.differenceMs);

@@ -37,8 +37,16 @@ describe("processor settings", () => {
     expect(out).toMatch(/^7:48 processors\[0\]\.processingGuarantee: processing.guarantee exactly_once_v2 is not available: it needs Kafka transactions/);
   });
 
-  it("refuses the flink time model in this version", () => {
-    expect(issuesOf(doc(with_("timeModel: flink")))).toContain("processors[0].timeModel: timeModel flink is not available");
+  it("accepts the flink time model over tumbling windows, and refuses it for session windows or an unknown late output topic", () => {
+    expect(loadScenarioText(doc(with_("timeModel: flink, flink: { outOfOrderness: 2s, allowedLateness: 1s, lateOutput: counts }")), "t.yaml").processors[0].flink).toEqual({
+      outOfOrderness: 2_000_000,
+      allowedLateness: 1_000_000,
+      autoWatermarkInterval: 200_000,
+      lateOutput: "counts",
+    });
+    const session = "topology: [{ source: clicks }, { aggregate: { window: { session: 1s }, grace: 0s } }, { sink: counts }]";
+    expect(issuesOf(doc(with_("timeModel: flink", session)))).toContain("timeModel flink needs an aggregate over tumbling or hopping windows");
+    expect(issuesOf(doc(with_("timeModel: flink, flink: { lateOutput: late }")))).toContain('processors[0].flink.lateOutput: no topic named "late"');
   });
 
   it("names an unknown source or sink topic, with a guess", () => {

@@ -19,6 +19,7 @@ import {
 } from "../../src/streams/windows.ts";
 import { WindowedAggregation, type AggEvent } from "../../src/streams/window-aggregation.ts";
 import { batchWindows, finalResults } from "../../src/streams/batch.ts";
+import { FlinkWindowOperator } from "../../src/streams/flink-windows.ts";
 
 describe("Kafka Streams time windows", () => {
   it("place a record in the tumbling window [start, start + size), the end exclusive", () => {
@@ -189,6 +190,58 @@ describe("windowed aggregation against the batch recomputation (property)", () =
         },
       ),
       { seed: 14, numRuns: 300 },
+    );
+  });
+});
+
+describe("Flink's window operator", () => {
+  it("fires a window once the watermark (maxTs − B − 1) reaches end − 1, not before", () => {
+    const op = new FlinkWindowOperator(10, 10, 5, 0);
+    op.process("k", 3, 1);
+    op.process("k", 14, 1);
+    expect(op.advanceWatermark().events).toEqual([]); // W = 14 − 5 − 1 = 8 < 9
+    op.process("k", 15, 1);
+    expect(op.advanceWatermark().events).toEqual([{ kind: "emit", key: "k", window: { start: 0, end: 10 }, value: 1, final: true }]); // W = 9
+  });
+
+  it("drops an element whose windows are all late (maxTimestamp + L ≤ W), and fires again for a late-but-allowed one", () => {
+    const op = new FlinkWindowOperator(10, 10, 0, 5);
+    op.process("k", 2, 1);
+    op.process("k", 12, 1);
+    op.advanceWatermark(); // W = 11: [0, 10) fired, not late (9 + 5 > 11)
+    expect(op.process("k", 4, 1).events).toEqual([{ kind: "emit", key: "k", window: { start: 0, end: 10 }, value: 2, final: false }]);
+    op.process("k", 15, 1);
+    op.advanceWatermark(); // W = 14 ≥ 9 + 5: [0, 10) is late now
+    expect(op.process("k", 5, 1).events).toEqual([{ kind: "drop", key: "k", ts: 5, window: undefined, streamTimeMs: 14 }]);
+  });
+
+  it("with B ≥ the maximum disorder, every window's last firing equals the batch count (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 3 })),
+        fc.array(fc.record({ key: fc.constantFrom("a", "b"), gap: fc.integer({ min: 0, max: 6 }), skew: fc.integer({ min: 0, max: 12 }) }), { maxLength: 50 }),
+        fc.integer({ min: 1, max: 4 }),
+        ([slide, k], draws, every) => {
+          let t = 100;
+          const records = draws.map((d) => ({ key: d.key, ts: (t += d.gap) - d.skew, value: 1 }));
+          let maxTs = -1;
+          let disorder = 0;
+          for (const r of records) (disorder = Math.max(disorder, maxTs - r.ts)), (maxTs = Math.max(maxTs, r.ts));
+          const op = new FlinkWindowOperator(slide * k, slide, disorder, 0);
+          const events: AggEvent[] = [];
+          records.forEach((r, i) => {
+            events.push(...op.process(r.key, r.ts, r.value).events);
+            if (i % every === 0) events.push(...op.advanceWatermark().events);
+          });
+          op.process("~end", maxTs + 10_000, 1);
+          events.push(...op.advanceWatermark().events);
+          expect(events.filter((e) => e.kind === "drop")).toEqual([]);
+          const emitted = finalResults(events.flatMap((e) => (e.kind === "emit" && e.key !== "~end" ? [{ key: e.key, window: e.window, value: e.value as number | null }] : [])));
+          const batch = batchWindows({ type: "hopping", sizeMs: slide * k, advanceMs: slide }, records);
+          expect([...emitted.entries()].sort()).toEqual([...batch.entries()].sort());
+        },
+      ),
+      { seed: 14, numRuns: 200 },
     );
   });
 });
