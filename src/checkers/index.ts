@@ -25,6 +25,8 @@ import { noUndecodable } from "./no-undecodable.ts";
 import { noSilentDefaults } from "./no-silent-defaults.ts";
 import { effectsNoLoss, exactlyOnceEffects } from "./app/exactly-once-effects.ts";
 import { downstreamLoad } from "./app/downstream-load.ts";
+import { windowResultsMatch } from "./window-results-match.ts";
+import { joinCompleteness } from "./join-completeness.ts";
 
 /** Every invariant brokersim checks, by the name scenarios use. */
 export const CHECKERS: Record<InvariantName, Checker> = {
@@ -54,6 +56,8 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "exactly-once-effects": exactlyOnceEffects,
   "effects-no-loss": effectsNoLoss,
   "downstream-load": downstreamLoad,
+  "window-results-match": windowResultsMatch,
+  "join-completeness": joinCompleteness,
 };
 
 /** Publishing invariants run when a scenario names them or has publishing services. */
@@ -68,6 +72,8 @@ const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 /** Schema invariants check something only when the scenario has a schema registry. */
 const SCHEMA_INVARIANTS = new Set<InvariantName>(["no-undecodable", "no-silent-defaults"]);
+/** Stream-processing invariants apply only where the scenario has processors. */
+const STREAM_INVARIANTS = new Set<InvariantName>(["window-results-match", "join-completeness"]);
 
 /**
  * The invariants that mean something for this scenario: stream invariants when it has topics, queue invariants
@@ -84,6 +90,11 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
     (inv) =>
       named.has(inv) ||
       (!APP_INVARIANTS.has(inv) &&
-        (SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined : QUEUE_INVARIANTS.has(inv) ? hasQueues : TXN_INVARIANTS.has(inv) ? hasTxns : PUBLISH_INVARIANTS.has(inv) ? hasServices : hasTopics)),
+        (STREAM_INVARIANTS.has(inv) ? (scenario.processors?.length ?? 0) > 0
+          : SCHEMA_INVARIANTS.has(inv) ? scenario.schemaRegistry !== undefined
+          : QUEUE_INVARIANTS.has(inv) ? hasQueues
+          : TXN_INVARIANTS.has(inv) ? hasTxns
+          : PUBLISH_INVARIANTS.has(inv) ? hasServices
+          : hasTopics)),
   );
 }

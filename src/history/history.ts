@@ -224,6 +224,21 @@ export const enum Op {
   AppRedrive = 152,
   /** A handler finished successfully: actor = member, aux = owner, partition = the record's partition, offset = attempts made. */
   AppHandlerDone = 153,
+  // ---- Stream processing (200-229): aux = the application's group actor unless stated. Times in ms are Kafka timestamps. ----
+  /** The producer stamped the record's event time: msg, actor = producer, offset = event time in ms. */
+  EventTime = 200,
+  /** A windowed aggregation dropped a record as late: msg = input, actor = application group, partition = window start (ms, -1: the whole record), aux = window end (ms), offset = the task's stream time (ms) then. */
+  StreamRecordDropped = 201,
+  /** A windowed result went downstream: msg = the sink record, actor = application group, partition = window start (ms), aux = window end (ms), offset = the value. */
+  WindowResult = 202,
+  /** A session that merged into a larger one was retracted downstream (tombstone): msg = the sink record, actor = application group, partition = start, aux = end (ms). */
+  WindowRetracted = 203,
+  /** A task began restoring its store: actor = instance, partition = task partition, offset = changelog records to replay (0: a caught-up standby), aux = group. */
+  RestoreStart = 204,
+  /** The task finished restoring and processes again: actor = instance, partition = task partition, offset = records replayed, aux = group. */
+  RestoreEnd = 205,
+  /** A join result went downstream: msg = the sink record, actor = application group, partition = left input message (-1: none, an unmatched right record), aux = right input message (-1: none), offset = task partition. */
+  JoinResult = 206,
 }
 
 /** The last queue op code: checkers that walk queue rows take the range QueueSend..QUEUE_OP_LAST. */
@@ -331,6 +346,13 @@ export const OP_NAMES: Record<number, string> = {
   151: "app-stalled",
   152: "app-redrive",
   153: "app-handler-done",
+  200: "event-time",
+  201: "stream-record-dropped",
+  202: "window-result",
+  203: "window-retracted",
+  204: "restore-start",
+  205: "restore-end",
+  206: "join-result",
 };
 
 

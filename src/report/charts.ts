@@ -4,6 +4,7 @@
 import type { FaultWindow, RunResult, RebalanceMarker } from "./result-types.ts";
 import { queueChartSpecs } from "./queue-charts.ts";
 import { appChartSpecs } from "./app-charts.ts";
+import { streamChartSpecs } from "./stream-charts.ts";
 
 // Exported for the page's CSS, so the charts' text and the page's text are set in the same font.
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -220,6 +221,7 @@ export function chartSpecs(result: RunResult): Record<string, object> {
     ...partitionLagSpec(result, tS, palette, { faults, rebalances, totalS }),
     ...queueChartSpecs(result, timeChart),
     ...appChartSpecs(result, timeChart),
+    ...streamChartSpecs(result, timeChart),
   };
 }
 

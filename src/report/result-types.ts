@@ -1,4 +1,5 @@
 // The shape of result.json. Everything here is deterministic: no wall-clock time, host or absolute path.
+import type { ProcessorRunMetrics } from "../streams/runtime.ts";
 import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
 import type { QueueLedger } from "../checkers/queue-accounting.ts";
 import type { PartialRun } from "../runner/run-budget.ts";
@@ -125,6 +126,8 @@ export interface RunMetrics {
   groups?: GroupRunMetrics[];
   /** Application layer: downstream services' load, circuit breakers, dead letters. Absent without one. */
   app?: AppRunMetrics;
+  /** Per stream processor: stream time, late drops, restores, changelog size, windows against the batch answer. */
+  processors?: ProcessorRunMetrics[];
 }
 
 /** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */

@@ -24,6 +24,7 @@ import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.t
 import { buildPublishingServices } from "../models/publish/publishing.ts";
 import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 import { AppSystem, usesApp } from "../models/app/app-system.ts";
+import { StreamsRuntime } from "../streams/runtime.ts";
 
 export interface RunOptions {
   seed: number;
@@ -63,6 +64,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     scenario.consumerGroups.map((g) => g.name),
   );
   let queues: QueueSystem | undefined;
+  let streams: StreamsRuntime | undefined;
   try {
     const net = new Network(sim, rng.fork("net"), scenario.network.latency);
     const world: World = {
@@ -85,12 +87,14 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const services = buildPublishingServices(world, cluster);
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
+    streams = new StreamsRuntime(world, cluster);
     cluster.start();
     new FaultSchedule(world, cluster).install(scenario.faults);
     for (const p of producers) p.start();
     for (const g of groups) g.start();
     for (const s of services) s.start();
     queues?.start();
+    streams.start();
     opts.observe?.(sim);
     const partial = runWithBudget(sim, Math.min(totalUs, opts.untilUs ?? totalUs), opts.maxEvents, opts.onSlice);
     cluster.recordFinalLogs();
@@ -110,6 +114,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     ];
     const { series, maxLag, finalLag } = metrics.finish();
     const groupMetrics = groups.map((g) => g.finish(world.faultWindows));
+    const processorMetrics = streams.finish(history);
     const seconds = scenario.duration / 1e6;
     const result: RunResult = {
       brokersim: BROKERSIM_VERSION,
@@ -135,6 +140,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(groupMetrics.length > 0 ? { groups: groupMetrics } : {}),
         ...(world.app ? { app: world.app.finish() } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
+        ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
@@ -143,6 +149,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
   } finally {
     metrics.destroy();
     queues?.destroy();
+    streams?.destroy();
   }
 }
 

@@ -15,6 +15,8 @@ export function faultNodeNames(s: Scenario): string[] {
   for (const p of s.producers) names.push(p.name);
   // Members from the start and those `scale` events add (when they may be hit is checked in check-degenerate.ts).
   names.push(...memberJoinTimes(s).keys());
+  // Stream processor instances are consumer members "<applicationId>-<i>" (src/streams/application.ts).
+  for (const p of s.processors ?? []) for (let i = 0; i < p.instances; i++) names.push(`${p.applicationId}-${i}`);
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
   // Publishing services and their CDC connectors (src/models/publish/).

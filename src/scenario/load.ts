@@ -11,6 +11,7 @@ import { degenerateValueIssues } from "./check-degenerate.ts";
 import { transactionIssues } from "./schema-txn.ts";
 import { publishIssues } from "./schema-publish.ts";
 import { appReferenceIssues } from "./check-app.ts";
+import { streamsReferenceIssues } from "./check-streams.ts";
 import { coverageIssues } from "../explore/coverage.ts";
 import { swarmPrepare } from "../explore/swarm.ts";
 import { dirname } from "node:path";
@@ -61,6 +62,7 @@ export function checkReferences(s: Scenario, source: YamlSource): ScenarioIssue[
   issues.push(...transactionIssues(s, source));
   issues.push(...publishIssues(s, source));
   issues.push(...appReferenceIssues(s, source));
+  issues.push(...streamsReferenceIssues(s, source));
 
   s.producers.forEach((p, i) =>
     p.schedule.forEach((step, j) => {

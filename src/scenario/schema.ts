@@ -13,6 +13,7 @@ import { producerTransactionFields } from "./schema-txn.ts";
 import { makePublishingServiceSchema } from "./schema-publish.ts";
 import { schemaRegistryFields } from "./schema-registry.ts";
 import { appScenarioFields, zDownstreamExpect } from "./schema-app.ts";
+import { producerEventTimeFields, zProcessors } from "./schema-streams.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
 export const zDurationDistribution = z.union([
@@ -97,12 +98,13 @@ export const zProducer = z.strictObject({
   ...producerKafkaFields,
   ...metadataMaxAgeField,
   ...producerTransactionFields,
+  ...producerEventTimeFields(zDurationDistribution),
 });
 
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults", "exactly-once-effects", "effects-no-loss", "downstream-load"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults", "exactly-once-effects", "effects-no-loss", "downstream-load", "window-results-match", "join-completeness"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -154,6 +156,7 @@ export const zScenario = z
       ),
     ...QUEUES,
     stores: APP.stores,
+    processors: zProcessors,
     faults: zFaults,
     ...schemaRegistryFields,
     expect: zExpect,

@@ -41,6 +41,15 @@ export interface DataPathHost {
   crash(): void;
 }
 
+/**
+ * What a stream processor (src/streams/) does with each record its member processes: `before` returns extra
+ * time the record waits first (a task restoring its state store), `after` applies the record when processing ends.
+ */
+export interface RecordProcessingHook {
+  before(host: DataPathHost, r: FetchedRecord): number;
+  after(host: DataPathHost, r: FetchedRecord): void;
+}
+
 export class ConsumerDataPath {
   private readonly positions = new Map<string, number>();
   /** Next offset to commit per partition: lastProcessed + 1. */
@@ -295,13 +304,14 @@ export class ConsumerDataPath {
     this.working = true;
     this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
     if (this.app !== undefined) return this.app.process({ msg: r.msg, topic: r.tp.topic, partition: r.tp.partition, offset: r.offset }, () => this.processEnd(r));
-    const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE)));
+    const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE))) + (this.group.recordHook?.before(this.host, r) ?? 0);
     this.host.after(t, this.processEnd, r, this.k.process);
   }
 
   private readonly processEnd = (r: FetchedRecord): void => {
     const now = this.nowUs;
     this.h.record(Op.ProcessEnd, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    this.group.recordHook?.after(this.host, r);
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
     this.queue.shift();
     if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });

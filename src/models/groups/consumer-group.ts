@@ -12,6 +12,7 @@ import { isCooperative, tpKey, type TopicPartition } from "./assignors.ts";
 import { GroupCoordinator, LEAVE_REASONS, REBALANCE_CAUSES, type CoordinatorHooks, type LeaveReason, type RebalanceCause } from "./group-coordinator.ts";
 import { ConsumerProtocolCoordinator, type ConsumerProtocolSettings } from "./group-consumer-protocol.ts";
 import { ConsumerMember } from "./consumer.ts";
+import type { RecordProcessingHook } from "./consumer-data-path.ts";
 import type { ConsumerGroupSpec } from "../../scenario/schema.ts";
 import { groupTopics } from "../../scenario/group-topics.ts";
 import { GroupMetrics } from "../../metrics/group-metrics.ts";
@@ -40,6 +41,8 @@ export class ConsumerGroup {
   readonly metrics: GroupMetrics;
   private readonly rng: Rng;
   private readonly eventKind: number;
+  /** Set by a stream processor built on this group (src/streams/): it sees every record its members process. */
+  recordHook: RecordProcessingHook | undefined;
 
   constructor(
     readonly world: World,

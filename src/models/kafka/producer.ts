@@ -18,6 +18,7 @@ import { resolveIdempotence } from "../../scenario/schema-kafka.ts";
 import { ClientMetadata } from "./client-metadata.ts";
 import { ProducerTransactions } from "./producer-transactions.ts";
 import type { ProducerSerializer } from "../../schema/producer-serializer.ts";
+import { EventTimeStamper, stampEventTime } from "../../streams/event-time.ts";
 
 export { resolveIdempotence };
 
@@ -87,6 +88,7 @@ export class Producer implements FaultTarget {
   readonly txn: ProducerTransactions | undefined;
   /** The value serializer when the producer uses a schema registry (src/schema). */
   private readonly serializer: ProducerSerializer | undefined;
+  private readonly eventTime: EventTimeStamper | undefined;
 
   constructor(
     private readonly world: World,
@@ -115,6 +117,7 @@ export class Producer implements FaultTarget {
     this.sender = new Sender(world, cluster, this.accumulator, spec, { acks: spec.acks, idempotent: this.idempotent, txn: this.txn, onDone: (msgs, acked) => this.recordsDone(msgs, acked) }, this.actorId, rng.fork("retry"), newProducerId);
     this.txn?.attach(this.sender);
     this.sendKind = world.sim.registerKind("producer.send");
+    this.eventTime = EventTimeStamper.of(world.history, this.actorId, spec, rng.fork("event-time"));
     world.targets.register(this);
     this.serializer = world.schemas?.serializerFor(spec.name, this.actorId, topic.name);
   }
@@ -195,6 +198,7 @@ export class Producer implements FaultTarget {
     const all = this.visible;
     const p = nullKey ? this.sticky.partition(all, this.depth) : all[this.keyedPartition(keyIndex, keyId)];
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    this.eventTime?.stamp(msg, now);
     this.world.metrics.onProduced(now);
     this.sent++;
     // A schema-registry serializer may hold the record while it registers its schema, or fail it (refused).
@@ -247,6 +251,24 @@ export class Producer implements FaultTarget {
     this.metadata.stop();
     this.sender.abandonAll();
     this.sender.stopped = true;
+  }
+
+  /**
+   * send() of one given record, as a stream processor's producer does: its key, its timestamp (ms), and the
+   * partition when the caller picks it (a changelog record goes to its task's partition). Returns the message id.
+   */
+  sendRecord(keyName: string, timestampMs: number, partition?: number): number {
+    const now = this.world.sim.nowUs;
+    const h = this.world.history;
+    const keyId = h.key(keyName);
+    const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
+    const p = this.visible[partition ?? this.partitions.partition(keyName)];
+    h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
+    stampEventTime(h, msg, this.actorId, timestampMs, now);
+    const bytes = this.spec.messageBytes + keyName.length + 12;
+    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
+    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
+    return msg;
   }
 
   // ---- fault target ----

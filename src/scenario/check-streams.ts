@@ -1,0 +1,132 @@
+// Cross-field checks for stream processors: the topology's shape (source first, sink last, one aggregate),
+// topics that must exist, window sizes Kafka Streams accepts (whole milliseconds, advance ≤ size), and the
+// settings this version cannot model yet, refused with what to use instead.
+import type { Scenario } from "./schema.ts";
+import type { YamlSource } from "./load-yaml.ts";
+import { didYouMean, type ScenarioIssue } from "./errors.ts";
+import { formatDurationUs } from "./units.ts";
+
+export function streamsReferenceIssues(s: Scenario, source: YamlSource): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const topics = new Set(s.topics.map((t) => t.name));
+  const taken = new Set<string>([...s.topics, ...s.producers, ...s.consumerGroups].map((x) => x.name));
+  (s.processors ?? []).forEach((p, i) => {
+    const at = (...path: PropertyKey[]): PropertyKey[] => ["processors", i, ...path];
+    if (taken.has(p.applicationId)) {
+      issues.push(source.issue(at("applicationId"), `the name "${p.applicationId}" is already used by a topic, producer, group or processor`, { hint: "give every processor its own applicationId", code: "E_REFERENCE" }));
+    }
+    taken.add(p.applicationId);
+    if (p.processingGuarantee === "exactly_once_v2") {
+      issues.push(
+        source.issue(at("processingGuarantee"), "processing.guarantee exactly_once_v2 is not available: it needs Kafka transactions, which this version of brokersim does not model yet", {
+          expected: "at_least_once",
+          found: "exactly_once_v2",
+          hint: "use at_least_once; a crash then re-processes the records since the last commit, which window-results-match reports as double counts",
+          code: "E_SCHEMA",
+        }),
+      );
+    }
+    if (p.timeModel === "flink") {
+      const agg = p.topology.find((x) => x.aggregate)?.aggregate;
+      if (!agg || (agg.window.tumbling === undefined && agg.window.hopping === undefined)) {
+        issues.push(
+          source.issue(at("timeModel"), "timeModel flink needs an aggregate over tumbling or hopping windows", {
+            expected: "kafka-streams, or an aggregate with window tumbling or hopping",
+            hint: "Flink's model here covers event-time tumbling and sliding (hopping) windows; use kafka-streams for joins, sliding and session windows",
+            code: "E_SCHEMA",
+          }),
+        );
+      }
+      if (p.flink.lateOutput !== undefined) topicRef(at("flink", "lateOutput"), p.flink.lateOutput);
+      for (const f of ["outOfOrderness", "allowedLateness"] as const) {
+        if (p.flink[f] % 1000 !== 0) issues.push(source.issue(at("flink", f), `${formatDurationUs(p.flink[f])} is not a whole number of milliseconds`, { hint: "event time is in milliseconds", code: "E_SCHEMA" }));
+      }
+    }
+    const steps = p.topology;
+    const last = steps.length - 1;
+    steps.forEach((step, j) => {
+      if (step.source !== undefined && j !== 0) issues.push(source.issue(at("topology", j, "source"), "a source must be the first step", { hint: "move it to the top of topology", code: "E_SCHEMA" }));
+      if (step.sink !== undefined && j !== last) issues.push(source.issue(at("topology", j, "sink"), "a sink must be the last step", { hint: "move it to the end of topology", code: "E_SCHEMA" }));
+      if (step.filter !== undefined) {
+        try {
+          new RegExp(step.filter.keyMatches);
+        } catch {
+          issues.push(source.issue(at("topology", j, "filter", "keyMatches"), "not a valid regular expression", { found: JSON.stringify(step.filter.keyMatches), hint: 'e.g. keyMatches: "^key-[0-4]$"', code: "E_SCHEMA" }));
+        }
+        const op = steps.findIndex((x) => x.aggregate || x.join);
+        if (op >= 0 && j > op) {
+          issues.push(source.issue(at("topology", j, "filter"), "a filter after the aggregate or join is not supported", { hint: "filter the input before it", code: "E_SCHEMA" }));
+        }
+      }
+      if (step.aggregate) issues.push(...aggregateIssues(step.aggregate, at("topology", j, "aggregate"), source));
+      if (step.join) {
+        const jp = at("topology", j, "join");
+        topicRef([...jp, "with"], step.join.with);
+        const left = s.topics.find((t) => t.name === steps[0]?.source);
+        const right = s.topics.find((t) => t.name === step.join!.with);
+        if (left && right && left.partitions !== right.partitions) {
+          issues.push(
+            source.issue([...jp, "with"], `${right.name} has ${right.partitions} partitions and ${left.name} has ${left.partitions}: a join needs co-partitioned inputs`, {
+              hint: "give both topics the same partition count (Kafka Streams refuses to start otherwise)",
+              code: "E_SCHEMA",
+            }),
+          );
+        }
+        if (right && right.name === steps[0]?.source) issues.push(source.issue([...jp, "with"], "a topic joined with itself is not supported", { hint: "join two different topics", code: "E_SCHEMA" }));
+        for (const [f, v] of [["window", step.join.window], ["grace", step.join.grace]] as const) {
+          if (v % 1000 !== 0) issues.push(source.issue([...jp, f], `${formatDurationUs(v)} is not a whole number of milliseconds`, { hint: "Kafka timestamps are in milliseconds", code: "E_SCHEMA" }));
+        }
+      }
+    });
+    if (steps[0]?.source === undefined) issues.push(source.issue(at("topology", 0), "the first step must be a source", { hint: "start with - source: <topic>", code: "E_SCHEMA" }));
+    else topicRef(at("topology", 0, "source"), steps[0].source);
+    if (steps[last]?.sink === undefined) issues.push(source.issue(at("topology", last), "the last step must be a sink", { hint: "end with - sink: <topic>", code: "E_SCHEMA" }));
+    else {
+      topicRef(at("topology", last, "sink"), steps[last].sink);
+      if (steps[last].sink === steps[0]?.source) issues.push(source.issue(at("topology", last, "sink"), "the sink is the source topic", { hint: "write results to a topic of their own", code: "E_SCHEMA" }));
+    }
+    const operators = steps.filter((x) => x.aggregate || x.join).length;
+    if (operators !== 1) {
+      issues.push(
+        source.issue(at("topology"), `a topology needs exactly one aggregate or join step, found ${operators}`, {
+          hint: "add - aggregate: { window: { tumbling: 10s }, grace: 0s }, or - join: { with: <topic>, window: 1s, grace: 0s }",
+          code: "E_SCHEMA",
+        }),
+      );
+    }
+  });
+  return issues;
+
+  function topicRef(path: PropertyKey[], name: string): void {
+    if (topics.has(name)) return;
+    const guess = didYouMean(name, topics);
+    issues.push(
+      source.issue(path, `no topic named "${name}"`, {
+        expected: `one of the topics declared under topics: ${[...topics].join(", ")}`,
+        found: JSON.stringify(name),
+        hint: guess ? `did you mean \`${guess}\`?` : `declare it under topics, e.g. - { name: ${name}, partitions: 3 }`,
+        code: "E_REFERENCE",
+      }),
+    );
+  }
+}
+
+function aggregateIssues(a: NonNullable<Scenario["processors"][number]["topology"][number]["aggregate"]>, path: PropertyKey[], source: YamlSource): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  const wholeMs = (sub: PropertyKey[], us: number | undefined, positive: boolean): void => {
+    if (us === undefined) return;
+    if (us % 1000 !== 0) issues.push(source.issue([...path, ...sub], `${formatDurationUs(us)} is not a whole number of milliseconds`, { hint: "Kafka timestamps and window sizes are in milliseconds", code: "E_SCHEMA" }));
+    else if (positive && us === 0) issues.push(source.issue([...path, ...sub], "must be greater than 0", { hint: "e.g. 10s", code: "E_SCHEMA" }));
+  };
+  const w = a.window;
+  wholeMs(["window", "tumbling"], w.tumbling, true);
+  wholeMs(["window", "hopping", "size"], w.hopping?.size, true);
+  wholeMs(["window", "hopping", "advance"], w.hopping?.advance, true);
+  wholeMs(["window", "sliding"], w.sliding, false);
+  wholeMs(["window", "session"], w.session, false);
+  wholeMs(["grace"], a.grace, false);
+  if (w.hopping && w.hopping.advance > w.hopping.size) {
+    issues.push(source.issue([...path, "window", "hopping", "advance"], `advance ${formatDurationUs(w.hopping.advance)} is larger than the size ${formatDurationUs(w.hopping.size)}`, { hint: "advance must be at most the window size (equal: a tumbling window)", code: "E_SCHEMA" }));
+  }
+  return issues;
+}

@@ -1,0 +1,123 @@
+// Scenario schema for stream processing (semantics.md §7): event time stamped by producers, and `processors:`,
+// Kafka Streams applications (an application.id whose instances form a consumer group; partitions become
+// tasks) with a topology of steps. Cross-field rules (topics exist, step order, guarantees this version can
+// model) are checked in check-streams.ts. Defaults follow Kafka Streams unless a field says why not.
+import { z } from "zod";
+import { zDuration, zRate } from "./zod-units.ts";
+// Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
+import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
+
+const zName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "a name of letters, digits, '.', '_' or '-'");
+
+/** The `eventTime` field of a producer; spread into zProducer. */
+export function producerEventTimeFields(zDurationDistribution: typeof DurationDistributionSchema) {
+  return {
+    eventTime: z
+      .strictObject({
+        skew: zDurationDistribution
+          .prefault("0ms")
+          .describe("How far each record's event time lies behind its send time, drawn per record (out-of-order input): event time = send time − clockSkew − skew."),
+        clockSkew: zDuration.prefault("0ms").describe("This producer's clock runs behind by this much, for every record."),
+      })
+      .optional()
+      .describe(
+        "Event time the producer stamps on each record (its Kafka timestamp, whole milliseconds, never below 0). Without it a record's event time is its send time (CreateTime).",
+      ),
+  };
+}
+
+const zWindow = z
+  .strictObject({
+    tumbling: zDuration.optional().describe("TimeWindows of this size, advance = size: [start, start + size), epoch-aligned."),
+    hopping: z
+      .strictObject({ size: zDuration.describe("Window size."), advance: zDuration.describe("How far consecutive windows start apart (≤ size).") })
+      .optional()
+      .describe("TimeWindows with an advance: a record falls in size/advance overlapping windows."),
+    sliding: zDuration.optional().describe("SlidingWindows with this time difference d: data-aligned windows [t − d, t], both ends inclusive."),
+    session: zDuration.optional().describe("SessionWindows with this inactivity gap: per key, records at most gap apart merge into one session [first, last]."),
+  })
+  .refine((w) => [w.tumbling, w.hopping, w.sliding, w.session].filter((x) => x !== undefined).length === 1, {
+    message: "a window needs exactly one of tumbling, hopping, sliding, session",
+  });
+
+const zAggregate = z.strictObject({
+  function: z
+    .enum(["count", "sum"])
+    .prefault("count")
+    .describe("count: records per window. sum: the sum of the records' value sizes in bytes (the producer's messageBytes)."),
+  window: zWindow.describe("How records are grouped in time."),
+  grace: zDuration.describe(
+    "How long after a window's end it still accepts out-of-order records (ofSizeAndGrace / ofSizeWithNoGrace: current Kafka Streams APIs make you choose; 0 drops every record behind stream time).",
+  ),
+  suppress: z
+    .enum(["untilWindowCloses", "none"])
+    .prefault("none")
+    .describe("untilWindowCloses: one final result per window once stream time − grace passes its end. none: every update is emitted (record cache off)."),
+  store: zName.prefault("aggregate-store").describe("State store name; its changelog topic is <applicationId>-<store>-changelog."),
+});
+
+const zJoin = z.strictObject({
+  with: z.string().describe("The other input topic (the right side); it must be co-partitioned with the source (same partition count, same key partitioning)."),
+  window: zDuration.describe("JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
+  type: z
+    .enum(["inner", "left", "outer"])
+    .prefault("inner")
+    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed. outer: unmatched records of both sides too."),
+  grace: zDuration.describe("How long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
+  store: zName.prefault("join-store").describe("Name of the join's window stores; their changelog topic is <applicationId>-<store>-changelog."),
+});
+
+const zStep = z
+  .strictObject({
+    source: z.string().optional().describe("The input topic (the first step)."),
+    filter: z
+      .strictObject({ keyMatches: z.string().describe("A regular expression; records whose key does not match are dropped.") })
+      .optional()
+      .describe("Keeps only some records."),
+    aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
+    join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
+    sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
+  })
+  .refine((s) => [s.source, s.filter, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
+    message: "each step needs exactly one of source, filter, aggregate, join, sink",
+  });
+
+const zFlink = z
+  .strictObject({
+    outOfOrderness: zDuration.prefault("0ms").describe("forBoundedOutOfOrderness(B): the watermark is the largest event time seen − B − 1 ms."),
+    autoWatermarkInterval: zDuration.prefault("200ms").describe("pipeline.auto-watermark-interval: how often (processing time) the watermark is emitted."),
+    allowedLateness: zDuration.prefault("0ms").describe("allowedLateness(L): a window keeps its state until watermark ≥ end − 1 + L; a late-but-allowed record fires it again."),
+    lateOutput: z.string().optional().describe("sideOutputLateData: records too late for every window go to this topic instead of being dropped."),
+  })
+  .prefault({})
+  .describe("Flink's time model (timeModel: flink).");
+
+export const zProcessor = z.strictObject({
+  applicationId: zName.describe("application.id: names the consumer group, the instances (<applicationId>-<i>) and the internal topics."),
+  instances: z.number().int().min(1).max(1000).prefault(1).describe("Application instances (one stream thread each), members of one consumer group; each owns tasks (one per input partition)."),
+  processingGuarantee: z
+    .enum(["at_least_once", "exactly_once_v2"])
+    .prefault("at_least_once")
+    .describe("processing.guarantee. at_least_once: after a crash, records processed since the last commit are processed again. exactly_once_v2 needs Kafka transactions."),
+  commitInterval: zDuration.prefault("30s").describe("commit.interval.ms: how often offsets are committed (Kafka Streams' default 30 s under at_least_once)."),
+  numStandbyReplicas: z.number().int().min(0).max(10).prefault(0).describe("num.standby.replicas: instances that keep a warm copy of each task's state by reading its changelog, so a task that moves there restores almost nothing."),
+  timeModel: z
+    .enum(["kafka-streams", "flink"])
+    .prefault("kafka-streams")
+    .describe("kafka-streams: stream time and grace. flink: bounded-out-of-orderness watermarks and allowed lateness (windows are tumbling or hopping)."),
+  flink: zFlink,
+  processingTime: zDuration.prefault("100us").describe("Time one record takes to process."),
+  restoreRate: zRate
+    .prefault("20000/s")
+    .describe("Changelog records per second a restoring task replays (restore time = changelog records to replay / this rate), a property of the network and disks."),
+  sessionTimeout: zDuration.prefault("45s").describe("session.timeout.ms of the instances' consumers: how long before a crashed instance's tasks move."),
+  heartbeatInterval: zDuration.prefault("3s").describe("heartbeat.interval.ms of the instances' consumers."),
+  topology: z.array(zStep).min(2).describe("The steps, in order: source, then filter(s) (they apply to every input), one aggregate or join, then sink."),
+});
+
+export const zProcessors = z.array(zProcessor).prefault([]).describe("Stream processing applications (Kafka Streams) running on the cluster.");
+
+export type ProcessorSpec = z.output<typeof zProcessor>;
+export type ProcessorStep = ProcessorSpec["topology"][number];
+export type AggregateSpec = z.output<typeof zAggregate>;
+export type JoinSpec = z.output<typeof zJoin>;

@@ -1,0 +1,225 @@
+// A Kafka Streams application on the simulated cluster. Its instances are the members of a real consumer group
+// (group.id = application.id, the cooperative assignor Streams builds on, auto-commit every commit.interval of
+// what has been processed); each input partition is a task. Every record a member processes goes through the
+// topology here: filters, then a windowed aggregation or a stream–stream join whose store changes go to a
+// changelog topic and whose results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
+// crash, records processed since the last commit are fetched and processed again by the task's new owner,
+// whose store was restored from the changelog, so at-least-once double counting emerges from the model.
+import { Op } from "../history/history.ts";
+import type { World } from "../runner/world.ts";
+import type { Cluster } from "../models/kafka/cluster.ts";
+import { ConsumerGroup } from "../models/groups/consumer-group.ts";
+import type { DataPathHost, FetchedRecord, RecordProcessingHook } from "../models/groups/consumer-data-path.ts";
+import { Producer } from "../models/kafka/producer.ts";
+import { zConsumerGroup, zProducer } from "../scenario/schema.ts";
+import type { ProcessorSpec } from "../scenario/schema-streams.ts";
+import { MetricsCollector } from "../metrics/collector.ts";
+import { Changelog, changelogTopicName } from "./changelog.ts";
+import { StreamTask } from "./stream-task.ts";
+import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
+import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
+import { FlinkWindowOperator } from "./flink-windows.ts";
+import { eventTimes } from "./event-time.ts";
+import { processorTopology, type ProcessorTopology } from "./topology.ts";
+import { ProcessorStats } from "./processor-stats.ts";
+
+export class StreamsApplication implements RecordProcessingHook {
+  readonly group: ConsumerGroup;
+  readonly topology: ProcessorTopology;
+  readonly actorId: number;
+  readonly changelog: Changelog;
+  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | FlinkWindowOperator>[];
+  readonly stats: ProcessorStats;
+  private readonly sinkProducers: Producer[] = [];
+  private readonly changelogProducers: Producer[] = [];
+  /** Flink's late side output (sideOutputLateData), when the scenario names a topic for it. */
+  private readonly lateProducers: Producer[] = [];
+  private readonly instanceIndex = new Map<string, number>();
+  private readonly groupMetrics: MetricsCollector;
+  private readonly valueBytes = new Map<number, number>();
+  /** Crashes seen per instance (from the history), and how far the history has been scanned for them. */
+  private readonly crashes = new Map<number, number>();
+  private crashScan = 0;
+  private readonly restoreKind: number;
+
+  constructor(
+    private readonly world: World,
+    cluster: Cluster,
+    readonly spec: ProcessorSpec,
+  ) {
+    this.topology = processorTopology(spec);
+    const us = (v: number): string => `${v}us`;
+    const op = this.topology.operator;
+    const groupSpec = zConsumerGroup.parse({
+      name: spec.applicationId,
+      topics: this.topology.inputs,
+      members: spec.instances,
+      // StreamsPartitionAssignor is cooperative and sticky and keeps co-partitioned partitions in one task; range
+      // gives partition p of both join inputs to the same member. Streams consumers read from earliest, 1000 a poll.
+      assignor: op.kind === "join" ? "range" : "cooperative-sticky",
+      autoOffsetReset: "earliest",
+      maxPollRecords: 1000,
+      sessionTimeout: us(spec.sessionTimeout),
+      heartbeatInterval: us(spec.heartbeatInterval),
+      commit: { mode: "auto", interval: us(spec.commitInterval) },
+      processing: { time: us(spec.processingTime) },
+    });
+    // The group's lag and latency go to a collector of their own, not the run's consumer-group figures.
+    this.groupMetrics = new MetricsCollector(world.endUs, [spec.applicationId], world.metrics.bucketUs);
+    const appWorld: World = { ...world, metrics: this.groupMetrics };
+    this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
+    this.group.recordHook = this;
+    this.actorId = this.group.actorId;
+    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source);
+    const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
+    const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
+      if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
+      if (!flink) return new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses");
+      const w = op.window;
+      const size = w.type === "hopping" || w.type === "tumbling" ? w.sizeMs : 1;
+      return new FlinkWindowOperator(size, w.type === "hopping" ? w.advanceMs : size, Math.floor(flink.outOfOrderness / 1000), Math.floor(flink.allowedLateness / 1000));
+    };
+    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor(), this.changelog));
+    const sink = cluster.topics.get(this.topology.sink)!;
+    for (let i = 0; i < spec.instances; i++) {
+      const name = `${spec.applicationId}-${i}`;
+      this.instanceIndex.set(name, i);
+      const producer = (suffix: string, topic: typeof sink): Producer =>
+        new Producer(appWorld, cluster, topic, zProducer.parse({ name: `${name}-${suffix}`, topic: topic.name, rate: "0/s", acks: "all" }));
+      this.sinkProducers.push(producer("sink-producer", sink));
+      this.changelogProducers.push(producer("changelog-producer", this.changelog.topic));
+      if (flink?.lateOutput) this.lateProducers.push(producer("late-output-producer", cluster.topics.get(flink.lateOutput)!));
+    }
+    for (const p of world.scenario.producers) this.valueBytes.set(world.history.actor(p.name, "producer"), p.messageBytes);
+    this.stats = new ProcessorStats(spec.applicationId, source.partitions, world.metrics.bucketUs, world.metrics.bucketCount);
+    this.restoreKind = world.sim.registerKind("streams.restore-end");
+    this.watermarkKind = world.sim.registerKind("streams.watermark");
+    this.watermarkIntervalUs = flink ? Math.max(1000, flink.autoWatermarkInterval) : 0;
+  }
+
+  private readonly watermarkKind: number;
+  private readonly watermarkIntervalUs: number;
+
+  /** Every autoWatermarkInterval of processing time, each running task emits its watermark, firing windows. */
+  private readonly emitWatermarks = (): void => {
+    for (const task of this.tasks) {
+      const p = task.processor;
+      if (!(p instanceof FlinkWindowOperator) || !task.owner) continue;
+      const actor = this.world.history.actorId(task.owner.name) ?? -1;
+      // A crashed instance emits nothing; the task's next owner restores it and carries on.
+      if (this.crashCount(actor) !== task.owner.crashes || task.restoringUntilUs > this.world.sim.nowUs) continue;
+      this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark());
+    }
+    if (this.world.sim.nowUs + this.watermarkIntervalUs < this.world.endUs) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
+  };
+
+  start(): void {
+    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers]) p.start();
+    this.group.start();
+    if (this.watermarkIntervalUs > 0) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
+  }
+
+  private crashCount(actor: number): number {
+    const h = this.world.history;
+    for (; this.crashScan < h.opCount; this.crashScan++) {
+      if (h.opKind[this.crashScan] === Op.ConsumerCrashed) this.crashes.set(h.opActor[this.crashScan], (this.crashes.get(h.opActor[this.crashScan]) ?? 0) + 1);
+    }
+    return this.crashes.get(actor) ?? 0;
+  }
+
+  // ---------- the hook the consumer's data path calls ----------
+
+  before(host: DataPathHost, r: FetchedRecord): number {
+    const task = this.tasks[r.tp.partition];
+    const now = this.world.sim.nowUs;
+    const crashes = this.crashCount(host.actorId);
+    if (task.isOwner(host.name, crashes)) return Math.max(0, task.restoringUntilUs - now);
+    const first = task.owner === undefined;
+    const plan = task.moveTo({ name: host.name, crashes }, this.spec.restoreRate);
+    this.chooseStandbys(task);
+    task.restoringUntilUs = now + plan.durationUs;
+    if (first && plan.records === 0) return 0;
+    const h = this.world.history;
+    h.record(Op.RestoreStart, now, -1, host.actorId, task.partition, plan.records, this.actorId);
+    this.world.sim.after(plan.durationUs, () => h.record(Op.RestoreEnd, this.world.sim.nowUs, -1, host.actorId, task.partition, plan.records, this.actorId), undefined, this.restoreKind, this.actorId);
+    this.stats.restore(host.name, task.partition, now, now + plan.durationUs, plan.records, plan.fromStandby);
+    return plan.durationUs;
+  }
+
+  /** num.standby.replicas: the next instances after the active one (in instance order) keep warm copies. */
+  private chooseStandbys(task: StreamTask): void {
+    const k = Math.min(this.spec.numStandbyReplicas, this.spec.instances - 1);
+    const active = this.instanceIndex.get(task.owner!.name) ?? 0;
+    task.standbys = [];
+    for (let j = 1; j <= k; j++) {
+      const name = `${this.spec.applicationId}-${(active + j) % this.spec.instances}`;
+      const actor = this.world.history.actorId(name) ?? -1;
+      task.standbys.push({ name, crashes: this.crashCount(actor) });
+    }
+  }
+
+  after(host: DataPathHost, r: FetchedRecord): void {
+    const h = this.world.history;
+    const key = h.keyOf(r.msg);
+    // Windowed aggregations drop records with a null key.
+    if (key === "" || !this.topology.keep(key)) return;
+    const task = this.tasks[r.tp.partition];
+    const ts = eventTimes(h)[r.msg];
+    const p = task.processor;
+    if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
+    const op = this.topology.operator;
+    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0) : 1;
+    this.apply(this.instanceIndex.get(host.name) ?? 0, task, r.msg, p.process(key, ts, value));
+  }
+
+  /** Store changes go to the changelog partition of the task, written by the instance's changelog producer. */
+  private writeChanges(i: number, task: StreamTask, result: AggResult | JoinResult): void {
+    const now = this.world.sim.nowUs;
+    const st = task.processor.streamTimeMs;
+    this.stats.streamTime(task.partition, now, st);
+    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
+  }
+
+  private applyJoin(host: DataPathHost, task: StreamTask, result: JoinResult): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    this.writeChanges(i, task, result);
+    for (const e of result.events) {
+      if (e.kind === "drop") {
+        h.record(Op.StreamRecordDropped, now, e.msg, this.actorId, -1, e.streamTimeMs, -1);
+        this.stats.drop(now);
+        continue;
+      }
+      const out = this.sinkProducers[i].sendRecord(e.key, e.ts);
+      const [left, right] = e.kind === "pair" ? [e.left, e.right] : e.side === "left" ? [e.msg, -1] : [-1, e.msg];
+      h.record(Op.JoinResult, now, out, this.actorId, left, task.partition, right);
+    }
+  }
+
+  private apply(i: number, task: StreamTask, input: number, result: AggResult): void {
+    const h = this.world.history;
+    const now = this.world.sim.nowUs;
+    const st = task.processor.streamTimeMs;
+    this.writeChanges(i, task, result);
+    for (const e of result.events) {
+      if (e.kind === "drop") {
+        h.record(Op.StreamRecordDropped, now, input, this.actorId, e.window?.start ?? -1, e.streamTimeMs, e.window?.end ?? -1);
+        this.lateProducers[i]?.sendRecord(e.key, e.ts);
+        this.stats.drop(now);
+      } else if (e.kind === "emit") {
+        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        h.record(Op.WindowResult, now, out, this.actorId, e.window.start, e.value, e.window.end);
+      } else {
+        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        h.record(Op.WindowRetracted, now, out, this.actorId, e.window.start, -1, e.window.end);
+      }
+    }
+  }
+
+  finish(): void {
+    this.groupMetrics.destroy();
+  }
+}

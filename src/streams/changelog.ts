@@ -1,0 +1,52 @@
+// A state store's changelog topic, <application.id>-<store>-changelog, on the simulated cluster: one partition
+// per task, written by the task's instance through a Kafka producer, read back by a task that has to rebuild
+// its store. What a record holds (the store entry) is kept here by message id: the cluster only moves ids.
+// The log is not compacted in this model, so a restore replays every record from the log start.
+import type { Cluster, Topic } from "../models/kafka/cluster.ts";
+import type { StoreChange } from "./window-aggregation.ts";
+import { zTopic, type TopicSpec } from "../scenario/schema.ts";
+
+export function changelogTopicName(applicationId: string, store: string): string {
+  return `${applicationId}-${store}-changelog`;
+}
+
+export class Changelog {
+  readonly topic: Topic;
+  private readonly entries = new Map<number, StoreChange>();
+
+  constructor(cluster: Cluster, name: string, source: TopicSpec) {
+    // Internal topics take the source's partition count and replication (replication.factor -1: broker default).
+    const spec = zTopic.parse({
+      name,
+      partitions: source.partitions,
+      replicationFactor: source.replicationFactor,
+      minInsyncReplicas: Math.min(source.minInsyncReplicas, source.replicationFactor),
+    });
+    this.topic = cluster.addTopic(spec);
+  }
+
+  written(msg: number, change: StoreChange): void {
+    this.entries.set(msg, change);
+  }
+
+  /** Records a restore of `partition` can read now: up to the high watermark. */
+  endOffset(partition: number): number {
+    return this.topic.logs[partition].highWatermark;
+  }
+
+  startOffset(partition: number): number {
+    return this.topic.logs[partition].log.logStartOffset;
+  }
+
+  /** The changes in the partition's log, in offset order, as a restoring consumer reads them. */
+  replay(partition: number): StoreChange[] {
+    const p = this.topic.logs[partition];
+    const out: StoreChange[] = [];
+    for (let o = this.startOffset(partition); o < p.highWatermark; o++) {
+      const msg = p.read(o);
+      const c = msg >= 0 ? this.entries.get(msg) : undefined;
+      if (c) out.push(c);
+    }
+    return out;
+  }
+}

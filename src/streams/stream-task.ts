@@ -1,0 +1,60 @@
+// A stream task: the unit of work for one input partition, with its state store. It runs on whichever
+// instance owns the partition in the consumer group. When it lands on an instance that was not running it,
+// that instance must first rebuild the store from the changelog: all of it, or only what it misses when it
+// holds a warm copy (a standby replica, or its own state from when it last ran the task, if it has not
+// crashed since). Restore time = records to replay / restore rate; the task processes nothing meanwhile.
+import type { StoreChange } from "./window-aggregation.ts";
+import type { Changelog } from "./changelog.ts";
+
+export interface InstanceRef {
+  name: string;
+  /** How many times the instance had crashed when this was noted: a crash wipes its local state. */
+  crashes: number;
+}
+
+/** What a task runs: a windowed aggregation or a join, both rebuilt from changelog records. */
+export interface TaskProcessor {
+  readonly streamTimeMs: number;
+  restore(changes: Iterable<StoreChange>): void;
+}
+
+export interface RestorePlan {
+  records: number;
+  fromStandby: boolean;
+  durationUs: number;
+}
+
+export class StreamTask<P extends TaskProcessor = TaskProcessor> {
+  owner: InstanceRef | undefined;
+  restoringUntilUs = 0;
+  /** Instances holding a standby replica of this task's store, chosen when the active moved. */
+  standbys: InstanceRef[] = [];
+  /** Changelog offset each former owner's local store was caught up to when it gave the task up. */
+  private readonly checkpoints = new Map<string, InstanceRef & { offset: number }>();
+
+  constructor(
+    readonly partition: number,
+    readonly processor: P,
+    readonly changelog: Changelog,
+  ) {}
+
+  isOwner(name: string, crashes: number): boolean {
+    return this.owner !== undefined && this.owner.name === name && this.owner.crashes === crashes;
+  }
+
+  /**
+   * The task starts on `to`: what it must replay. A former owner keeps a local checkpoint (a clean hand-off
+   * flushes the store); a crash since then, or never having run the task, means a replay from the log start.
+   */
+  moveTo(to: InstanceRef, restoreRatePerS: number): RestorePlan {
+    const end = this.changelog.endOffset(this.partition);
+    if (this.owner) this.checkpoints.set(this.owner.name, { ...this.owner, offset: end });
+    const standby = this.standbys.some((s) => s.name === to.name && s.crashes === to.crashes);
+    const local = this.checkpoints.get(to.name);
+    const from = standby ? end : local && local.crashes === to.crashes ? local.offset : this.changelog.startOffset(this.partition);
+    const records = Math.max(0, end - from);
+    this.owner = { ...to };
+    this.processor.restore(this.changelog.replay(this.partition));
+    return { records, fromStandby: standby, durationUs: Math.round((records / restoreRatePerS) * 1e6) };
+  }
+}
