@@ -85,7 +85,7 @@ export function applicableInvariants(scenario: Scenario): InvariantName[] {
   const hasQueues = (scenario.queues?.length ?? 0) > 0;
   const hasTopics = scenario.topics.length > 0;
   const hasTxns = scenario.producers.some((p) => p.transactionalId !== undefined);
-  const hasServices = scenario.services.some((s) => "publish" in s);
+  const hasServices = scenario.services.some((s) => s.publish !== undefined);
   return (Object.keys(CHECKERS) as InvariantName[]).filter(
     (inv) =>
       named.has(inv) ||

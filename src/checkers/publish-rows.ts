@@ -36,7 +36,7 @@ export class PublishRows {
 
   constructor(h: History, scenario: Scenario) {
     for (const s of scenario.services ?? []) {
-      if (!("publish" in s)) continue;
+      if (s.publish === undefined) continue;
       const a = h.actorId(s.name);
       if (a !== undefined) this.services.set(a, s);
     }

@@ -8,7 +8,7 @@ import { groupTopics } from "./group-topics.ts";
 
 export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
-  const services = new Set(s.services.filter((x) => !("publish" in x)).map((x) => x.name));
+  const services = new Set(s.services.filter((x) => x.publish === undefined).map((x) => x.name));
   const stores = new Set(s.stores.map((x) => x.name));
   const ref = (path: PropertyKey[], name: string, set: Set<string>, what: string, example: string): void => {
     if (set.has(name)) return;

@@ -20,7 +20,7 @@ export function faultNodeNames(s: Scenario): string[] {
   // Queue consumers register as fault targets "<name>-<i>" (src/models/queue/queue-system.ts).
   for (const c of s.queueConsumers ?? []) for (let i = 0; i < c.count; i++) names.push(`${c.name}-${i}`);
   // Publishing services and their CDC connectors (src/models/publish/).
-  for (const sv of s.services ?? []) if ("publish" in sv) names.push(...publishNodeNames(sv));
+  for (const sv of s.services ?? []) if (sv.publish !== undefined) names.push(...publishNodeNames(sv));
   // Stores are fault targets by their name (crash = the database is unavailable; its data is kept).
   for (const st of s.stores ?? []) names.push(st.name);
   return names;

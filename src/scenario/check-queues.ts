@@ -29,7 +29,7 @@ export function queueReferenceIssues(s: Scenario, source: YamlSource): ScenarioI
   };
 
   // Publishing services (services with publish:) produce their events too.
-  if (s.producers.length + s.queueProducers.length + s.services.filter((x) => "publish" in x).length === 0) {
+  if (s.producers.length + s.queueProducers.length + s.services.filter((x) => x.publish !== undefined).length === 0) {
     bad(["producers"], "the scenario has no producer", "add a producer under producers (to a topic), queueProducers (to a queue) or a publishing service under services");
   }
   s.queueProducers.forEach((p, i) => queueRef(["queueProducers", i, "queue"], p.queue));

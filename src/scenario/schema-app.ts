@@ -26,7 +26,8 @@ export function appScenarioFields(zDurationDistribution: Dist, DIST: string) {
   });
   return {
     /** One entry of `services:` without `publish:` (schema.ts makes the list a union with publishing services). */
-    downstreamService: zDownstreamService,
+    // `publish` marks a publishing service: refusing it here makes zod report the publishing branch's own errors.
+    downstreamService: zDownstreamService.extend({ publish: z.never().optional().describe("Not on a downstream service: an entry with `publish:` is a publishing service (see above).") }),
     stores: z
       .array(zStore)
       .prefault([])

@@ -95,7 +95,7 @@ export function publishIssues(s: Scenario, source: YamlSource): ScenarioIssue[] 
   const issues: ScenarioIssue[] = [];
   const topics = s.topics.map((t) => t.name);
   (s.services ?? []).forEach((sv, i) => {
-    if (!("publish" in sv)) return;
+    if (sv.publish === undefined) return;
     const topic = eventTopicOf(sv);
     if (!topics.includes(topic)) {
       const guess = didYouMean(topic, topics);

@@ -181,7 +181,7 @@ export type ServiceSpec = Scenario["services"][number];
 export type DownstreamServiceSpec = Exclude<ServiceSpec, PublishingServiceSpec>;
 /** A `services:` entry with `publish:` has a database and publishes events; one without is a downstream service. */
 export function isPublishingService(s: ServiceSpec): s is PublishingServiceSpec {
-  return "publish" in s;
+  return s.publish !== undefined;
 }
 export function downstreamServices(s: Scenario): DownstreamServiceSpec[] {
   return s.services.filter((x): x is DownstreamServiceSpec => !isPublishingService(x));
