@@ -116,9 +116,13 @@ export function makeRunWatch(opts: { tty: boolean; maxHeapBytes?: number }): { o
   const limit = opts.maxHeapBytes ?? heapLimitBytes() * 0.8;
   return {
     onSlice(p) {
-      const heap = process.memoryUsage().heapUsed;
-      if (heap > limit) {
-        return `stopped at its memory budget (${Math.round(heap / 1024 ** 2)} MiB of heap in use, limit ${Math.round(limit / 1024 ** 2)} MiB) at ${formatDurationUs(p.nowUs)} of ${formatDurationUs(p.endUs)} simulated; ` +
+      // The history's typed-array columns live outside the V8 heap (arrayBuffers), so both are watched.
+      const mem = process.memoryUsage();
+      const heap = mem.heapUsed;
+      if (heap > limit || mem.arrayBuffers > DEFAULT_BUDGET.maxMemoryBytes) {
+        const used = heap > limit ? `${Math.round(heap / 1024 ** 2)} MiB of heap in use, limit ${Math.round(limit / 1024 ** 2)} MiB`
+          : `${Math.round(mem.arrayBuffers / 1024 ** 2)} MiB of buffers in use, limit ${Math.round(DEFAULT_BUDGET.maxMemoryBytes / 1024 ** 2)} MiB`;
+        return `stopped at its memory budget (${used}) at ${formatDurationUs(p.nowUs)} of ${formatDurationUs(p.endUs)} simulated; ` +
           "shorten the run or lower the load, or give Node more heap with NODE_OPTIONS=--max-old-space-size=N";
       }
       const elapsedS = (Date.now() - start) / 1000;

@@ -13,6 +13,8 @@ import { stableJson } from "../report/stable-json.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { replayArg } from "./paths.ts";
 import { readScenarioText } from "./replay.ts";
+import { checkCostBeforeRun } from "../runner/run-budget.ts";
+import { loadScenarioText } from "../scenario/load.ts";
 import { formatSweepSummary, progressLine } from "./sweep-format.ts";
 
 export const EXIT_INTERRUPTED = 130;
@@ -75,6 +77,8 @@ export async function cmdSweep(args: SweepArgs): Promise<number> {
     throw new BrokersimError("E_USAGE", `--jobs: expected a whole number >= 1, found ${args.jobs}`, { hint: `this machine has ${defaultJobs()} cores` });
   }
   const { file, text } = readScenarioText(args.scenario);
+  // Every seed must fit the event budget; a scenario estimated above it would only hang every worker.
+  checkCostBeforeRun(loadScenarioText(text, file), file);
   const jobs = args.jobs ?? defaultJobs();
   const err = process.stderr;
   const tty = err.isTTY === true;

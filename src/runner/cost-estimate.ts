@@ -23,6 +23,8 @@ export interface CostEstimate {
   messages: number;
   /** Largest first. */
   drivers: CostDriver[];
+  /** What the memory estimate is made of, largest first (events here are bytes). */
+  memoryDrivers: CostDriver[];
 }
 
 /** Kernel events per unit of each driver, fitted on the bundled scenarios. */
@@ -135,5 +137,11 @@ export function estimateCost(s: Scenario): CostEstimate {
   const events = Math.min(Number.MAX_VALUE, C.base + drivers.reduce((sum, d) => sum + d.events, 0));
   const memoryBytes = MEMORY.base + messages * MEMORY.perMessage + deliveries * MEMORY.perDelivery + replicas * MEMORY.perReplica
     + members * MEMORY.perMember + queueConsumers * MEMORY.perQueueConsumer;
-  return { events, memoryBytes, messages, drivers };
+  const memoryDrivers: CostDriver[] = [
+    { fields: `${Math.round(messages)} messages (producer rates × duration)`, events: messages * MEMORY.perMessage + deliveries * MEMORY.perDelivery },
+    { fields: `${replicas} partition replicas (topics[*].partitions × replicationFactor)`, events: replicas * MEMORY.perReplica },
+    { fields: `${members} consumer-group members`, events: members * MEMORY.perMember },
+    { fields: `${queueConsumers} queue consumers`, events: queueConsumers * MEMORY.perQueueConsumer },
+  ].filter((d) => d.events > 0).sort((a, b) => b.events - a.events);
+  return { events, memoryBytes, messages, drivers, memoryDrivers };
 }

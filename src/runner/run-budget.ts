@@ -52,7 +52,9 @@ export function checkCostBeforeRun(s: Scenario, file: string, budget: Budget = D
   const overEvents = est.events > budget.maxEvents;
   const overMemory = est.memoryBytes > budget.maxMemoryBytes;
   if (!overEvents && !overMemory) return est;
-  const top = est.drivers.slice(0, 3).map((d) => `    ${compact(d.events)} events from ${d.fields}`).join("\n");
+  const top = overEvents
+    ? est.drivers.slice(0, 3).map((d) => `    ${compact(d.events)} events from ${d.fields}`).join("\n")
+    : est.memoryDrivers.slice(0, 3).map((d) => `    ${bytes(d.events)} for ${d.fields}`).join("\n");
   const what = overEvents
     ? `about ${compact(est.events)} kernel events, above the budget of ${compact(budget.maxEvents)}${budget.maxEvents === DEFAULT_MAX_EVENTS ? " (about a minute on this machine)" : ""}`
     : `about ${bytes(est.memoryBytes)} of memory, above the budget of ${bytes(budget.maxMemoryBytes)}`;

@@ -101,3 +101,11 @@ describe("runWithBudget", () => {
     expect(b.nowUs).toBeLessThan(1_000_000);
   });
 });
+
+describe("the memory estimate", () => {
+  it("refuses 2000 topics of 10,000 partitions by memory, naming the partition replicas", () => {
+    const topics = Array.from({ length: 2000 }, (_, i) => `  - { name: t${i}, partitions: 10000 }`).join("\n");
+    const s = load(`name: x\ndescription: d.\nduration: 2s\ntopics:\n${topics}\nproducers: [{ name: p, topic: t0, rate: 10/s }]\n`);
+    expect(() => checkCostBeforeRun(s, "x.yaml")).toThrow(/GiB of memory, above the budget of 2\.0 GiB[\s\S]*20000000 partition replicas/);
+  });
+});
