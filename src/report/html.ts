@@ -1,5 +1,6 @@
 // The HTML report: one self-contained page that opens from disk with no network at all, so it can be
 // mailed, attached to a ticket or archived next to result.json and still work years later.
+import { causesSection } from "./causes-section.ts";
 import { noStreamReason } from "./no-figure.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -322,6 +323,7 @@ export function renderReportHtml(result: RunResult): string {
 <main>
 ${headerSection(result)}
 ${expectationsSection(result)}
+${causesSection(result, escapeHtml)}
 <section><h2>Verdicts</h2>${verdictsSection(result)}</section>
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}

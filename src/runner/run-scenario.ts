@@ -87,7 +87,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const queueEnd = queues?.finish(sim.nowUs);
 
     // Checkers return every anomaly; result.json keeps a sample and exact counts, the full list goes to anomalies.
-    const { verdicts, anomalies } = finishVerdicts(
+    const { verdicts, anomalies, causes } = finishVerdicts(
       applicableInvariants(scenario).map((inv) => CHECKERS[inv](history, scenario)),
       scenario,
     );
@@ -124,6 +124,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
+      ...(causes.length > 0 ? { causes } : {}),
     };
     return { result, history, anomalies };
   } finally {
