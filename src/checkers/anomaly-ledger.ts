@@ -2,7 +2,8 @@
 // from here): every anomaly goes to the full list (anomalies.jsonl beside result.json), each verdict gets exact
 // per-kind counts, a verdict that had nothing to look at says so and why, and result.json keeps a bounded
 // sample that shows every kind found before it repeats one.
-import type { Anomaly, Verdict } from "../report/result-types.ts";
+import type { Anomaly, RootCause, Verdict } from "../report/result-types.ts";
+import { groupByRootCause } from "./root-causes.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { ANOMALY_SAMPLE } from "./verdict.ts";
 import { whyNotChecked } from "./not-checked.ts";
@@ -47,6 +48,8 @@ export function describeKinds(kinds: readonly { kind: string; count: number }[] 
 
 export interface FinishedVerdicts {
   verdicts: Verdict[];
+  /** Every anomaly grouped by root cause across invariants, largest first (empty when none). */
+  causes: RootCause[];
   /** Every anomaly of every verdict, in verdict order then the checker's order. */
   anomalies: AnomalyRecord[];
 }
@@ -70,7 +73,7 @@ export function finishVerdicts(raw: readonly Verdict[], scenario: Scenario): Fin
     }
     return out;
   });
-  return { verdicts, anomalies };
+  return { verdicts, anomalies, causes: groupByRootCause(anomalies) };
 }
 
 /** anomalies.jsonl: one JSON object per line, keys in a fixed order, so it is byte-reproducible like result.json. */

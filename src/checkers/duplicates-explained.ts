@@ -173,7 +173,12 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
         if (inLogTwice && inLogTwice.some((r) => h.opOffset[r] === prev.offset) && inLogTwice.some((r) => h.opOffset[r] === offset)) {
           // Not a re-delivery: the log holds the message at two offsets, and each copy was processed once.
           explainedCount++;
-          explained.push({ kind: "duplicate-in-log", explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`, ...base });
+          explained.push({
+            kind: "duplicate-in-log",
+            explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`,
+            ...base,
+            cause: `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`,
+          });
         } else if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
           explainedCount++;
           const from = pos.reset
@@ -182,7 +187,12 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
               ? `it resumed from the committed offset ${pos.offset}, committed by ${h.actorNames[pos.commit.member]} at ${fmtS(pos.commit.timeUs)}`
               : `it resumed from offset ${pos.offset}`;
           const why = pos.disruption ? ` after ${pos.disruption}` : "";
-          explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`, ...base });
+          explained.push({
+            kind: "duplicate-explained",
+            explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`,
+            ...base,
+            cause: `group ${h.actorNames[group]}: ${pos.disruption ?? (pos.reset ? "an offset reset" : "a partition move")} rewound partitions to their committed offsets`,
+          });
         } else if (prev.zombie !== undefined && pos) {
           // The first processing was the zombie's; this one is the partition's rightful owner catching up.
           explainedCount++;

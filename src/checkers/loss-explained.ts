@@ -14,6 +14,7 @@ import { fmtS, type Checker } from "./verdict.ts";
 import { topicOfRow, tpName } from "./groups/rows.ts";
 import { readSkips } from "./skip-explain.ts";
 import { eventChain, hasFinalLog, readKafkaLog } from "./kafka-log.ts";
+import { logLossCause } from "./causes.ts";
 
 type Group = Scenario["consumerGroups"][number];
 
@@ -115,6 +116,7 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
             kind: "lost-by-broker",
             explanation: `group ${g.name} never processed ${name}: the broker lost it before the group read it (no-lost-write reports it), so the commit of offset ${past.offset} by ${h.actorNames[past.member]} at ${fmtS(past.timeUs)} moved past another record at that offset. Then: ${eventChain(h, log, w.topic, w.partition, from, 6)}`,
             ...base,
+            cause: logLossCause(h, log, w.topic, w.partition, from),
           });
           continue;
         }
@@ -126,14 +128,15 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
         continue;
       }
       const crash = crashes.get(d.member);
+      const cause = crash !== undefined && crash >= d.timeUs ? `${h.actorNames[d.member]} crashed at ${fmtS(crash)} after committing past records it had not processed` : undefined;
       const fate = crash !== undefined && crash >= d.timeUs ? `, then crashed at ${fmtS(crash)} before processing it` : ", and never processed it";
       const story = `group ${g.name} never processed ${name}: ${h.actorNames[d.member]} received it at ${fmtS(d.timeUs)}, committed offset ${past.offset} past it at ${fmtS(past.timeUs)}${fate}`;
       if (permitted) {
         explainedCount++;
-        explained.push({ kind: "loss-explained", explanation: `${story}; expected: ${permitted}`, ...base });
+        explained.push({ kind: "loss-explained", explanation: `${story}; expected: ${permitted}`, ...base, ...(cause ? { cause } : {}) });
         continue;
       }
-      anomalies.push({ kind: "loss-not-permitted", explanation: `${story}; commit.mode ${g.commit.mode} should not allow this`, ...base });
+      anomalies.push({ kind: "loss-not-permitted", explanation: `${story}; commit.mode ${g.commit.mode} should not allow this`, ...base, ...(cause ? { cause } : {}) });
     }
   }
   const holds = anomalies.length === 0;

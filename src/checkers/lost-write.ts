@@ -5,6 +5,7 @@
 import type { History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
+import { logLossCause } from "./causes.ts";
 import { eventChain, hasFinalLog, lossPermittedBy, readKafkaLog, withPermission, type KafkaLogView } from "./kafka-log.ts";
 
 export const lostWrite: Checker = (h: History, scenario) => lostWriteFrom(h, scenario, readKafkaLog(h));
@@ -39,6 +40,7 @@ export function lostWriteFrom(h: History, scenario: Parameters<Checker>[1], v: K
       partition,
       offsets: [h.opOffset[a]],
       timesUs: [h.opTimeUs[a]],
+      cause: logLossCause(h, v, h.msgTopic[msg], partition, h.opTimeUs[ap >= 0 ? ap : a]),
     });
   }
   const verdict = verdictOf(

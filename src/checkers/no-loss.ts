@@ -1,12 +1,14 @@
 // no-loss: every acknowledged message is processed by every consumer group subscribed to its topic by the
 // end of the run (the drain period included). Acked-but-never-processed is "unseen" when the record is
-// still in the log (the consumers did not get to it) and "lost-write" when the log no longer holds it: never
+// still in the log (the consumers did not get to it), "committed-unprocessed" when the group's committed
+// offset had moved past it and "lost-write" when the log no longer holds it: never
 // appended, or appended and later truncated away (the cluster writes each partition's final log at the end).
 // Config-aware: a record the group skipped because its position jumped (retention deleted it, or
 // auto.offset.reset=latest jumped past it) is named with that chain and counted as permitted (skip-explain.ts).
 import { Op, type History } from "../history/history.ts";
 import { readKafkaLog, withPermission } from "./kafka-log.ts";
 import { readSkips } from "./skip-explain.ts";
+import { logLossCause, notConsumedCause } from "./causes.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, groupsByTopic, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
@@ -47,20 +49,28 @@ export const noLoss: Checker = (h: History, scenario) => {
       const skip = skips.explain(g.group, h.msgTopic[msg], partition, offset);
       if (skip) permitted.add(skip.permittedBy);
       else unpermitted++;
+      // Still in the log but behind the group's committed offset: the group moved past it without processing it
+      // (loss-explained names the commit and the crash), which is not lag.
+      const committedPast = inLog && !skip && at !== undefined && at > offset;
       anomalies.push({
-        kind: skip ? "skipped" : inLog ? "unseen" : "lost-write",
+        kind: skip ? "skipped" : committedPast ? "committed-unprocessed" : inLog ? "unseen" : "lost-write",
         explanation:
           `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
           `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
           (skip
             ? `: ${skip.story}; expected under ${skip.permittedBy}`
-            : (inLog ? ": still in the log, not consumed before the end of the run" : ": lost by the broker (the final log no longer holds it; no-lost-write names the chain)") +
+            : (committedPast
+                ? ": the group committed past it without processing it (loss-explained names the commit)"
+                : inLog
+                  ? ": still in the log, not consumed before the end of the run"
+                  : ": lost by the broker (the final log no longer holds it; no-lost-write names the chain)") +
               (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`)),
         messageIds: [msg],
         keys: [h.keyOf(msg)],
         partition,
         offsets: [offset],
         timesUs: [h.opTimeUs[a]],
+        ...(skip || committedPast ? {} : { cause: inLog ? notConsumedCause(g.name) : logLossCause(h, finalLog, h.msgTopic[msg], partition, h.opTimeUs[appendRow[msg] >= 0 ? appendRow[msg] : a]) }),
       });
     }
   }
@@ -80,13 +90,16 @@ function splitByCause(anomalies: Anomaly[]): string {
   let lost = 0;
   let unseen = 0;
   let skipped = 0;
+  let committedPast = 0;
   for (const a of anomalies) {
     if (a.kind === "lost-write") lost++;
     else if (a.kind === "unseen") unseen++;
+    else if (a.kind === "committed-unprocessed") committedPast++;
     else skipped++;
   }
   const parts = [
     lost > 0 ? `${lost} lost by the broker` : "",
+    committedPast > 0 ? `${committedPast} committed past by the group without processing` : "",
     unseen > 0 ? `${unseen} not consumed before the end` : "",
     skipped > 0 ? `${skipped} skipped by a position jump` : "",
   ].filter((p) => p !== "");

@@ -46,10 +46,13 @@ function whyResendKept(h: History, rows: number[], firstMsg: number, secondMsg: 
     : `${base} at ${fmtS(again)}, ${formatDurationUs(gapUs)} after the first send at ${fmtS(first)}, within ${queue}'s ${window} deduplication interval, yet it was kept (a different deduplication id)`;
 }
 
-function explain(h: History, rows: number[], firstEnd: number, second: number, scenario?: Scenario): { kind: string; why: string } {
+function explain(h: History, rows: number[], firstEnd: number, second: number, scenario?: Scenario): { kind: string; why: string; cause?: string } {
   const firstMsg = h.opMsg[firstEnd];
   const secondMsg = h.opMsg[second];
-  if (firstMsg !== secondMsg) return { kind: "duplicate", why: whyResendKept(h, rows, firstMsg, secondMsg, h.actorNames[h.opAux[second]], scenario) };
+  if (firstMsg !== secondMsg) {
+    const queue = h.actorNames[h.opAux[second]];
+    return { kind: "duplicate", why: whyResendKept(h, rows, firstMsg, secondMsg, queue, scenario), cause: `${queue}: producer re-sends kept as new messages` };
+  }
   // The deliveries behind the two handlings (receipt handles match), earliest first: the second copy exists
   // because something returned the message between them.
   const deliveryOf = (end: number): number => {
@@ -68,7 +71,11 @@ function explain(h: History, rows: number[], firstEnd: number, second: number, s
     const reason = h.opPartition[r];
     if (reason === ReturnReason.VisibilityTimeout || reason === ReturnReason.AckTimeout) {
       const what = reason === ReturnReason.VisibilityTimeout ? "the visibility timeout" : "the ack timeout";
-      return { kind: "duplicate", why: `${what} expired at ${fmtS(h.opTimeUs[r])} while ${firstBy} was still processing it (it finished at ${fmtS(h.opTimeUs[firstEnd])})` };
+      return {
+        kind: "duplicate",
+        why: `${what} expired at ${fmtS(h.opTimeUs[r])} while ${firstBy} was still processing it (it finished at ${fmtS(h.opTimeUs[firstEnd])})`,
+        cause: `${h.actorNames[h.opActor[r]] ?? "the queue"}: ${what} expired while handlers were still processing`,
+      };
     }
     if (reason === ReturnReason.ChannelError) {
       // The ack of a delivery from a closed channel is dropped by the client (or refused by the broker).
@@ -128,7 +135,7 @@ export const queueDuplicates: Checker = (h: History, scenario?: Scenario) => {
     for (let j = 1; j < list.length; j++) {
       const first = list[0];
       const again = list[j];
-      const { kind, why } = explain(h, rows, first, again, scenario);
+      const { kind, why, cause } = explain(h, rows, first, again, scenario);
       const m = h.opMsg[again];
       anomalies.push({
         kind,
@@ -138,6 +145,7 @@ export const queueDuplicates: Checker = (h: History, scenario?: Scenario) => {
         messageIds: m === r ? [r] : [r, m],
         keys: [h.keyOf(r)],
         timesUs: [h.opTimeUs[first], h.opTimeUs[again]],
+        ...(cause ? { cause } : {}),
       });
     }
   }

@@ -81,8 +81,23 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : pad(cell, widths[c]))).join("  ").trimEnd());
 }
 
+/** The root causes, largest first, each with its size and its symptoms per invariant. */
+export function formatCauses(r: RunResult, shown = 5): string[] {
+  const causes = r.causes ?? [];
+  if (causes.length === 0) return [];
+  const out = ["", `root causes (${causes.length}; every anomaly of every invariant, grouped; the symptoms follow per invariant):`];
+  for (const c of causes.slice(0, shown)) {
+    const when = c.firstUs === null ? "" : c.firstUs === c.lastUs ? ` at ${formatDurationUs(c.firstUs)}` : ` from ${formatDurationUs(c.firstUs)} to ${formatDurationUs(c.lastUs!)}`;
+    out.push(`  ${c.messages} message${c.messages === 1 ? "" : "s"}, ${c.anomalies} anomal${c.anomalies === 1 ? "y" : "ies"}${when}: ${c.cause}`);
+    out.push(`      symptoms: ${c.symptoms.map((x) => `${x.invariant} ${x.kind} ${x.count}`).join(", ")}`);
+  }
+  if (causes.length > shown) out.push(`  ... ${causes.length - shown} more causes in result.json`);
+  return out;
+}
+
 export function formatRunSummary(r: RunResult): string[] {
   const out: string[] = [];
+  out.push(...formatCauses(r));
   out.push("", "verdicts:");
   const rows = [["  invariant", "verdict", "checked", "anomalies", "summary"]];
   for (const v of r.verdicts) {

@@ -116,16 +116,29 @@ export function cmdReplay(args: ReplayArgs): number {
   }
   if (untilUs !== undefined) say(`stopped at ${args.until}: the verdicts below see only the history up to then`);
   for (const l of formatRunSummary(run.result)) say(l);
+  // The timelines name every anomaly a message is part of, not only the sample result.json keeps.
+  const full = { ...run.result, verdicts: run.result.verdicts.map((v) => ({ ...v, anomalies: run.anomalies.filter((a) => a.invariant === v.invariant) })) };
   if (trace) say(`trace: ${trace.count} events written to ${args.trace} (JSON lines: t in µs, kind, id)`);
   if (msg !== undefined) {
     say();
     say("lineage:");
-    for (const l of messageTimeline(run.history, msg, run.result)) say(l);
+    for (const l of messageTimeline(run.history, msg, full)) say(l);
   }
   if (args.key !== undefined) {
     say();
     say("key timeline:");
-    for (const l of keyTimeline(run.history, args.key, run.result)) say(l);
+    for (const l of keyTimeline(run.history, args.key, full)) say(l);
+  }
+  // Like run: unmet expectations exit 1, said last, also when --until cut the run short (a partial history
+  // can fail what the whole run meets, and a person should see that rather than a silent success).
+  if (!run.result.passed) {
+    const unmet = run.result.expectations.filter((e) => !e.met).map((e) => e.expectation);
+    say(
+      untilUs !== undefined
+        ? `FAIL  expectations not met in the history up to ${args.until}: ${unmet.join("; ")} (the whole run may still meet them: replay without --until)`
+        : `FAIL  expectations not met: ${unmet.join("; ")}`,
+    );
+    return 1;
   }
   return 0;
 }

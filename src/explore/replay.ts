@@ -116,11 +116,11 @@ function render(h: History, own: number[], context: number[], withMessage: boole
   return lines;
 }
 
-function anomalyLines(result: RunResult | undefined, match: (a: { messageIds: number[]; keys?: string[] }) => boolean): string[] {
+function anomalyLines(result: RunResult | undefined, match: (a: { messageIds: number[]; keys?: string[]; cause?: string }) => boolean): string[] {
   if (!result) return [];
   const out: string[] = [];
-  for (const v of result.verdicts) for (const a of v.anomalies) if (match(a)) out.push(`  ${v.invariant}: ${a.kind}: ${a.explanation}`);
-  return out.length ? ["anomalies:", ...out] : ["anomalies: none involve it (of those sampled in result.json)"];
+  for (const v of result.verdicts) for (const a of v.anomalies) if (match(a)) out.push(`  ${v.invariant}: ${a.kind}: ${a.explanation}${a.cause ? `  [root cause: ${a.cause}]` : ""}`);
+  return out.length ? ["anomalies:", ...out] : ["anomalies: none involve it"];
 }
 
 /** A message's life, plus the commits and faults on its partitions while it lived, plus its anomalies. */

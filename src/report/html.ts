@@ -1,5 +1,6 @@
 // The HTML report: one self-contained page that opens from disk with no network at all, so it can be
 // mailed, attached to a ticket or archived next to result.json and still work years later.
+import { causesSection } from "./causes-section.ts";
 import { noStreamReason } from "./no-figure.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -102,7 +103,7 @@ function headerSection(r: RunResult): string {
     ["simulated", formatSeconds(r.simulatedUs)],
     ["events", groupThousands(r.events)],
     ["scenario file", r.scenario.file],
-    ["brokersim", r.brokersim],
+    ["brokersim", r.code?.commit ? `${r.brokersim} (commit ${r.code.commit.slice(0, 12)}${r.code.modified ? ", modified" : ""})` : r.brokersim],
   ];
   return `<header>
 <div class="title"><h1>${escapeHtml(r.scenario.name)}</h1>${badge(r.passed, "PASS", "FAIL")}</div>
@@ -203,14 +204,20 @@ function metricsSection(r: RunResult): string {
     const hit = list.find((x) => x.group === g);
     return hit ? groupThousands(hit.records) : "—";
   };
+  // Rebalances and the time partitions had no owner, per group: what comparisons of assignors and protocols are about.
+  const groupDetail = (g: string): string => {
+    const d = m.groups?.find((x) => x.group === g);
+    if (!d) return `<td class="num">—</td><td class="num">—</td><td class="num">—</td>`;
+    return `<td class="num">${d.rebalances} <span class="muted">(${d.protocol})</span></td><td class="num">${formatMs(d.rebalanceUs)} ms</td><td class="num">${formatMs(d.partitionUnownedUs)} ms</td>`;
+  };
   const lagRows = groups
-    .map((g) => `<tr><td><code>${escapeHtml(g)}</code></td><td class="num">${lagOf(m.maxLag, g)}</td><td class="num">${lagOf(m.finalLag, g)}</td></tr>`)
+    .map((g) => `<tr><td><code>${escapeHtml(g)}</code></td><td class="num">${lagOf(m.maxLag, g)}</td><td class="num">${lagOf(m.finalLag, g)}</td>${groupDetail(g)}</tr>`)
     .join("");
   return `<section><h2>Key metrics</h2>
 <p class="muted">${none.processed !== undefined ? `No end-to-end latency: ${none.processed}.` : `End-to-end latency over ${groupThousands(l.count)} messages (mean ${formatMs(l.mean)} ms).`}</p>
 <div class="tiles">${latency.join("")}</div><div class="tiles">${counts.join("")}</div>
-<div class="scroll"><table class="lag"><thead><tr><th>consumer group</th><th class="num">max lag</th><th class="num">final lag</th></tr></thead>
-<tbody>${lagRows || `<tr><td colspan="3" class="muted">No consumer groups.</td></tr>`}</tbody></table></div></section>`;
+<div class="scroll"><table class="lag"><thead><tr><th>consumer group</th><th class="num">max lag</th><th class="num">final lag</th><th class="num">rebalances</th><th class="num">rebalancing</th><th class="num">partitions unowned (summed)</th></tr></thead>
+<tbody>${lagRows || `<tr><td colspan="6" class="muted">No consumer groups.</td></tr>`}</tbody></table></div></section>`;
 }
 
 function chartsSection(names: string[]): string {
@@ -324,6 +331,7 @@ export function renderReportHtml(result: RunResult): string {
 <main>
 ${headerSection(result)}
 ${expectationsSection(result)}
+${causesSection(result, escapeHtml)}
 <section><h2>Verdicts</h2>${verdictsSection(result)}</section>
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}

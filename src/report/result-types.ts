@@ -16,6 +16,11 @@ export interface Anomaly {
   partition?: number;
   offsets?: number[];
   timesUs?: number[];
+  /**
+   * The root cause, as a label shared by every anomaly it produced in any invariant (see checkers/causes.ts).
+   * Optional: anomalies without one are grouped through the messages they share with labelled ones.
+   */
+  cause?: string;
 }
 
 export interface Verdict {
@@ -157,6 +162,8 @@ export interface RunResult {
   swarm?: SwarmDraw[];
   /** Present when the run stopped at its event or memory budget before the end (see src/runner/run-budget.ts). */
   partial?: PartialRun;
+  /** Anomalies of every invariant grouped by root cause, largest first (checkers/root-causes.ts). */
+  causes?: RootCause[];
   /** The code the run came from (set by the CLI): version, git commit when run from a checkout, modified files. */
   code?: { version: string; commit?: string; modified?: boolean };
 }
@@ -165,4 +172,18 @@ export interface RunResult {
 export interface SwarmDraw {
   path: string;
   value: unknown;
+}
+
+/** One root cause and everything it produced across invariants. */
+export interface RootCause {
+  cause: string;
+  /** Distinct messages involved. */
+  messages: number;
+  anomalies: number;
+  /** Per invariant and kind, in the order the verdicts are listed. */
+  symptoms: { invariant: string; kind: string; count: number }[];
+  firstUs: number | null;
+  lastUs: number | null;
+  /** Up to five message ids, to start a `replay --message` from. */
+  exampleMessages: number[];
 }

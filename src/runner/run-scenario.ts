@@ -106,7 +106,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       scenario,
     );
     const verdicts = markPartial(finished.verdicts, partial);
-    const anomalies = finished.anomalies;
+    const { anomalies, causes } = finished;
     const latency = metrics.latencySummary();
     const expectations = [
       ...evaluateExpectations(scenario, verdicts, latency),
@@ -144,6 +144,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
+      ...(causes.length > 0 ? { causes } : {}),
     };
     return { result, history, anomalies };
   } finally {

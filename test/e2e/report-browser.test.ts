@@ -117,6 +117,25 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     expect(r.requests).toEqual([]);
   });
 
+  it("leads a failing run's report with its root causes and marks invariants with nothing to check", async () => {
+    const scenario = loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", "groups-auto-commit-crash.yaml"));
+    const { result } = runScenario(scenario, { seed: 1, file: "scenarios/groups-auto-commit-crash.yaml" });
+    const r = await openReport(1200, "/tmp/report-causes.png", { ...result, verdicts: [...result.verdicts, { ...result.verdicts[0], invariant: "x-nothing", checked: 0, notChecked: "no consumer group" }] });
+    expect(r.renderError).toBeNull();
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, `report-1200-${result.scenario.name}.html`)).href);
+    const causes = await page.$$eval("#root-causes tbody tr", (rows) => rows.map((tr) => tr.textContent ?? ""));
+    const sectionOrder = await page.$$eval("h2", (hs) => hs.map((h) => h.textContent));
+    const notChecked = await page.$$eval("tr.not-checked", (rows) => rows.map((tr) => tr.textContent ?? ""));
+    await page.close();
+    expect(causes.length).toBeGreaterThan(0);
+    expect(causes[0]).toContain("crashed at");
+    expect(sectionOrder.indexOf("Root causes")).toBeLessThan(sectionOrder.indexOf("Verdicts"));
+    expect(notChecked[0]).toContain("not checked");
+  });
+
   it("renders the sweep report's charts offline too", async () => {
     const row = (seed: number, passed: boolean): SeedRow => ({
       seed,
