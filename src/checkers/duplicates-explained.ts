@@ -5,7 +5,8 @@
 // that had processed further, and the disruption (rebalance cause, crash, leave, refused commit) before it.
 // A repeat with no rewind behind it is unexplained: that is the anomaly (a broken model or a nonmonotonic
 // poll). A member expelled from the group that still processes what it had fetched (a zombie after a long
-// pause) is explained too. The explained repeats are listed as evidence, without failing the invariant.
+// pause) is explained too, and so is a message the log holds twice (its publisher sent it again: a relay or
+// CDC connector re-publishing, or a retry without idempotence). The explained repeats are listed as evidence, without failing the invariant.
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import { ANOMALY_SAMPLE, fmtS, type Checker } from "./verdict.ts";
@@ -68,11 +69,20 @@ export const duplicatesExplained: Checker = (h: History) => {
   const unexplained: Anomaly[] = [];
   let checked = 0;
   let explainedCount = 0;
+  /** Where each message was first written (row of its first Append); a later Append elsewhere is a second copy. */
+  const firstAppend = new Map<number, number>();
+  const writtenTwice = new Set<number>();
   for (let i = 0; i < h.opCount; i++) {
     const kind = h.opKind[i];
     const group = h.opAux[i];
     const t = h.opTimeUs[i];
     switch (kind) {
+      case Op.Append: {
+        const first = firstAppend.get(h.opMsg[i]);
+        if (first === undefined) firstAppend.set(h.opMsg[i], i);
+        else if (h.opOffset[first] !== h.opOffset[i] || h.opPartition[first] !== h.opPartition[i]) writtenTwice.add(h.opMsg[i]);
+        break;
+      }
       case Op.Commit:
         commits.set(partKey(group, topicOfRow(h, i), h.opPartition[i]), { offset: h.opOffset[i], member: h.opActor[i], timeUs: t });
         break;
@@ -149,6 +159,17 @@ export const duplicatesExplained: Checker = (h: History) => {
           explainedCount++;
           if (explained.length < ANOMALY_SAMPLE) {
             explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} ${removed.get(member)} and processed a record it had fetched before, as a zombie`, ...base });
+          }
+        } else if (writtenTwice.has(msg)) {
+          // Not the consumer's doing: the log holds two copies (a publisher sent the message again).
+          explainedCount++;
+          const a = firstAppend.get(msg)!;
+          if (explained.length < ANOMALY_SAMPLE) {
+            explained.push({
+              kind: "duplicate-explained",
+              explanation: `${head}. The log holds it twice (first at ${tpName(h, topic, h.opPartition[a])}@${h.opOffset[a]}): it was sent again after its first write — a relay or CDC connector re-publishing, or a retry without idempotence`,
+              ...base,
+            });
           }
         } else {
           unexplained.push({ kind: "duplicate-unexplained", explanation: `${head}, and no rebalance, crash or offset reset rewound the partition in between`, ...base });
