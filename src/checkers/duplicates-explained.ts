@@ -47,7 +47,10 @@ function describeDoubleWrite(h: History, scenario: Scenario | undefined, msg: nu
   const where = appends.map((r) => `${tpName(h, topic, h.opPartition[r])}@${h.opOffset[r]} at ${fmtS(h.opTimeUs[r])}`);
   const producer = h.actorNames[h.msgProducer[msg]];
   const r = retryRows.get(msg);
-  const retry = r === undefined ? "" : ` after ${producer} retried it at ${fmtS(h.opTimeUs[r])} (attempt ${h.opAux[r]}) without knowing the first append had succeeded`;
+  // No retry row: the publisher sent the message again on purpose (a relay or CDC connector re-publishing).
+  const retry = r === undefined
+    ? `, sent again by ${producer} after its first write (a relay or CDC connector re-publishing after a crash or restart)`
+    : ` after ${producer} retried it at ${fmtS(h.opTimeUs[r])} (attempt ${h.opAux[r]}) without knowing the first append had succeeded`;
   const why = scenario ? duplicationPermittedBy(scenario, producer) : [];
   return `appended at ${where.join(" and again at ")}${retry}; ${why.length > 0 ? `expected under ${why.join("; ")}` : "no-duplicate-offsets judges whether the producer's settings permit it"}`;
 }
@@ -177,7 +180,9 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
             kind: "duplicate-in-log",
             explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`,
             ...base,
-            cause: `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`,
+            cause: retries.has(msg)
+              ? `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`
+              : `${h.actorNames[h.msgProducer[msg]]}: re-published records already in the log`,
           });
         } else if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
           explainedCount++;

@@ -133,3 +133,22 @@ describe("per-aggregate-order", () => {
     expect(v.anomalies[0].explanation).toMatch(/processed m-1 \(aggregate order-1, LSN 1\) .* after m-0 \(LSN 2\) .* although it committed first: m-1 reached the topic later/);
   });
 });
+
+describe("duplicates-explained and re-published events", () => {
+  it("explains a repeat when the log holds the message twice, and still flags a repeat from one copy", async () => {
+    const { duplicatesExplained } = await import("../../src/checkers/duplicates-explained.ts");
+    const s = scenarioWith("{ strategy: outbox-cdc }");
+    const x = new PublishHistory();
+    const e = x.event("order-1", 0);
+    x.commit(e, 1, 1, 5).publish(e, 0, 10).publish(e, 1, 20);
+    x.b.process(e, "g", "g-0", 0, 0, 30, 31).process(e, "g", "g-0", 0, 1, 40, 41);
+    const v = duplicatesExplained(x.h, s);
+    expect(v.holds).toBe(true);
+    expect(v.anomalies[0].explanation).toMatch(/written twice in the log: appended at outbox.event.order\/0@0 .* and again at outbox.event.order\/0@1 .*sent again by .* re-publishing/);
+    const y = new PublishHistory();
+    const f = y.event("order-1", 0);
+    y.commit(f, 1, 1, 5).publish(f, 0, 10);
+    y.b.process(f, "g", "g-0", 0, 0, 30, 31).process(f, "g", "g-0", 0, 0, 40, 41);
+    expect(duplicatesExplained(y.h, s).holds).toBe(false);
+  });
+});
