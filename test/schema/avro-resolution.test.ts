@@ -68,6 +68,14 @@ describe("where avsc is stricter than the specification (the simulator keeps avs
     expect(() => read(reader, writer, { c: "GREEN" })).toThrow(/cannot read/);
   });
 
+  it("a record that only moved namespace needs a reader-side alias (full names are compared)", () => {
+    // The Avro specification (1.9+) and Java's Avro match records by unqualified name; avsc by full name.
+    const moved = t({ type: "record", name: "Order", namespace: "shop.v2", fields: [] });
+    expect(canRead(moved, t({ type: "record", name: "Order", namespace: "shop", fields: [] }))).toBe(false);
+    const aliased = t({ type: "record", name: "Order", namespace: "shop.v2", aliases: ["shop.Order"], fields: [] });
+    expect(canRead(aliased, t({ type: "record", name: "Order", namespace: "shop", fields: [] }))).toBe(true);
+  });
+
   it("a writer union read as a non-union fails for every value, even one in the readable branch", () => {
     // Java's Avro resolves the written branch per datum: "s" would decode, null would not.
     const reader = t(order({ name: "s", type: "string" }));
