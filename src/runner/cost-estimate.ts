@@ -42,6 +42,16 @@ export const COST_COEFFICIENTS = {
   perQueueMessage: 6.65,
   perQueuePoll: 3,
   perRandomFault: 30,
+  /** A publishing service's request: its database transaction, the relay or connector reading it, the publish. */
+  perServiceRequest: 2.7,
+  /** An outbox relay's poll or a CDC connector's log poll, loaded or not. */
+  perRelayPoll: 3,
+  /** A record a stream processor reads: processing, the sink and changelog records it writes and their replication. */
+  perProcessorRecord: 8.6,
+  /** A handler step a group runs per delivered record (dedup, call, effect: a request and its answer). */
+  perHandlerStep: 1.1,
+  /** A transaction's partition: AddPartitionsToTxn, the control marker and its replication. */
+  perTransactionPartition: 8,
   base: 200,
 };
 
@@ -89,6 +99,44 @@ export function estimateCost(s: Scenario): CostEstimate {
       n * (C.perMessage + C.perDelivery * groups) + batches * (C.perBatch + C.perReplicaBatch * (rf - 1)));
   });
 
+  // Publishing services: each request is a database transaction whose event goes to a topic that groups read.
+  s.services.forEach((sv, i) => {
+    if (sv.publish === undefined) return;
+    const n = producerMessages({ rate: sv.rate, schedule: [] }, s.duration);
+    const topic = sv.topic ?? `outbox.event.${sv.aggregateType}`;
+    const groups = readers(topic);
+    messages += n;
+    deliveries += n * groups;
+    add(`services[${i}].rate (${sv.rate}/s) × duration (${formatDurationUs(s.duration)})${groups ? ` × ${groups} group(s)` : ""}`,
+      n * (C.perServiceRequest + C.perDelivery * groups));
+    const pollUs = sv.publish.strategy === "outbox-polling" ? sv.publish.interval : sv.publish.strategy === "outbox-cdc" ? sv.publish.pollInterval : 0;
+    if (pollUs > 0) add(`run / services[${i}].publish poll interval (${formatDurationUs(pollUs)})`, (runS * S * C.perRelayPoll) / pollUs);
+  });
+
+  // Stream processors: every record of their input topics is processed once per application (and re-processed
+  // after a crash), writing sink and changelog records; their instances are group members with timers.
+  const topicMessages = new Map<string, number>();
+  for (const p of s.producers) topicMessages.set(p.topic, (topicMessages.get(p.topic) ?? 0) + producerMessages(p, s.duration));
+  (s.processors ?? []).forEach((proc, i) => {
+    const inputs = [...new Set(proc.topology.flatMap((st) => [st.source, st.join?.with]).filter((t): t is string => t !== undefined))];
+    const records = inputs.reduce((sum, t) => sum + (topicMessages.get(t) ?? 0), 0);
+    const sink = proc.topology[proc.topology.length - 1]?.sink;
+    const out = sink !== undefined ? readers(sink) : 0;
+    deliveries += records * out;
+    add(`processors[${i}] input records (${Math.round(records)}) from ${inputs.join(", ")}${out ? `, sink read by ${out} group(s)` : ""}`,
+      records * (C.perProcessorRecord + C.perDelivery * out));
+    add(`processors[${i}].instances (${proc.instances}) × run / heartbeatInterval (${formatDurationUs(proc.heartbeatInterval)})`,
+      (proc.instances * runS * S * C.perHeartbeat) / proc.heartbeatInterval);
+  });
+
+  // Transactional producers: each transaction registers and marks every partition it wrote to.
+  s.producers.forEach((p, i) => {
+    if (p.transactionalId === undefined) return;
+    const everyUs = p.transaction?.interval ?? 100_000;
+    const partitions = topics.get(p.topic)?.partitions ?? 1;
+    add(`producers[${i}] transactions (duration / ${formatDurationUs(everyUs)}) × ${partitions} partition(s)`, (s.duration / everyUs) * partitions * C.perTransactionPartition);
+  });
+
   let members = 0;
   s.consumerGroups.forEach((g, i) => {
     const most = Math.max(g.members, ...g.events.map((e) => e.scale ?? 0));
@@ -97,6 +145,19 @@ export function estimateCost(s: Scenario): CostEstimate {
     const hbField = g.protocol === "consumer" ? "consumerHeartbeatInterval" : "heartbeatInterval";
     add(`consumerGroups[${i}].members (${most}) × run / ${hbField} (${formatDurationUs(hb)})`, (most * runS * S * C.perHeartbeat) / hb);
     add(`consumerGroups[${i}].members (${most}) × run / fetchMaxWait (${formatDurationUs(g.fetchMaxWait)})`, (most * runS * S * C.perIdlePoll) / g.fetchMaxWait);
+    // Read-process-write: every record read is written again to the output topic, which other groups may read.
+    if (g.transactional !== undefined) {
+      const read = [g.topic, ...(g.topics ?? [])].filter((t): t is string => t !== undefined).reduce((sum, t) => sum + (topicMessages.get(t) ?? 0), 0);
+      const out = readers(g.transactional.outputTopic);
+      deliveries += read * out;
+      add(`consumerGroups[${i}].transactional → ${g.transactional.outputTopic}: records read (${Math.round(read)})${out ? ` × ${out} group(s)` : ""}`,
+        read * (C.perProcessorRecord + C.perDelivery * out));
+    }
+    const steps = g.handler?.length ?? 0;
+    if (steps > 0) {
+      const read = [g.topic, ...(g.topics ?? [])].filter((t): t is string => t !== undefined).reduce((sum, t) => sum + (topicMessages.get(t) ?? 0), 0);
+      add(`consumerGroups[${i}].handler (${steps} step(s)) × records read (${Math.round(read)})`, read * steps * C.perHandlerStep);
+    }
   });
 
   let replicas = 0;
