@@ -24,6 +24,7 @@ import { perAggregateOrder } from "./per-aggregate-order.ts";
 import { noUndecodable } from "./no-undecodable.ts";
 import { noSilentDefaults } from "./no-silent-defaults.ts";
 import { effectsNoLoss, exactlyOnceEffects } from "./app/exactly-once-effects.ts";
+import { dltAccounting } from "./app/dlt-accounting.ts";
 import { downstreamLoad } from "./app/downstream-load.ts";
 import { windowResultsMatch } from "./window-results-match.ts";
 import { joinCompleteness } from "./join-completeness.ts";
@@ -58,6 +59,7 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "downstream-load": downstreamLoad,
   "window-results-match": windowResultsMatch,
   "join-completeness": joinCompleteness,
+  "dlt-accounting": dltAccounting,
 };
 
 /** Publishing invariants run when a scenario names them or has publishing services. */

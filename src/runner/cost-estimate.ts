@@ -7,6 +7,8 @@
 // estimate stays within ESTIMATE_FACTOR of every bundled scenario's real count.
 import type { Scenario } from "../scenario/schema.ts";
 import { formatDurationUs } from "../scenario/units.ts";
+import { publishingServices } from "../scenario/schema.ts";
+import { eventTopicOf } from "../scenario/schema-publish.ts";
 
 /** The estimate is within this factor (either way) of the real event count of every bundled scenario. */
 export const ESTIMATE_FACTOR = 2;
@@ -84,6 +86,21 @@ export function estimateCost(s: Scenario): CostEstimate {
     deliveries += n * groups;
     const why = `producers[${i}].rate (${p.rate}/s) × duration (${formatDurationUs(s.duration)})${p.maxMessages !== undefined ? `, maxMessages ${p.maxMessages}` : ""}`;
     add(`${why}${groups ? ` × ${groups} group(s)` : ""}${rf > 1 ? ` × replicationFactor ${rf}` : ""}`,
+      n * (C.perMessage + C.perDelivery * groups) + batches * (C.perBatch + C.perReplicaBatch * (rf - 1)));
+  });
+
+  // A publishing service's events cost what a producer's do (its relay or connector sends them); re-emissions
+  // after a connector restart are not counted.
+  publishingServices(s).forEach((svc) => {
+    const n = (svc.rate * s.duration) / S;
+    const topicName = eventTopicOf(svc);
+    const topic = topics.get(topicName);
+    const rf = topic?.replicationFactor ?? 1;
+    const groups = readers(topicName);
+    const batches = Math.min(n, ((topic?.partitions ?? 1) * s.duration) / 1000);
+    messages += n;
+    deliveries += n * groups;
+    add(`services "${svc.name}".rate (${svc.rate}/s) × duration (${formatDurationUs(s.duration)})${groups ? ` × ${groups} group(s)` : ""}`,
       n * (C.perMessage + C.perDelivery * groups) + batches * (C.perBatch + C.perReplicaBatch * (rf - 1)));
   });
 
