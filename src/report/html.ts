@@ -1,6 +1,7 @@
 // The HTML report: one self-contained page that opens from disk with no network at all, so it can be
 // mailed, attached to a ticket or archived next to result.json and still work years later.
 import { noStreamReason } from "./no-figure.ts";
+import { flowSection } from "./flow-svg.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -323,6 +324,7 @@ export function renderReportHtml(result: RunResult): string {
 <body>
 <main>
 ${headerSection(result)}
+${flowSection(result, escapeHtml)}
 ${expectationsSection(result)}
 <section><h2>Verdicts</h2>${verdictsSection(result)}</section>
 ${metricsSection(result)}
