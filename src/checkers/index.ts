@@ -69,7 +69,7 @@ const PUBLISH_INVARIANTS = new Set<InvariantName>(["every-commit-published", "no
 const TXN_INVARIANTS = new Set<InvariantName>(["no-aborted-reads", "zombie-fenced"]);
 
 /** Application-layer invariants: only where the scenario names them (they judge a handler's design). */
-const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load"]);
+const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load", "dlt-accounting"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 /** Schema invariants check something only when the scenario has a schema registry. */
