@@ -17,9 +17,17 @@ export const duplicateOffsets: Checker = (h: History, scenario) => {
   const appendTimes = new Map<number, number[]>();
   /** Producer actor → rows of its epoch bumps. */
   const bumps = new Map<number, number[]>();
+  /** Message → the relay or CDC connector reads that handed it to a producer (publishing services). */
+  const relayReads = new Map<number, number[]>();
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
     const m = h.opMsg[i];
+    if (k === Op.RelayRead) {
+      let list = relayReads.get(m);
+      if (!list) relayReads.set(m, (list = []));
+      list.push(i);
+      continue;
+    }
     if (k === Op.ProducerEpochBump) {
       let list = bumps.get(h.opActor[i]);
       if (!list) bumps.set(h.opActor[i], (list = []));
@@ -50,6 +58,12 @@ export const duplicateOffsets: Checker = (h: History, scenario) => {
     const bump = (bumps.get(h.msgProducer[msg]) ?? []).find((r) => h.opTimeUs[r] >= times[0] && h.opTimeUs[r] <= times[times.length - 1]);
     if (why.length === 0 && bump !== undefined) {
       why.push(`an epoch bump of idempotent ${producer} (KIP-360: unacknowledged batches are re-numbered under the new epoch, and the broker matches duplicates within one epoch)`);
+    }
+    // A relay or connector that read the outbox row again sent it again: an application resend, under a new
+    // producer session after a restart, which idempotence (it dedups one session's own retries) never covers.
+    const reads = relayReads.get(msg) ?? [];
+    if (reads.length > 1) {
+      why.push(`at-least-once publishing: ${h.actorNames[h.opActor[reads[reads.length - 1]]]} read the outbox row ${reads.length} times and published it each time`);
     }
     for (const w of why) permitted.add(w);
     if (why.length === 0) unpermitted++;

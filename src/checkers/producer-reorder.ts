@@ -22,7 +22,18 @@ export const producerReorder: Checker = (h: History, scenario) => {
   }
   const nullKey = h.keyNames.indexOf("");
   const retried = new Set<number>();
-  for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.ProduceRetry) retried.add(h.opMsg[i]);
+  // Send order: message ids grow in send order for a producer's own workload; an outbox row is sent when its
+  // relay or CDC connector first reads it, which is commit (or id) order, not the order the ids were taken in.
+  const sendRank = new Float64Array(h.messageCount);
+  for (let msg = 0; msg < h.messageCount; msg++) sendRank[msg] = msg;
+  const read = new Uint8Array(h.messageCount);
+  for (let i = 0; i < h.opCount; i++) {
+    if (h.opKind[i] === Op.ProduceRetry) retried.add(h.opMsg[i]);
+    else if (h.opKind[i] === Op.RelayRead && read[h.opMsg[i]] === 0) {
+      read[h.opMsg[i]] = 1;
+      sendRank[h.opMsg[i]] = h.messageCount + i;
+    }
+  }
   const anomalies: Anomaly[] = [];
   const permitted = new Set<string>();
   let unpermitted = 0;
@@ -38,7 +49,7 @@ export const producerReorder: Checker = (h: History, scenario) => {
       const key = h.msgKey[msg];
       const g = h.msgProducer[msg] * 2 ** 25 + (key === nullKey ? 2 ** 25 - 1 : key);
       const prev = maxSent.get(g) ?? -1;
-      if (msg > prev) {
+      if (prev < 0 || sendRank[msg] > sendRank[prev]) {
         maxSent.set(g, msg);
         continue;
       }

@@ -2,6 +2,7 @@
 // mailed, attached to a ticket or archived next to result.json and still work years later.
 import { causesSection } from "./causes-section.ts";
 import { noStreamReason } from "./no-figure.ts";
+import { flowSection } from "./flow-svg.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -330,6 +331,7 @@ export function renderReportHtml(result: RunResult): string {
 <body>
 <main>
 ${headerSection(result)}
+${flowSection(result, escapeHtml)}
 ${expectationsSection(result)}
 ${causesSection(result, escapeHtml)}
 <section><h2>Verdicts</h2>${verdictsSection(result)}</section>

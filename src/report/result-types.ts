@@ -133,6 +133,8 @@ export interface RunMetrics {
   app?: AppRunMetrics;
   /** Per stream processor: stream time, late drops, restores, changelog size, windows against the batch answer. */
   processors?: ProcessorRunMetrics[];
+  /** The flow from publishing services to consumer groups and DLTs, with counts (src/report/flow-graph.ts). */
+  flow?: import("./flow-graph.ts").FlowGraph;
 }
 
 /** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */

@@ -1,6 +1,7 @@
 // Builds the world for one scenario and seed, runs it in virtual time, then hands the history to the
 // checkers. Nothing here reads the wall clock or the file system: the CLI does that.
 import { Simulation } from "../kernel/sim.ts";
+import { flowMetrics } from "../report/flow-graph.ts";
 import { Rng } from "../kernel/rng.ts";
 import { History } from "../history/history.ts";
 import { Network } from "../net/network.ts";
@@ -141,6 +142,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(world.app ? { app: world.app.finish() } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
         ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
+        ...flowMetrics(history, scenario, sim.nowUs),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
