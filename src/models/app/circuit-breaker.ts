@@ -189,11 +189,13 @@ export class CircuitBreaker {
       this.halfOpenRecorded++;
       if (failed) this.halfOpenFailed++;
       if (slow) this.halfOpenSlow++;
-      const n = this.config.permittedNumberOfCallsInHalfOpenState;
+      // Half-open metrics are a count window of the permitted calls, so its minimum is capped at that size too:
+      // by default (100 vs 10) the decision waits for every trial call.
+      const n = Math.min(this.config.permittedNumberOfCallsInHalfOpenState, this.config.minimumNumberOfCalls);
       if (this.halfOpenRecorded < n) return;
-      const verdict = this.exceeded(n, this.halfOpenFailed, this.halfOpenSlow);
+      const verdict = this.exceeded(this.halfOpenRecorded, this.halfOpenFailed, this.halfOpenSlow);
       if (verdict) this.transition(nowUs, BreakerState.Open, `half-open trial: ${verdict}`);
-      else this.transition(nowUs, BreakerState.Closed, `half-open trial: ${n} call(s) below the thresholds`);
+      else this.transition(nowUs, BreakerState.Closed, `half-open trial: ${this.halfOpenRecorded} call(s) below the thresholds`);
       return;
     }
     if (this.state !== BreakerState.Closed) return; // a call permitted before the breaker opened

@@ -81,6 +81,16 @@ describe("resilience4j circuit breaker", () => {
     expect(b.state).toBe(BreakerState.Open);
   });
 
+  it("half-open decides after min(minimumNumberOfCalls, permitted) trial calls, like resilience4j's half-open window", () => {
+    const b = new CircuitBreaker(cfg({ slidingWindowSize: 2, minimumNumberOfCalls: 2, waitDurationInOpenStateUs: 1000, permittedNumberOfCallsInHalfOpenState: 5 }));
+    calls(b, [true, true], 0);
+    for (let i = 0; i < 5; i++) expect(b.tryAcquirePermission(1000)).toBe(true);
+    b.onResult(1000, 10, false);
+    expect(b.state).toBe(BreakerState.HalfOpen);
+    b.onResult(1000, 10, false); // 2 calls reach the (capped) minimum: 0% failures
+    expect(b.state).toBe(BreakerState.Closed);
+  });
+
   it("starts closed with fresh metrics after half-open", () => {
     const b = new CircuitBreaker(cfg({ slidingWindowSize: 4, minimumNumberOfCalls: 4, waitDurationInOpenStateUs: 1000, permittedNumberOfCallsInHalfOpenState: 1 }));
     calls(b, [true, true, true, true], 0);
