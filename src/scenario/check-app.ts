@@ -86,5 +86,19 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     }
   });
   for (const name of Object.keys(s.expect.downstream ?? {})) svcRef(["expect", "downstream", name], name);
+  s.consumerGroups.forEach((g, gi) => {
+    const p = g.processing;
+    const at = (...rest: PropertyKey[]): PropertyKey[] => ["consumerGroups", gi, "processing", ...rest];
+    if (p.maxInFlight !== undefined && p.maxInFlight < p.concurrency) {
+      issues.push(source.issue(at("maxInFlight"), `maxInFlight ${p.maxInFlight} is below the concurrency ${p.concurrency}: the workers could never all be busy`, { expected: `at least ${p.concurrency}`, hint: `e.g. maxInFlight: ${2 * p.concurrency}`, code: "E_SCHEMA" }));
+    }
+    if (p.concurrency <= 1) return;
+    if (p.handoff === "async") {
+      issues.push(source.issue(at("handoff"), "handoff: async and concurrency > 1 are two designs of the worker pool; pick one", { expected: "handoff: inline (the default) with concurrency", hint: "drop handoff: async, or set concurrency: 1", code: "E_SCHEMA" }));
+    }
+    if ((g as { transactional?: unknown }).transactional) {
+      issues.push(source.issue(at("concurrency"), "a transactional (read-process-write) group processes each poll batch in one transaction, one record after another", { expected: "concurrency: 1", hint: "drop concurrency, or the group's transactional setting", code: "E_SCHEMA" }));
+    }
+  });
   return issues;
 }

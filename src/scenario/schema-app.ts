@@ -225,3 +225,25 @@ export const zDownstreamExpect = z
   )
   .optional()
   .describe("Bounds on the load offered to downstream services, checked by downstream-load, e.g. { payments: { maxRate: 500/s, window: 1s } }.");
+
+/** Parallel processing within one consumer-group member (processing.concurrency / maxInFlight / ordering). */
+export const parallelProcessingFields = {
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .prefault(1)
+    .describe("Records one member processes at the same time (worker threads). 1: one after another in the poll loop. Above 1 the poll loop keeps polling while workers process, and commits only up to the lowest unfinished record of each partition."),
+  maxInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe("Backpressure (concurrency > 1): once this many records are fetched and not finished, the member pauses its partitions (consumer.pause: polls return nothing, the member keeps polling so it stays in the group) and resumes below it. Default: twice the concurrency."),
+  ordering: z
+    .enum(["key", "partition", "unordered"])
+    .prefault("key")
+    .describe("concurrency > 1: key: records of one key never run at the same time, so per-key order holds; partition: one record per partition at a time; unordered: any record may run, giving up per-key order within a partition."),
+};
