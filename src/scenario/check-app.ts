@@ -86,11 +86,22 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     }
   });
   for (const name of Object.keys(s.expect.downstream ?? {})) svcRef(["expect", "downstream", name], name);
+  const groupNames = new Set(s.consumerGroups.map((g) => g.name));
+  for (const name of Object.keys(s.expect.rebalancePause ?? {})) ref(["expect", "rebalancePause", name], name, groupNames, "consumer group", `consumerGroups: [{ name: ${name}, topic: orders }]`);
   s.consumerGroups.forEach((g, gi) => {
     const p = g.processing;
     const at = (...rest: PropertyKey[]): PropertyKey[] => ["consumerGroups", gi, "processing", ...rest];
     if (p.maxInFlight !== undefined && p.maxInFlight < p.concurrency) {
       issues.push(source.issue(at("maxInFlight"), `maxInFlight ${p.maxInFlight} is below the concurrency ${p.concurrency}: the workers could never all be busy`, { expected: `at least ${p.concurrency}`, hint: `e.g. maxInFlight: ${2 * p.concurrency}`, code: "E_SCHEMA" }));
+    }
+    if (p.batch !== undefined && (p.concurrency > 1 || p.handoff === "async" || g.handler !== undefined)) {
+      issues.push(
+        source.issue(at("batch"), "batch processing runs each poll's records together in the poll loop; it cannot be combined with concurrency, handoff: async or a per-record handler", {
+          expected: "batch alone",
+          hint: "drop batch, or drop concurrency / handoff: async / handler",
+          code: "E_SCHEMA",
+        }),
+      );
     }
     if (p.concurrency <= 1) return;
     if (p.handoff === "async") {

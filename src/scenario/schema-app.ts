@@ -247,3 +247,25 @@ export const parallelProcessingFields = {
     .prefault("key")
     .describe("concurrency > 1: key: records of one key never run at the same time, so per-key order holds; partition: one record per partition at a time; unordered: any record may run, giving up per-key order within a partition."),
 };
+
+/** processing.batch: the poll's records handled as one batch (a bulk write, a batch API call). */
+export function batchProcessingField(zDurationDistribution: Dist, DIST: string) {
+  return {
+    batch: z
+      .strictObject({
+        time: zDurationDistribution.describe(`Time to process the whole batch, however many records poll returned; ${DIST}.`),
+      })
+      .optional()
+      .describe("Process each poll's records as one batch taking `time` (per batch, not per record): the member is out of poll for that long, so long batches delay its join in a rebalance and, beyond max.poll.interval, get it removed from the group."),
+  };
+}
+
+export const zRebalancePauseExpect = z
+  .record(
+    z.string(),
+    z.strictObject({
+      max: zDuration.describe("The longest a member that was consuming may stand still in a rebalance (from revoking all its partitions to being assigned some again)."),
+    }),
+  )
+  .optional()
+  .describe("Bounds per consumer group on a rebalance's pause, checked by rebalance-pause, e.g. { billing: { max: 5s } }.");

@@ -74,6 +74,8 @@ export class ConsumerDataPath {
   private readonly app: AppConsumer | undefined;
   /** processing.concurrency > 1: records run in parallel behind the poll loop (parallel-processing.ts). */
   private readonly parallel: ParallelProcessing | undefined;
+  /** processing.batch: one sampled time for each poll's records together. */
+  private readonly batchSample: (() => number) | undefined;
 
   constructor(
     private readonly group: ConsumerGroup,
@@ -89,6 +91,8 @@ export class ConsumerDataPath {
     };
     this.app = group.world.app?.forMember(group.spec, host, group.actorId);
     this.parallel = group.spec.processing.concurrency > 1 ? new ParallelProcessing(group, host, this) : undefined;
+    const batch = group.spec.processing.batch;
+    this.batchSample = batch === undefined ? undefined : makeSampler(batch.time, rng.fork("batch"));
   }
 
   private get h() {
@@ -305,6 +309,7 @@ export class ConsumerDataPath {
 
   private handOff(records: FetchedRecord[]): void {
     if (this.parallel) return this.parallel.accept(records);
+    if (this.batchSample) return this.processBatch(records);
     this.queue.push(...records);
     if (!this.working) this.processNext();
     // An unbounded hand-off queue (the common pattern, and the common bug): the poll loop never waits for the worker.
@@ -317,6 +322,27 @@ export class ConsumerDataPath {
     this.working = true;
     this.startRecord(this.queue[0], this.processEnd);
   }
+
+  /** processing.batch: every record of the poll starts together and ends together after one batch time. */
+  private processBatch(records: FetchedRecord[]): void {
+    this.working = true;
+    this.queue = records;
+    const now = this.nowUs;
+    for (const r of records) this.h.record(Op.ProcessStart, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    const t = Math.max(0, Math.round(Math.min(this.batchSample!() * this.group.slowdownFactor(), MAX_SAMPLE)));
+    this.host.after(t, this.batchEnd, records, this.k.process);
+  }
+
+  private readonly batchEnd = (records: FetchedRecord[]): void => {
+    for (const r of records) {
+      this.finishRecord(r);
+      if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+      this.eos?.onProcessed(r);
+    }
+    this.queue = [];
+    this.working = false;
+    this.batchDone();
+  };
 
   /** ProcessStart, then the handler (or processing.time); `end` runs when the record is done. */
   startRecord(r: FetchedRecord, end: (r: FetchedRecord) => void): void {
