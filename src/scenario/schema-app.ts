@@ -114,7 +114,18 @@ export function handlerStepSchema(zDurationDistribution: Dist, DIST: string) {
       })
       .describe("Deterministic failures: chosen records make the handler throw."),
   });
-  return z.union([zProcess, zDedup, zCall, zEffect, zFail]);
+  const zProduce = z.strictObject({
+    produce: z
+      .strictObject({
+        topic: z.string().describe("The topic to write to (one of `topics`): the next stage of a pipeline."),
+        producer: z
+          .record(z.string(), z.unknown())
+          .prefault({})
+          .describe("Settings of the member's producer, as a `producers:` entry takes them (acks, enableIdempotence, lingerMs, batchSize, retries, deliveryTimeout...), without name, topic and rate."),
+      })
+      .describe("Send one record (the input's key) to another topic through a normal Kafka producer, one per member; with acks 1 or all the handler waits for the acknowledgement, and a send that fails fails the record."),
+  });
+  return z.union([zProcess, zDedup, zCall, zEffect, zFail, zProduce]);
 }
 
 /** Spring for Apache Kafka error handling for a consumer group. */
@@ -154,7 +165,7 @@ export function handlerFields(zDurationDistribution: Dist, DIST: string) {
       .array(handlerStepSchema(zDurationDistribution, DIST))
       .min(1)
       .optional()
-      .describe("Steps run per record, in order: { process }, { dedup }, { call }, { effect }, { fail }. Without it, `processing.time` is the handler."),
+      .describe("Steps run per record, in order: { process }, { dedup }, { call }, { effect }, { fail }, { produce }. Without it, `processing.time` is the handler."),
   };
 }
 

@@ -89,7 +89,7 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
-    this.app = group.world.app?.forMember(group.spec, host, group.actorId);
+    this.app = group.world.app?.forMember(group.spec, host, group.actorId, group.kafka);
     this.parallel = group.spec.processing.concurrency > 1 ? new ParallelProcessing(group, host, this) : undefined;
     const batch = group.spec.processing.batch;
     this.batchSample = batch === undefined ? undefined : makeSampler(batch.time, rng.fork("batch"));
