@@ -165,6 +165,11 @@ export class ParallelProcessing {
     const before = this.waiting.length;
     this.waiting = this.waiting.filter((r) => tpKey(r.tp) !== key);
     this.inFlight -= before - this.waiting.length;
+    // Below the limit again: resume (the poll loop that revoked the partition fetches next).
+    if (this.paused && this.inFlight < this.maxInFlight) {
+      this.paused = false;
+      this.group.world.history.record(Op.AppMemberResumed, this.nowUs, -1, this.host.actorId, -1, this.inFlight, this.group.actorId);
+    }
   }
 
   /** A crash or every partition lost: nothing in flight any more, not paused. */

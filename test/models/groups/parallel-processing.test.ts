@@ -155,6 +155,16 @@ describe("parallel processing in a member", () => {
     expect(result.verdicts.find((v) => v.invariant === "no-loss")?.holds).toBe(true);
   });
 
+  it("a rebalance with records in flight (eager and cooperative) loses nothing and commits never pass an unfinished record", () => {
+    for (const assignor of ["sticky", "cooperative-sticky"]) {
+      const text = yaml("{ time: { uniform: { min: 5ms, max: 40ms } }, concurrency: 6, maxInFlight: 12 }", `    assignor: ${assignor}\n    events: [{ at: 2s, scale: 2 }, { at: 4s, scale: 1 }]`);
+      const { history: h, result } = run(text);
+      expect(count(h, Op.PartitionRevoked)).toBeGreaterThan(0);
+      expect(commitsPassingUnfinished(h)).toEqual([]);
+      for (const inv of ["no-loss", "per-key-order", "liveness-lag-drains"]) expect(result.verdicts.find((v) => v.invariant === inv)?.holds, `${assignor} ${inv}`).toBe(true);
+    }
+  });
+
   it("refuses a maxInFlight below the concurrency, and concurrency with handoff: async", () => {
     expect(() => loadScenarioText(yaml("{ concurrency: 8, maxInFlight: 4 }"), "t.yaml")).toThrow(/maxInFlight 4 is below the concurrency 8/);
     expect(() => loadScenarioText(yaml("{ concurrency: 2, handoff: async }"), "t.yaml")).toThrow(ScenarioError);
