@@ -26,6 +26,7 @@ import { noSilentDefaults } from "./no-silent-defaults.ts";
 import { effectsNoLoss, exactlyOnceEffects } from "./app/exactly-once-effects.ts";
 import { dltAccounting } from "./app/dlt-accounting.ts";
 import { downstreamLoad } from "./app/downstream-load.ts";
+import { rebalancePause } from "./app/rebalance-pause.ts";
 import { windowResultsMatch } from "./window-results-match.ts";
 import { joinCompleteness } from "./join-completeness.ts";
 
@@ -60,6 +61,7 @@ export const CHECKERS: Record<InvariantName, Checker> = {
   "window-results-match": windowResultsMatch,
   "join-completeness": joinCompleteness,
   "dlt-accounting": dltAccounting,
+  "rebalance-pause": rebalancePause,
 };
 
 /** Publishing invariants run when a scenario names them or has publishing services. */
@@ -69,7 +71,7 @@ const PUBLISH_INVARIANTS = new Set<InvariantName>(["every-commit-published", "no
 const TXN_INVARIANTS = new Set<InvariantName>(["no-aborted-reads", "zombie-fenced"]);
 
 /** Application-layer invariants: only where the scenario names them (they judge a handler's design). */
-const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load", "dlt-accounting"]);
+const APP_INVARIANTS = new Set<InvariantName>(["exactly-once-effects", "effects-no-loss", "downstream-load", "dlt-accounting", "rebalance-pause"]);
 
 const QUEUE_INVARIANTS = new Set<InvariantName>(["queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness"]);
 /** Schema invariants check something only when the scenario has a schema registry. */

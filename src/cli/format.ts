@@ -126,6 +126,10 @@ export function formatRunSummary(r: RunResult): string[] {
           `${g.rebalances} (${g.protocol}), ${formatDurationUs(g.rebalanceUs)} rebalancing, partitions unowned ${formatDurationUs(g.partitionUnownedUs)} in total`,
       );
     }
+    if (g?.memberPauses && g.memberPauses.length > 0) {
+      const parts = g.memberPauses.map((p) => `${p.member} ${p.pauses}× ${formatDurationUs(p.pausedUs)}`);
+      out.push(`  paused ${g.group}`.padEnd(22) + `at maxInFlight (consumer.pause): ${parts.join(", ")}`);
+    }
     if (g && g.recovery.length > 0) {
       const parts = g.recovery.map((r) => `${r.fault} ${r.recoveredAfterUs === null ? "not recovered" : formatDurationUs(r.recoveredAfterUs)}`);
       out.push(`  recovery ${g.group}`.padEnd(22) + `lag <= ${g.lagThreshold} again after: ${parts.join("; ")}`);

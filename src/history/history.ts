@@ -224,6 +224,10 @@ export const enum Op {
   AppRedrive = 152,
   /** A handler finished successfully: actor = member, aux = owner, partition = the record's partition, offset = attempts made. */
   AppHandlerDone = 153,
+  /** A member paused fetching at its in-flight limit (consumer.pause): actor = member, aux = group, offset = records in flight. */
+  AppMemberPaused = 154,
+  /** The member resumed fetching (consumer.resume): actor = member, aux = group, offset = records in flight. */
+  AppMemberResumed = 155,
   // ---- Stream processing (200-229): aux = the application's group actor unless stated. Times in ms are Kafka timestamps. ----
   /** The producer stamped the record's event time: msg, actor = producer, offset = event time in ms. */
   EventTime = 200,
@@ -346,6 +350,8 @@ export const OP_NAMES: Record<number, string> = {
   151: "app-stalled",
   152: "app-redrive",
   153: "app-handler-done",
+  154: "app-member-paused",
+  155: "app-member-resumed",
   200: "event-time",
   201: "stream-record-dropped",
   202: "window-result",

@@ -103,6 +103,8 @@ export interface GroupRunMetrics {
   notConsumingUs: number;
   /** Partition-time without an owner, summed over partitions (cooperative rebalancing keeps this small). */
   partitionUnownedUs: number;
+  /** Members that paused fetching at their in-flight limit (processing.maxInFlight): how often and for how long. */
+  memberPauses?: { member: string; pauses: number; pausedUs: number }[];
   markers: RebalanceMarker[];
   lagThreshold: number;
   /** Per fault: time until the group lag was back at or under lagThreshold (null: not by the end of the run). */

@@ -1,7 +1,7 @@
 // Cross-reference checks for the application layer: services and stores a handler, fault or expectation names
 // must exist; an atomic dedup needs the effect in the same store after it; redrive names a dead-letter topic of a
 // group that has a handler; service and store names must not clash with other names.
-import type { Scenario } from "./schema.ts";
+import { zProducer, type Scenario } from "./schema.ts";
 import type { YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { groupTopics } from "./group-topics.ts";
@@ -35,13 +35,31 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     });
   }
 
+  const topicNames = new Set(s.topics.map((t) => t.name));
   const handlers: [PropertyKey[], NonNullable<Scenario["consumerGroups"][number]["handler"]>][] = [];
   s.consumerGroups.forEach((g, gi) => g.handler && handlers.push([["consumerGroups", gi, "handler"], g.handler]));
   s.queueConsumers.forEach((c, ci) => c.handler && handlers.push([["queueConsumers", ci, "handler"], c.handler]));
   for (const [base, steps] of handlers) {
     steps.forEach((st, j) => {
       const at = (...p: PropertyKey[]): PropertyKey[] => [...base, j, ...p];
-      if ("call" in st) {
+      if ("produce" in st) {
+        if (base[0] === "queueConsumers") {
+          issues.push(source.issue(at("produce"), "a produce step writes to a Kafka topic through a consumer group member's producer; queue consumers have none", { hint: "move the pipeline stage to a consumer group", code: "E_SCHEMA" }));
+        }
+        ref(at("produce", "topic"), st.produce.topic, topicNames, "topic", `topics: [{ name: ${st.produce.topic}, partitions: 6 }]`);
+        const parsed = zProducer.safeParse({ ...st.produce.producer, name: "p", topic: st.produce.topic, rate: "0/s" });
+        for (const e of parsed.success ? [] : parsed.error.issues) {
+          const field = e.path.length > 0 ? e.path : [];
+          const known = field.length > 0 && !["name", "topic", "rate"].includes(String(field[0]));
+          issues.push(
+            source.issue(known ? at("produce", "producer", ...field) : at("produce", "producer"), `producer setting: ${e.message}`, {
+              expected: "the settings of a `producers:` entry (acks, enableIdempotence, lingerMs, batchSize, retries, deliveryTimeout, ...)",
+              hint: "see producers in the scenario reference; name, topic and rate are set by the step",
+              code: "E_SCHEMA",
+            }),
+          );
+        }
+      } else if ("call" in st) {
         svcRef(at("call", "service"), st.call.service);
         const r = st.call.retry;
         if (r && r.cap < r.base) issues.push(source.issue(at("call", "retry", "cap"), "the back-off cap is below its base", { hint: "make cap at least base", code: "E_SCHEMA" }));
@@ -86,5 +104,30 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     }
   });
   for (const name of Object.keys(s.expect.downstream ?? {})) svcRef(["expect", "downstream", name], name);
+  const groupNames = new Set(s.consumerGroups.map((g) => g.name));
+  for (const name of Object.keys(s.expect.rebalancePause ?? {})) ref(["expect", "rebalancePause", name], name, groupNames, "consumer group", `consumerGroups: [{ name: ${name}, topic: orders }]`);
+  s.consumerGroups.forEach((g, gi) => {
+    const p = g.processing;
+    const at = (...rest: PropertyKey[]): PropertyKey[] => ["consumerGroups", gi, "processing", ...rest];
+    if (p.maxInFlight !== undefined && p.maxInFlight < p.concurrency) {
+      issues.push(source.issue(at("maxInFlight"), `maxInFlight ${p.maxInFlight} is below the concurrency ${p.concurrency}: the workers could never all be busy`, { expected: `at least ${p.concurrency}`, hint: `e.g. maxInFlight: ${2 * p.concurrency}`, code: "E_SCHEMA" }));
+    }
+    if (p.batch !== undefined && (p.concurrency > 1 || p.handoff === "async" || g.handler !== undefined)) {
+      issues.push(
+        source.issue(at("batch"), "batch processing runs each poll's records together in the poll loop; it cannot be combined with concurrency, handoff: async or a per-record handler", {
+          expected: "batch alone",
+          hint: "drop batch, or drop concurrency / handoff: async / handler",
+          code: "E_SCHEMA",
+        }),
+      );
+    }
+    if (p.concurrency <= 1) return;
+    if (p.handoff === "async") {
+      issues.push(source.issue(at("handoff"), "handoff: async and concurrency > 1 are two designs of the worker pool; pick one", { expected: "handoff: inline (the default) with concurrency", hint: "drop handoff: async, or set concurrency: 1", code: "E_SCHEMA" }));
+    }
+    if ((g as { transactional?: unknown }).transactional) {
+      issues.push(source.issue(at("concurrency"), "a transactional (read-process-write) group processes each poll batch in one transaction, one record after another", { expected: "concurrency: 1", hint: "drop concurrency, or the group's transactional setting", code: "E_SCHEMA" }));
+    }
+  });
   return issues;
 }

@@ -115,7 +115,18 @@ export function handlerStepSchema(zDurationDistribution: Dist, DIST: string) {
       })
       .describe("Deterministic failures: chosen records make the handler throw."),
   });
-  return z.union([zProcess, zDedup, zCall, zEffect, zFail]);
+  const zProduce = z.strictObject({
+    produce: z
+      .strictObject({
+        topic: z.string().describe("The topic to write to (one of `topics`): the next stage of a pipeline."),
+        producer: z
+          .record(z.string(), z.unknown())
+          .prefault({})
+          .describe("Settings of the member's producer, as a `producers:` entry takes them (acks, enableIdempotence, lingerMs, batchSize, retries, deliveryTimeout...), without name, topic and rate."),
+      })
+      .describe("Send one record (the input's key) to another topic through a normal Kafka producer, one per member; with acks 1 or all the handler waits for the acknowledgement, and a send that fails fails the record."),
+  });
+  return z.union([zProcess, zDedup, zCall, zEffect, zFail, zProduce]);
 }
 
 /** Spring for Apache Kafka error handling for a consumer group. */
@@ -155,7 +166,7 @@ export function handlerFields(zDurationDistribution: Dist, DIST: string) {
       .array(handlerStepSchema(zDurationDistribution, DIST))
       .min(1)
       .optional()
-      .describe("Steps run per record, in order: { process }, { dedup }, { call }, { effect }, { fail }. Without it, `processing.time` is the handler."),
+      .describe("Steps run per record, in order: { process }, { dedup }, { call }, { effect }, { fail }, { produce }. Without it, `processing.time` is the handler."),
   };
 }
 
@@ -226,3 +237,47 @@ export const zDownstreamExpect = z
   )
   .optional()
   .describe("Bounds on the load offered to downstream services, checked by downstream-load, e.g. { payments: { maxRate: 500/s, window: 1s } }.");
+
+/** Parallel processing within one consumer-group member (processing.concurrency / maxInFlight / ordering). */
+export const parallelProcessingFields = {
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .prefault(1)
+    .describe("Records one member processes at the same time (worker threads). 1: one after another in the poll loop. Above 1 the poll loop keeps polling while workers process, and commits only up to the lowest unfinished record of each partition."),
+  maxInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe("Backpressure (concurrency > 1): once this many records are fetched and not finished, the member pauses its partitions (consumer.pause: polls return nothing, the member keeps polling so it stays in the group) and resumes below it. Default: twice the concurrency."),
+  ordering: z
+    .enum(["key", "partition", "unordered"])
+    .prefault("key")
+    .describe("concurrency > 1: key: records of one key never run at the same time, so per-key order holds; partition: one record per partition at a time; unordered: any record may run, giving up per-key order within a partition."),
+};
+
+/** processing.batch: the poll's records handled as one batch (a bulk write, a batch API call). */
+export function batchProcessingField(zDurationDistribution: Dist, DIST: string) {
+  return {
+    batch: z
+      .strictObject({
+        time: zDurationDistribution.describe(`Time to process the whole batch, however many records poll returned; ${DIST}.`),
+      })
+      .optional()
+      .describe("Process each poll's records as one batch taking `time` (per batch, not per record): the member is out of poll for that long, so long batches delay its join in a rebalance and, beyond max.poll.interval, get it removed from the group."),
+  };
+}
+
+export const zRebalancePauseExpect = z
+  .record(
+    z.string(),
+    z.strictObject({
+      max: zDuration.describe("The longest a member that was consuming may stand still in a rebalance (from revoking all its partitions to being assigned some again)."),
+    }),
+  )
+  .optional()
+  .describe("Bounds per consumer group on a rebalance's pause, checked by rebalance-pause, e.g. { billing: { max: 5s } }.");

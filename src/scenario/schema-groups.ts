@@ -6,7 +6,7 @@ import { z } from "zod";
 import { zDuration } from "./zod-units.ts";
 import { metadataMaxAgeField } from "./schema-retention.ts";
 import { groupIsolationFields } from "./schema-txn.ts";
-import { appGroupFields } from "./schema-app.ts";
+import { appGroupFields, batchProcessingField, parallelProcessingFields } from "./schema-app.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -88,6 +88,8 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
           .enum(["inline", "async"])
           .prefault("inline")
           .describe("inline: records are processed in the poll loop before the next poll. async: poll hands them to a worker thread through an unbounded queue and polls again at once (with auto-commit this commits records not yet processed)."),
+        ...parallelProcessingFields,
+        ...batchProcessingField(zDurationDistribution, DIST),
       })
       .prefault({})
       .describe("How the consumer's handler behaves."),

@@ -12,7 +12,7 @@ import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } fro
 import { producerTransactionFields } from "./schema-txn.ts";
 import { makePublishingServiceSchema } from "./schema-publish.ts";
 import { schemaRegistryFields } from "./schema-registry.ts";
-import { appScenarioFields, zDownstreamExpect } from "./schema-app.ts";
+import { appScenarioFields, zDownstreamExpect, zRebalancePauseExpect } from "./schema-app.ts";
 import { producerEventTimeFields, zProcessors } from "./schema-streams.ts";
 
 /** A distribution of durations: a bare duration ("2ms") is a constant. Values resolve to microseconds. */
@@ -104,7 +104,7 @@ export const zProducer = z.strictObject({
 // Consumer groups have many settings and their own event timeline; their schema lives in schema-groups.ts.
 export const zConsumerGroup = makeConsumerGroupSchema(zDurationDistribution, DIST);
 
-export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults", "exactly-once-effects", "effects-no-loss", "downstream-load", "window-results-match", "join-completeness", "dlt-accounting"] as const;
+export const INVARIANTS = ["per-key-order", "no-loss", "no-duplicates", "queue-accounting", "queue-key-order", "queue-duplicates", "dlq-correctness", "no-lost-write", "no-duplicate-offsets", "no-producer-reorder", "no-inconsistent-offsets", "no-poll-skip", "monotonic-poll", "duplicates-explained", "loss-explained", "liveness-lag-drains", "no-aborted-reads", "zombie-fenced", "every-commit-published", "no-phantom-events", "per-aggregate-order", "no-undecodable", "no-silent-defaults", "exactly-once-effects", "effects-no-loss", "downstream-load", "window-results-match", "join-completeness", "dlt-accounting", "rebalance-pause"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 
 const bound = (p: string) => zDuration.optional().describe(`Upper bound on the ${p} end-to-end latency.`);
@@ -124,6 +124,7 @@ export const zExpect = z
     latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
     queueWait: zQueueWaitExpect,
     downstream: zDownstreamExpect,
+    rebalancePause: zRebalancePauseExpect,
   })
   .prefault({})
   .describe("What must hold. A run whose expectations are not all met exits with code 1.");

@@ -16,6 +16,7 @@ import { ConsumerErrorHandling, SPRING_DEFAULT_ERROR_HANDLING, type FailureTrail
 import type { AppRecord, FailureCause, HandlerHost } from "./handler-types.ts";
 import { dlqTriage, type DeadLetterRow } from "./dlq-triage.ts";
 import type { AppRunMetrics, BreakerRunMetrics } from "./app-metrics.ts";
+import type { Cluster } from "../kafka/broker.ts";
 
 export type HandlerStep = z.output<ReturnType<typeof handlerStepSchema>>;
 export type ErrorHandlingSpec = z.output<typeof zErrorHandling>;
@@ -62,6 +63,8 @@ export class AppSystem {
   private stalledCount = 0;
   private redrivenCount = 0;
   private readonly k: number;
+  /** The Kafka cluster, for handlers' `produce` steps (known once a consumer group builds its members). */
+  kafkaCluster: Cluster | undefined;
 
   constructor(readonly world: World) {
     const { scenario: s, history: h, sim, metrics } = world;
@@ -95,8 +98,9 @@ export class AppSystem {
   }
 
   /** The handler of one consumer-group member, or undefined when the group has no `handler:`. */
-  forMember(spec: ConsumerGroupSpec, host: Omit<HandlerHost, "ownerActor">, groupActor: number): AppConsumer | undefined {
+  forMember(spec: ConsumerGroupSpec, host: Omit<HandlerHost, "ownerActor">, groupActor: number, cluster?: Cluster): AppConsumer | undefined {
     if (spec.handler === undefined) return undefined;
+    this.kafkaCluster ??= cluster;
     const full: HandlerHost = { name: host.name, actorId: host.actorId, ownerActor: groupActor, after: (d, fn, arg) => host.after(d, fn, arg), incarnation: () => host.incarnation() };
     const runner = new HandlerRunner(this, spec.handler, full, this.world.rng.fork(`app/handler/${host.name}`));
     const handling = new ConsumerErrorHandling(this, spec.errorHandling ?? SPRING_DEFAULT_ERROR_HANDLING, runner, full);

@@ -14,6 +14,7 @@ import { CALL_OUTCOME_NAMES, CallOutcome } from "./downstream-service.ts";
 import { DedupTable } from "./store.ts";
 import { DedupMissReason, EffectDedup, type AppRecord, type FailureCause, type HandlerHost, type HandlerResult } from "./handler-types.ts";
 import type { AppSystem, HandlerStep } from "./app-system.ts";
+import { ProduceStep } from "./produce-step.ts";
 
 interface Attempt {
   rec: AppRecord;
@@ -31,6 +32,7 @@ export class HandlerRunner {
   private memoryIncarnation: number;
   private readonly breakers = new Map<number, CircuitBreaker>();
   private readonly samplers = new Map<number, () => number>();
+  private readonly producers = new Map<number, ProduceStep>();
   private readonly rng: Rng;
 
   constructor(
@@ -43,6 +45,7 @@ export class HandlerRunner {
     this.memoryIncarnation = host.incarnation();
     steps.forEach((s, i) => {
       if ("process" in s) this.samplers.set(i, makeSampler(s.process, rng.fork(`process-${i}`)));
+      if ("produce" in s && app.kafkaCluster) this.producers.set(i, new ProduceStep(app.world, app.kafkaCluster, host.name, i, s.produce.topic, s.produce.producer));
       if ("call" in s && s.call.circuitBreaker) {
         const cb = s.call.circuitBreaker;
         const service = app.service(s.call.service);
@@ -116,6 +119,7 @@ export class HandlerRunner {
     } else if ("dedup" in s) this.dedup(a, s.dedup);
     else if ("call" in s) this.call(a, s.call, 1, undefined);
     else if ("effect" in s) this.effect(a, s.effect);
+    else if ("produce" in s) this.produce(a, s.produce.topic);
     else {
       const err = this.app.poison(this.host.ownerActor, a.step, s.fail, a.rec, this.sim.nowUs);
       if (err !== undefined) return this.fail(a, err);
@@ -191,6 +195,18 @@ export class HandlerRunner {
         this.advance(a);
       },
     );
+  }
+
+  // ---------- produce ----------
+
+  private produce(a: Attempt, topic: string): void {
+    const p = this.producers.get(a.step);
+    if (p === undefined) return this.fail(a, `no Kafka producer for ${topic}`, false);
+    p.send(a.rec, (ok) => {
+      if (!this.alive(a)) return;
+      if (!ok) return this.fail(a, `send to ${topic} failed (delivery timeout)`);
+      this.advance(a);
+    });
   }
 
   // ---------- call ----------

@@ -14,6 +14,7 @@ import { readCommittedInto } from "./read-committed.ts";
 import { SKIPPED } from "../kafka/partition.ts";
 import type { ReadProcessWrite } from "./read-process-write.ts";
 import type { AppConsumer } from "../app/app-system.ts";
+import { ParallelProcessing } from "./parallel-processing.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -71,6 +72,10 @@ export class ConsumerDataPath {
   private readonly k: { process: number; fetch: number };
   /** The group's `handler:` steps and error handling; undefined keeps the plain `processing.time` path. */
   private readonly app: AppConsumer | undefined;
+  /** processing.concurrency > 1: records run in parallel behind the poll loop (parallel-processing.ts). */
+  private readonly parallel: ParallelProcessing | undefined;
+  /** processing.batch: one sampled time for each poll's records together. */
+  private readonly batchSample: (() => number) | undefined;
 
   constructor(
     private readonly group: ConsumerGroup,
@@ -84,7 +89,10 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
-    this.app = group.world.app?.forMember(group.spec, host, group.actorId);
+    this.app = group.world.app?.forMember(group.spec, host, group.actorId, group.kafka);
+    this.parallel = group.spec.processing.concurrency > 1 ? new ParallelProcessing(group, host, this) : undefined;
+    const batch = group.spec.processing.batch;
+    this.batchSample = batch === undefined ? undefined : makeSampler(batch.time, rng.fork("batch"));
   }
 
   private get h() {
@@ -115,6 +123,7 @@ export class ConsumerDataPath {
     this.working = false;
     this.awaitingCommit = undefined;
     this.fetchInFlight = 0;
+    this.parallel?.reset();
     this.eos?.restart();
   }
 
@@ -142,11 +151,18 @@ export class ConsumerDataPath {
   forget(tp: TopicPartition): void {
     this.positions.delete(tpKey(tp));
     this.processed.delete(tpKey(tp));
+    this.parallel?.forget(tp);
   }
 
   /** Partitions lost: records fetched but not yet processed are dropped. */
   dropQueue(): void {
     this.queue = [];
+    this.parallel?.reset();
+  }
+
+  /** Backpressure (processing.maxInFlight): the member has paused its partitions. */
+  backpressurePaused(): boolean {
+    return this.parallel?.isPaused() ?? false;
   }
 
   /** auto.offset.reset: no committed offset, or the position (`outOfRange`) fell off the log. */
@@ -179,6 +195,7 @@ export class ConsumerDataPath {
 
   /** What processing finished: what the after-processing commit modes save. */
   processedOffsets(): CommitOffset[] {
+    if (this.parallel) return this.parallel.committable();
     return [...this.processed.values()];
   }
 
@@ -291,6 +308,8 @@ export class ConsumerDataPath {
   };
 
   private handOff(records: FetchedRecord[]): void {
+    if (this.parallel) return this.parallel.accept(records);
+    if (this.batchSample) return this.processBatch(records);
     this.queue.push(...records);
     if (!this.working) this.processNext();
     // An unbounded hand-off queue (the common pattern, and the common bug): the poll loop never waits for the worker.
@@ -300,19 +319,49 @@ export class ConsumerDataPath {
   // ---------- processing ----------
 
   private processNext(): void {
-    const r = this.queue[0];
     this.working = true;
-    this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
-    if (this.app !== undefined) return this.app.process({ msg: r.msg, topic: r.tp.topic, partition: r.tp.partition, offset: r.offset }, () => this.processEnd(r));
-    const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE))) + (this.group.recordHook?.before(this.host, r) ?? 0);
-    this.host.after(t, this.processEnd, r, this.k.process);
+    this.startRecord(this.queue[0], this.processEnd);
   }
 
-  private readonly processEnd = (r: FetchedRecord): void => {
+  /** processing.batch: every record of the poll starts together and ends together after one batch time. */
+  private processBatch(records: FetchedRecord[]): void {
+    this.working = true;
+    this.queue = records;
+    const now = this.nowUs;
+    for (const r of records) this.h.record(Op.ProcessStart, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    const t = Math.max(0, Math.round(Math.min(this.batchSample!() * this.group.slowdownFactor(), MAX_SAMPLE)));
+    this.host.after(t, this.batchEnd, records, this.k.process);
+  }
+
+  private readonly batchEnd = (records: FetchedRecord[]): void => {
+    for (const r of records) {
+      this.finishRecord(r);
+      if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+      this.eos?.onProcessed(r);
+    }
+    this.queue = [];
+    this.working = false;
+    this.batchDone();
+  };
+
+  /** ProcessStart, then the handler (or processing.time); `end` runs when the record is done. */
+  startRecord(r: FetchedRecord, end: (r: FetchedRecord) => void): void {
+    this.h.record(Op.ProcessStart, this.nowUs, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
+    if (this.app !== undefined) return this.app.process({ msg: r.msg, topic: r.tp.topic, partition: r.tp.partition, offset: r.offset }, () => end(r));
+    const t = Math.max(0, Math.round(Math.min(this.processSample() * this.group.slowdownFactor(), MAX_SAMPLE))) + (this.group.recordHook?.before(this.host, r) ?? 0);
+    this.host.after(t, end, r, this.k.process);
+  }
+
+  /** ProcessEnd and what every finished record feeds (stream processors, metrics). */
+  finishRecord(r: FetchedRecord): void {
     const now = this.nowUs;
     this.h.record(Op.ProcessEnd, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
     this.group.recordHook?.after(this.host, r);
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
+  }
+
+  private readonly processEnd = (r: FetchedRecord): void => {
+    this.finishRecord(r);
     this.queue.shift();
     if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
     this.eos?.onProcessed(r);
@@ -349,6 +398,7 @@ export class ConsumerDataPath {
       this.nextAutoCommitUs = now + this.spec.commit.interval;
       this.commit(this.positionOffsets(), false);
     }
+    this.parallel?.commitIfAdvanced();
   }
 
   /** commitSync (`sync`: `then` runs once answered) or commitAsync; nothing to commit runs `then` at once. */

@@ -3,6 +3,7 @@
 // (scale out/in, processing slowdowns, partition pause for backpressure), and the bookkeeping the report
 // needs: lag per partition and per group (committed records below the high watermark minus the committed
 // offset), who owns what, rebalance markers, and recovery after faults.
+import { memberPauseStats } from "./parallel-processing.ts";
 import type { World } from "../../runner/world.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { Op } from "../../history/history.ts";
@@ -296,7 +297,9 @@ export class ConsumerGroup {
     const mine = new Set(this.members.map((m) => m.name));
     const others = this.world.targets.names("consumer").filter((n) => !mine.has(n));
     const relevant = externalFaults.filter((f) => !others.some((n) => new RegExp(`(^|\\s)${n.replace(/[.]/g, "\\.")}($|\\s)`).test(f.label)));
-    return this.metrics.finish(this.world.sim.nowUs, relevant);
+    const m = this.metrics.finish(this.world.sim.nowUs, relevant);
+    const pauses = this.spec.processing.concurrency > 1 ? memberPauseStats(this.world.history, this.actorId, this.world.sim.nowUs) : [];
+    return pauses.length > 0 ? { ...m, memberPauses: pauses } : m;
   }
 }
 
