@@ -14,6 +14,7 @@ import { readCommittedInto } from "./read-committed.ts";
 import { SKIPPED } from "../kafka/partition.ts";
 import type { ReadProcessWrite } from "./read-process-write.ts";
 import type { AppConsumer } from "../app/app-system.ts";
+import { withDecodeFailures } from "../../schema/undecodable.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -84,7 +85,7 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
-    this.app = group.world.app?.forMember(group.spec, host, group.actorId);
+    this.app = withDecodeFailures(group.world.app?.forMember(group.spec, host, group.actorId), () => group.world.schemas?.deserializerFor(group.spec.name));
   }
 
   private get h() {
