@@ -10,6 +10,8 @@ import { describeReader, describeWriter, readSchemaContext, type SchemaContext }
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 
 const POLICY = ["the member crashed (no error handling) and will be restarted", "the record was skipped", "the member stopped"];
+/** UndecodableHandled's code when the group's application error handling took the record. */
+const TO_APPLICATION = 3;
 
 export const noUndecodable: Checker = (h: History, scenario: Scenario) => {
   const ctx = readSchemaContext(h, scenario);
@@ -23,6 +25,7 @@ export const noUndecodable: Checker = (h: History, scenario: Scenario) => {
       if (k === Op.Append) appendRow[h.opMsg[i]] = i;
       else if (k === Op.SerializeFailed) refusedSends++;
     }
+    const appOutcomes = applicationOutcomes(h);
     const resolvable = new Map<number, boolean>();
     for (let i = 0; i < h.opCount; i++) {
       const k = h.opKind[i];
@@ -46,7 +49,7 @@ export const noUndecodable: Checker = (h: History, scenario: Scenario) => {
           `${h.messageName(msg)} (key ${h.keyOf(msg)})${a >= 0 ? ` at ${h.actorNames[h.msgTopic[msg]]}/${h.opPartition[a]}@${h.opOffset[a]}` : ""}: ` +
           `${h.actorNames[h.opActor[i]]} of group ${h.actorNames[h.opAux[i]]} ${k === Op.DecodeFailed ? "could not decode it" : "decoded it, yet the schemas do not resolve"} at ${fmtS(h.opTimeUs[i])}: ` +
           `written with ${describeWriter(ctx, h, writerId, h.msgTopic[msg])}, read with ${describeReader(ctx, h, reader, h.msgTopic[msg])}: ${error}` +
-          (policy >= 0 ? `; ${POLICY[policy]}` : ""),
+          (policy === TO_APPLICATION ? `; ${applicationOutcome(h, appOutcomes, i, msg)}` : policy >= 0 ? `; ${POLICY[policy]}` : ""),
         messageIds: [msg],
         keys: [h.keyOf(msg)],
         ...(a >= 0 ? { partition: h.opPartition[a], offsets: [h.opOffset[a]] } : {}),
@@ -67,6 +70,33 @@ export const noUndecodable: Checker = (h: History, scenario: Scenario) => {
 function policyAfter(h: History, row: number, msg: number): number {
   const next = row + 1;
   return next < h.opCount && h.opKind[next] === Op.UndecodableHandled && h.opMsg[next] === msg ? h.opPartition[next] : -1;
+}
+
+/** Per message, the rows where the application's error handling dead-lettered, skipped or stalled on it. */
+function applicationOutcomes(h: History): Map<number, number[]> {
+  const rows = new Map<number, number[]>();
+  for (let i = 0; i < h.opCount; i++) {
+    const k = h.opKind[i];
+    if (k !== Op.AppDeadLetter && k !== Op.AppSkipped && k !== Op.AppStalled) continue;
+    const msg = h.opMsg[i];
+    let r = rows.get(msg);
+    if (r === undefined) rows.set(msg, (r = []));
+    r.push(i);
+  }
+  return rows;
+}
+
+/** What the application did with the record the member failed to decode at `row`: its next outcome by that member. */
+function applicationOutcome(h: History, outcomes: Map<number, number[]>, row: number, msg: number): string {
+  const member = h.opActor[row];
+  const at = (outcomes.get(msg) ?? []).find((j) => j > row && h.opActor[j] === member);
+  const handed = "handed to the application's error handling (not retryable)";
+  if (at === undefined) return `${handed}, which had not decided by the end of the run`;
+  const k = h.opKind[at];
+  const when = ` at ${fmtS(h.opTimeUs[at])}`;
+  if (k === Op.AppDeadLetter) return `${handed}: dead-lettered to ${h.actorNames[h.opAux[at]]}${when}`;
+  if (k === Op.AppSkipped) return `${handed}: skipped (lost by policy)${when}`;
+  return `${handed}: the member stopped at it${when}`;
 }
 
 function writerResolves(ctx: SchemaContext, reader: number, writerId: number): boolean {

@@ -188,7 +188,7 @@ export const enum Op {
   Decoded = 233,
   /** A consumer could not decode the record: msg, actor = member, aux = group, partition = reader schema index, offset = writer schema id (-1: not in the wire format). */
   DecodeFailed = 234,
-  /** What the consumer did with an undecodable record: msg, actor = member, aux = group, partition = 0 crash-loop / 1 skip / 2 stop. */
+  /** What the consumer did with an undecodable record: msg, actor = member, aux = group, partition = 0 crash-loop / 1 skip / 2 stop / 3 handed to the application's error handling. */
   UndecodableHandled = 235,
   /** A producer's schema or a group's reader schema was upgraded: actor = producer or group, aux = schema index. */
   SchemaUpgraded = 236,

@@ -45,7 +45,7 @@ export const zSchemaRegistry = z
           .enum(UNDECODABLE_POLICIES)
           .prefault("crash-loop")
           .describe(
-            "What a member does with a record it cannot decode: crash-loop (no error handling: the poll fails, the process dies and is restarted, and fails again on the same offset), skip (log and move past it: the record is lost to the application), stop (the process dies and stays down).",
+            "What a member does with a record it cannot decode: crash-loop (no error handling: the poll fails, the process dies and is restarted, and fails again on the same offset), skip (log and move past it: the record is lost to the application), stop (the process dies and stays down). Ignored when the group declares `errorHandling`: the application's error handling takes the record (dead-letter topic, skip or stop).",
           ),
         restartBackoff: zDuration
           .prefault("10s")

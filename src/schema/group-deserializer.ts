@@ -34,6 +34,10 @@ export class GroupDeserializer {
   private readonly outcomes = new Map<number, DecodeError | null>();
   private readonly decoders: (AvroDeserializer | undefined)[] = [];
   private readonly defaulted = new Map<number, number>();
+  /** The group has application error handling: undecodable records go to it (see undecodable.ts). */
+  private readonly toApplication: boolean;
+  /** Records delivered undecoded to the application, awaiting their turn: message → decode error. */
+  private readonly failures = new Map<number, DecodeError>();
 
   constructor(
     private readonly rt: SchemaRuntime,
@@ -42,6 +46,14 @@ export class GroupDeserializer {
   ) {
     this.reader = reader;
     this.groupActor = rt.world.history.actor(settings.group, "group");
+    this.toApplication = rt.world.scenario.consumerGroups.some((g) => g.name === settings.group && g.errorHandling !== undefined);
+  }
+
+  /** The decode error of `msg` if it was delivered undecoded to the application (once: the entry is consumed). */
+  takeFailure(msg: number): DecodeError | undefined {
+    const e = this.failures.get(msg);
+    if (e !== undefined) this.failures.delete(msg);
+    return e;
   }
 
   /** Called by the fetch loop for each record in order; `deliveredSoFar` counts the records this poll returns. */
@@ -63,17 +75,19 @@ export class GroupDeserializer {
       cache.crashesInARow = 0;
       return DeserializeVerdict.Deliver;
     }
-    // poll() returns the records before the bad one; the exception comes with the next poll.
-    if (deliveredSoFar > 0) return DeserializeVerdict.Halt;
+    // poll() returns the records before the bad one; the exception comes with the next poll. With the
+    // application's error handling the deserializer does not throw: the record comes back in the poll.
+    if (deliveredSoFar > 0 && !this.toApplication) return DeserializeVerdict.Halt;
     h.record(Op.DecodeFailed, now, msg, client.actorId, this.reader, writerId, this.groupActor);
-    if (this.settings.onUndecodable !== "skip") cache.crashesInARow++;
+    if (this.toApplication) this.failures.set(msg, error);
+    else if (this.settings.onUndecodable !== "skip") cache.crashesInARow++;
     return handleUndecodable({
       world: this.rt.world,
       groupActor: this.groupActor,
       member: { name: client.name, actorId: client.actorId },
       msg,
       error,
-      policy: this.settings.onUndecodable,
+      policy: this.toApplication ? "application" : this.settings.onUndecodable,
       restartBackoffUs: this.settings.restartBackoff,
       crashesInARow: cache.crashesInARow,
       restartKind: this.rt.kinds.restart,

@@ -1,9 +1,11 @@
-// What a consumer does with a record it cannot deserialize. This is the one entry point for that decision: the
-// local policies below stand in until the application layer's error handling (dead-letter topic, skip, stop)
-// takes the decision, at which point this function hands the record to it instead.
+// What a consumer does with a record it cannot deserialize. This is the one entry point for that decision. A
+// group with application error handling (`errorHandling:`, the stand-in for Spring's ErrorHandlingDeserializer)
+// gets the record delivered with its decode error, and the application's failure entry point decides (dead-letter
+// topic, skip, stop: a deserialization error is not retryable). Without it, the local policy decides.
 import { Op } from "../history/history.ts";
 import type { World } from "../runner/world.ts";
 import type { UndecodablePolicy } from "../scenario/schema-registry.ts";
+import type { AppConsumer } from "../models/app/app-system.ts";
 import type { DecodeError } from "./wire-format.ts";
 
 /** What the fetch loop does next: hand the record over, move past it, or stop at it (position unchanged). */
@@ -22,7 +24,8 @@ export interface UndecodableRecord {
   member: { name: string; actorId: number };
   msg: number;
   error: DecodeError;
-  policy: UndecodablePolicy;
+  /** "application": the group's error handling takes the record (see `withDecodeFailures`). */
+  policy: UndecodablePolicy | "application";
   restartBackoffUs: number;
   /** How many times this member has crashed on undecodable records in a row (1 for the first). */
   crashesInARow: number;
@@ -37,8 +40,10 @@ export interface UndecodableRecord {
  */
 export function handleUndecodable(r: UndecodableRecord): DeserializeVerdict {
   const { world } = r;
-  const code = r.policy === "crash-loop" ? 0 : r.policy === "skip" ? 1 : 2;
+  const code = r.policy === "crash-loop" ? 0 : r.policy === "skip" ? 1 : r.policy === "stop" ? 2 : 3;
   world.history.record(Op.UndecodableHandled, world.sim.nowUs, r.msg, r.member.actorId, code, -1, r.groupActor);
+  // poll() returns it (no exception); the handler's turn for it becomes the application's failure entry point.
+  if (r.policy === "application") return DeserializeVerdict.Deliver;
   if (r.policy === "skip") return DeserializeVerdict.Skip;
   const target = world.targets.get(r.member.name);
   if (target === undefined) throw new Error(`consumer ${r.member.name} is not a fault target`);
@@ -48,4 +53,26 @@ export function handleUndecodable(r: UndecodableRecord): DeserializeVerdict {
     world.sim.after(delay, () => target.restart(), undefined, r.restartKind, r.member.actorId);
   }
   return DeserializeVerdict.Halt;
+}
+
+/** The decode errors of records delivered to the application undecoded, by message, until their turn comes. */
+export interface DecodeFailureSource {
+  takeFailure(msg: number): DecodeError | undefined;
+}
+
+/**
+ * A group member's application consumer that sends a record delivered undecoded to `failRecord` as a
+ * deserialization error (not retryable: straight to the recoverer) instead of running the handler on it.
+ * The group's deserializer is looked up at each record, as the schema runtime may be built after the member.
+ */
+export function withDecodeFailures(app: AppConsumer | undefined, failures: () => DecodeFailureSource | undefined): AppConsumer | undefined {
+  if (app === undefined) return undefined;
+  return {
+    process(rec, finished) {
+      const error = failures()?.takeFailure(rec.msg);
+      if (error === undefined) return app.process(rec, finished);
+      app.failRecord(rec, { step: -1, stepKind: "deserialize", error: `DeserializationException (${error.code}): ${error.message}`, retryable: false }, finished);
+    },
+    failRecord: (rec, cause, finished) => app.failRecord(rec, cause, finished),
+  };
 }

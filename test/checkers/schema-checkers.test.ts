@@ -70,6 +70,23 @@ describe("no-undecodable", () => {
     expect(v.anomalies.map((a) => a.kind)).toEqual(["decoded-unresolvable"]);
   });
 
+  it("says what the application's error handling did with a record handed to it", () => {
+    const { h, m, g, c } = base();
+    h.record(Op.DecodeFailed, 30, m, c, 0, 2, g);
+    h.record(Op.UndecodableHandled, 30, m, c, 3, -1, g);
+    h.record(Op.AppDeadLetter, 31, m, c, 0, 1, h.actor("orders.DLT", "topic"));
+    const v = noUndecodable(h, scenario);
+    expect(v.holds).toBe(false);
+    expect(v.anomalies[0]!.explanation).toMatch(/handed to the application's error handling \(not retryable\): dead-lettered to orders\.DLT at /);
+  });
+
+  it("says when the application had not decided about a record handed to it by the end", () => {
+    const { h, m, g, c } = base();
+    h.record(Op.DecodeFailed, 30, m, c, 0, 2, g);
+    h.record(Op.UndecodableHandled, 30, m, c, 3, -1, g);
+    expect(noUndecodable(h, scenario).anomalies[0]!.explanation).toContain("had not decided by the end of the run");
+  });
+
   it("explains a value that is not in the wire format", () => {
     const { h, m, g, c } = base();
     h.record(Op.DecodeFailed, 30, m, c, 0, -1, g);

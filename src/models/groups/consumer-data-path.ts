@@ -15,6 +15,7 @@ import { SKIPPED } from "../kafka/partition.ts";
 import type { ReadProcessWrite } from "./read-process-write.ts";
 import type { AppConsumer } from "../app/app-system.ts";
 import { ParallelProcessing } from "./parallel-processing.ts";
+import { withDecodeFailures } from "../../schema/undecodable.ts";
 
 export interface FetchedRecord {
   tp: TopicPartition;
@@ -89,7 +90,7 @@ export class ConsumerDataPath {
       process: sim.registerKind("consumer.process-end"),
       fetch: sim.registerKind("consumer.fetch-timeout"),
     };
-    this.app = group.world.app?.forMember(group.spec, host, group.actorId, group.kafka);
+    this.app = withDecodeFailures(group.world.app?.forMember(group.spec, host, group.actorId, group.kafka), () => group.world.schemas?.deserializerFor(group.spec.name));
     this.parallel = group.spec.processing.concurrency > 1 ? new ParallelProcessing(group, host, this) : undefined;
     const batch = group.spec.processing.batch;
     this.batchSample = batch === undefined ? undefined : makeSampler(batch.time, rng.fork("batch"));
