@@ -66,7 +66,7 @@ describe("hostile command lines", () => {
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/PARTIAL {2}tiny: the run stopped at its event budget \(1000 events\)/);
     const dir = join(tmp, "o-partial", "tiny", "seed-1");
-    expect(readdirSync(dir).sort()).toEqual(["report.html", "result.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["anomalies.jsonl", "report.html", "result.json"]);
     const result = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
     expect(result.partial.reason).toBe("event-budget");
     expect(result.verdicts.every((v: { partial?: boolean }) => v.partial)).toBe(true);
