@@ -19,6 +19,7 @@ import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
 import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
 import { FlinkWindowOperator } from "./flink-windows.ts";
+import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
 import { ProcessorStats } from "./processor-stats.ts";
@@ -66,7 +67,11 @@ export class StreamsApplication implements RecordProcessingHook {
     });
     // The group's lag and latency go to a collector of their own, not the run's consumer-group figures.
     this.groupMetrics = new MetricsCollector(world.endUs, [spec.applicationId], world.metrics.bucketUs);
-    const appWorld: World = { ...world, metrics: this.groupMetrics };
+    const producersOf = (member: string): Producer[] => {
+      const i = this.instanceIndex.get(member);
+      return i === undefined ? [] : [this.sinkProducers[i], this.changelogProducers[i], ...(this.lateProducers[i] ? [this.lateProducers[i]] : [])];
+    };
+    const appWorld: World = { ...world, metrics: this.groupMetrics, targets: new InstanceTargets(world.targets, producersOf) };
     this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
