@@ -16,16 +16,6 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
       issues.push(source.issue(at("applicationId"), `the name "${p.applicationId}" is already used by a topic, producer, group or processor`, { hint: "give every processor its own applicationId", code: "E_REFERENCE" }));
     }
     taken.add(p.applicationId);
-    if (p.processingGuarantee === "exactly_once_v2") {
-      issues.push(
-        source.issue(at("processingGuarantee"), "processing.guarantee exactly_once_v2 is not available: it needs Kafka transactions, which this version of brokersim does not model yet", {
-          expected: "at_least_once",
-          found: "exactly_once_v2",
-          hint: "use at_least_once; a crash then re-processes the records since the last commit, which window-results-match reports as double counts",
-          code: "E_SCHEMA",
-        }),
-      );
-    }
     if (p.timeModel === "flink") {
       const agg = p.topology.find((x) => x.aggregate)?.aggregate;
       if (!agg || (agg.window.tumbling === undefined && agg.window.hopping === undefined)) {

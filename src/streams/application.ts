@@ -5,11 +5,14 @@
 // changelog topic and whose results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
 // crash, records processed since the last commit are fetched and processed again by the task's new owner,
 // whose store was restored from the changelog, so at-least-once double counting emerges from the model.
+// Under exactly_once_v2 the group is a read-process-write group instead: each member's transactional producer
+// carries the sink and changelog records, which commit with the offsets after every processed batch.
 import { Op } from "../history/history.ts";
 import type { World } from "../runner/world.ts";
 import type { Cluster } from "../models/kafka/cluster.ts";
 import { ConsumerGroup } from "../models/groups/consumer-group.ts";
 import type { DataPathHost, FetchedRecord, RecordProcessingHook } from "../models/groups/consumer-data-path.ts";
+import type { ReadProcessWrite } from "../models/groups/read-process-write.ts";
 import { Producer } from "../models/kafka/producer.ts";
 import { zConsumerGroup, zProducer } from "../scenario/schema.ts";
 import type { ProcessorSpec } from "../scenario/schema-streams.ts";
@@ -51,6 +54,10 @@ export class StreamsApplication implements RecordProcessingHook {
     this.topology = processorTopology(spec);
     const us = (v: number): string => `${v}us`;
     const op = this.topology.operator;
+    const eos = spec.processingGuarantee === "exactly_once_v2";
+    this.writesOwnOutputs = eos;
+    // StreamsConfig: commit.interval.ms 30 s, or 100 ms under exactly_once_v2.
+    const commitIntervalUs = spec.commitInterval ?? (eos ? 100_000 : 30_000_000);
     const groupSpec = zConsumerGroup.parse({
       name: spec.applicationId,
       topics: this.topology.inputs,
@@ -62,7 +69,10 @@ export class StreamsApplication implements RecordProcessingHook {
       maxPollRecords: 1000,
       sessionTimeout: us(spec.sessionTimeout),
       heartbeatInterval: us(spec.heartbeatInterval),
-      commit: { mode: "auto", interval: us(spec.commitInterval) },
+      commit: eos ? { mode: "sync-after-processing" } : { mode: "auto", interval: us(commitIntervalUs) },
+      // exactly_once_v2: each member's transactional producer (transactional.id <applicationId>-<i>) commits the
+      // sink and changelog records with the offsets; Streams sets transaction.timeout.ms to 10 s.
+      ...(eos ? { isolationLevel: "read_committed", transactional: { outputTopic: this.topology.sink, transactionTimeout: "10s" } } : {}),
       processing: { time: us(spec.processingTime) },
     });
     // The group's lag and latency go to a collector of their own, not the run's consumer-group figures.
@@ -76,7 +86,7 @@ export class StreamsApplication implements RecordProcessingHook {
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
     const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
-    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source);
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
     const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
       if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
@@ -102,6 +112,10 @@ export class StreamsApplication implements RecordProcessingHook {
     this.watermarkKind = world.sim.registerKind("streams.watermark");
     this.watermarkIntervalUs = flink ? Math.max(1000, flink.autoWatermarkInterval) : 0;
   }
+
+  /** exactly_once_v2: results and store changes go through the member's transactional producer. */
+  readonly writesOwnOutputs: boolean;
+  private readonly txnProducers: (Producer | undefined)[] = [];
 
   private readonly watermarkKind: number;
   private readonly watermarkIntervalUs: number;
@@ -164,8 +178,14 @@ export class StreamsApplication implements RecordProcessingHook {
     }
   }
 
-  after(host: DataPathHost, r: FetchedRecord): void {
+  /** The member's transaction aborted (a zombie's offsets refused, a failed send): its stores are wiped. */
+  aborted(host: DataPathHost): void {
+    for (const task of this.tasks) task.wipe(host.name);
+  }
+
+  after(host: DataPathHost, r: FetchedRecord, eos?: ReadProcessWrite): void {
     const h = this.world.history;
+    if (this.writesOwnOutputs && eos) this.txnProducers[this.instanceIndex.get(host.name) ?? 0] = eos.producer;
     const key = h.keyOf(r.msg);
     // Windowed aggregations drop records with a null key.
     if (key === "" || !this.topology.keep(key)) return;
@@ -183,7 +203,8 @@ export class StreamsApplication implements RecordProcessingHook {
     const now = this.world.sim.nowUs;
     const st = task.processor.streamTimeMs;
     this.stats.streamTime(task.partition, now, st);
-    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    const txn = this.txnProducers[i];
+    for (const c of result.changes) this.changelog.written(txn ? txn.sendRecord(c.storeKey, st, task.partition, this.changelog.topic) : this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
     this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
   }
 
@@ -198,7 +219,7 @@ export class StreamsApplication implements RecordProcessingHook {
         this.stats.drop(now);
         continue;
       }
-      const out = this.sinkProducers[i].sendRecord(e.key, e.ts);
+      const out = this.sinkProducer(i).sendRecord(e.key, e.ts);
       const [left, right] = e.kind === "pair" ? [e.left, e.right] : e.side === "left" ? [e.msg, -1] : [-1, e.msg];
       h.record(Op.JoinResult, now, out, this.actorId, left, task.partition, right);
     }
@@ -215,13 +236,17 @@ export class StreamsApplication implements RecordProcessingHook {
         this.lateProducers[i]?.sendRecord(e.key, e.ts);
         this.stats.drop(now);
       } else if (e.kind === "emit") {
-        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        const out = this.sinkProducer(i).sendRecord(e.key, st);
         h.record(Op.WindowResult, now, out, this.actorId, e.window.start, e.value, e.window.end);
       } else {
-        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        const out = this.sinkProducer(i).sendRecord(e.key, st);
         h.record(Op.WindowRetracted, now, out, this.actorId, e.window.start, -1, e.window.end);
       }
     }
+  }
+
+  private sinkProducer(i: number): Producer {
+    return this.txnProducers[i] ?? this.sinkProducers[i];
   }
 
   finish(): void {
