@@ -60,7 +60,8 @@ export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSp
     if (kind === Op.Append && h.msgTopic[m] === source && !seen[m]) {
       seen[m] = 1;
       const key = h.keyOf(m);
-      if (key !== "" && topology.keep(key)) inputs.push({ msg: m, key, ts: ts[m], partition: h.opPartition[i], offset: h.opOffset[i] });
+      // A key re-map aggregates under the new key (the records reach the aggregate through the repartition topic).
+      if (key !== "" && topology.keep(key)) inputs.push({ msg: m, key: topology.repartition ? topology.repartition.rekey(key) : key, ts: ts[m], partition: h.opPartition[i], offset: h.opOffset[i] });
     } else if ((kind === Op.WindowResult || kind === Op.WindowRetracted) && h.opActor[i] === app && (!committed || committed[m])) {
       results.push({ key: h.keyOf(m), window: { start: h.opPartition[i], end: h.opAux[i] }, value: kind === Op.WindowResult ? h.opOffset[i] : null });
     }

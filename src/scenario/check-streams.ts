@@ -48,6 +48,19 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
           issues.push(source.issue(at("topology", j, "filter"), "a filter after the aggregate or join is not supported", { hint: "filter the input before it", code: "E_SCHEMA" }));
         }
       }
+      if (step.map !== undefined) {
+        try {
+          new RegExp(step.map.keyMatches);
+        } catch {
+          issues.push(source.issue(at("topology", j, "map", "keyMatches"), "not a valid regular expression", { found: JSON.stringify(step.map.keyMatches), hint: 'e.g. keyMatches: "^key-(\\d)"', code: "E_SCHEMA" }));
+        }
+        const agg = steps.findIndex((x) => x.aggregate);
+        if (agg < 0 || j > agg || steps.filter((x) => x.map).length > 1) {
+          issues.push(source.issue(at("topology", j, "map"), "a key re-map is supported once, before an aggregate", { hint: "put one - map: {...} between the source (and filters) and the aggregate; joins take no map", code: "E_SCHEMA" }));
+        }
+        const name = `${p.applicationId}-${step.map.name}-repartition`;
+        if (topics.has(name)) issues.push(source.issue(at("topology", j, "map", "name"), `the repartition topic "${name}" is already declared under topics`, { hint: "give the map another name", code: "E_REFERENCE" }));
+      }
       if (step.aggregate) issues.push(...aggregateIssues(step.aggregate, at("topology", j, "aggregate"), source));
       if (step.join) {
         const jp = at("topology", j, "join");

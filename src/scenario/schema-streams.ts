@@ -74,12 +74,23 @@ const zStep = z
       .strictObject({ keyMatches: z.string().describe("A regular expression; records whose key does not match are dropped.") })
       .optional()
       .describe("Keeps only some records."),
+    map: z
+      .strictObject({
+        name: z.string().min(1).prefault("rekey").describe("The repartition topic is <applicationId>-<name>-repartition."),
+        keyMatches: z.string().describe("A regular expression over the key; a key that does not match keeps its value."),
+        key: z.string().describe('The new key: the replacement for the match, with $1… for its groups (e.g. keyMatches "^key-(\\d)\\d*$", key "bucket-$1").'),
+      })
+      .optional()
+      .describe(
+        "selectKey / map with a new key, before an aggregate: Kafka Streams repartitions through the topic <applicationId>-<name>-repartition (as many partitions as the " +
+          "source): each record is re-keyed and written there by the instance's producer, and the same application's group reads it back as a second sub-topology whose tasks aggregate.",
+      ),
     aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
     join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
     sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
   })
-  .refine((s) => [s.source, s.filter, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
-    message: "each step needs exactly one of source, filter, aggregate, join, sink",
+  .refine((s) => [s.source, s.filter, s.map, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
+    message: "each step needs exactly one of source, filter, map, aggregate, join, sink",
   });
 
 const zFlink = z

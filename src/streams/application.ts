@@ -26,6 +26,9 @@ import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
 import { ProcessorStats } from "./processor-stats.ts";
+import { KeyPartitionCache } from "../models/kafka/partitioner.ts";
+import { zTopic } from "../scenario/schema.ts";
+import type { Topic } from "../models/kafka/cluster.ts";
 
 export class StreamsApplication implements RecordProcessingHook {
   readonly group: ConsumerGroup;
@@ -58,9 +61,17 @@ export class StreamsApplication implements RecordProcessingHook {
     this.writesOwnOutputs = eos;
     // StreamsConfig: commit.interval.ms 30 s, or 100 ms under exactly_once_v2.
     const commitIntervalUs = spec.commitInterval ?? (eos ? 100_000 : 30_000_000);
+    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
+    // A key re-map: the re-keyed records go through <applicationId>-<name>-repartition (as many partitions as the
+    // source), which the same group reads back; its partitions are the aggregating tasks.
+    const rep = this.topology.repartition;
+    this.repartitionTopic = rep
+      ? cluster.addTopic(zTopic.parse({ name: rep.topic, partitions: source.partitions, replicationFactor: source.replicationFactor, minInsyncReplicas: Math.min(source.minInsyncReplicas, source.replicationFactor) }))
+      : undefined;
+    this.repartitionPartitioner = new KeyPartitionCache(source.partitions);
     const groupSpec = zConsumerGroup.parse({
       name: spec.applicationId,
-      topics: this.topology.inputs,
+      topics: rep ? [...this.topology.inputs, rep.topic] : this.topology.inputs,
       members: spec.instances,
       // StreamsPartitionAssignor is cooperative and sticky and keeps co-partitioned partitions in one task; range
       // gives partition p of both join inputs to the same member. Streams consumers read from earliest, 1000 a poll.
@@ -79,13 +90,12 @@ export class StreamsApplication implements RecordProcessingHook {
     this.groupMetrics = new MetricsCollector(world.endUs, [spec.applicationId], world.metrics.bucketUs);
     const producersOf = (member: string): Producer[] => {
       const i = this.instanceIndex.get(member);
-      return i === undefined ? [] : [this.sinkProducers[i], this.changelogProducers[i], ...(this.lateProducers[i] ? [this.lateProducers[i]] : [])];
+      return i === undefined ? [] : [this.sinkProducers[i], this.changelogProducers[i], ...(this.lateProducers[i] ? [this.lateProducers[i]] : []), ...(this.repartitionProducers[i] ? [this.repartitionProducers[i]] : [])];
     };
     const appWorld: World = { ...world, metrics: this.groupMetrics, targets: new InstanceTargets(world.targets, producersOf) };
     this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
-    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
     this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
     const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
@@ -105,6 +115,7 @@ export class StreamsApplication implements RecordProcessingHook {
       this.sinkProducers.push(producer("sink-producer", sink));
       this.changelogProducers.push(producer("changelog-producer", this.changelog.topic));
       if (flink?.lateOutput) this.lateProducers.push(producer("late-output-producer", cluster.topics.get(flink.lateOutput)!));
+      if (this.repartitionTopic) this.repartitionProducers.push(producer("repartition-producer", this.repartitionTopic));
     }
     for (const p of world.scenario.producers) this.valueBytes.set(world.history.actor(p.name, "producer"), p.messageBytes);
     this.stats = new ProcessorStats(spec.applicationId, source.partitions, world.metrics.bucketUs, world.metrics.bucketCount);
@@ -116,6 +127,12 @@ export class StreamsApplication implements RecordProcessingHook {
   /** exactly_once_v2: results and store changes go through the member's transactional producer. */
   readonly writesOwnOutputs: boolean;
   private readonly txnProducers: (Producer | undefined)[] = [];
+
+  private readonly repartitionTopic: Topic | undefined;
+  private readonly repartitionPartitioner: KeyPartitionCache;
+  private readonly repartitionProducers: Producer[] = [];
+  /** A repartition record → the source record it re-keys (a sum reads the original's value). */
+  private readonly repartitionOrigin = new Map<number, number>();
 
   private readonly watermarkKind: number;
   private readonly watermarkIntervalUs: number;
@@ -134,7 +151,7 @@ export class StreamsApplication implements RecordProcessingHook {
   };
 
   start(): void {
-    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers]) p.start();
+    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers, ...this.repartitionProducers]) p.start();
     this.group.start();
     if (this.watermarkIntervalUs > 0) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
   }
@@ -150,6 +167,8 @@ export class StreamsApplication implements RecordProcessingHook {
   // ---------- the hook the consumer's data path calls ----------
 
   before(host: DataPathHost, r: FetchedRecord): number {
+    // The first sub-topology (filter, re-key, write to the repartition topic) is stateless: nothing to restore.
+    if (this.repartitionTopic && r.tp.topic === this.topology.source) return 0;
     const task = this.tasks[r.tp.partition];
     const now = this.world.sim.nowUs;
     const crashes = this.crashCount(host.actorId);
@@ -188,14 +207,29 @@ export class StreamsApplication implements RecordProcessingHook {
     if (this.writesOwnOutputs && eos) this.txnProducers[this.instanceIndex.get(host.name) ?? 0] = eos.producer;
     const key = h.keyOf(r.msg);
     // Windowed aggregations drop records with a null key.
-    if (key === "" || !this.topology.keep(key)) return;
+    if (this.repartitionTopic && r.tp.topic === this.topology.source) return this.repartition(host, r, key);
+    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
     const p = task.processor;
     if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
-    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0) : 1;
+    const origin = this.repartitionOrigin.get(r.msg) ?? r.msg;
+    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[origin]) ?? 0) : 1;
     this.apply(this.instanceIndex.get(host.name) ?? 0, task, r.msg, p.process(key, ts, value));
+  }
+
+  /** Sub-topology 0: filter, re-key, and write the record to the repartition topic with its event time. */
+  private repartition(host: DataPathHost, r: FetchedRecord, key: string): void {
+    if (key === "" || !this.topology.keep(key)) return;
+    const newKey = this.topology.repartition!.rekey(key);
+    const ts = eventTimes(this.world.history)[r.msg];
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    const txn = this.txnProducers[i];
+    const out = txn
+      ? txn.sendRecord(newKey, ts, this.repartitionPartitioner.partition(newKey), this.repartitionTopic)
+      : this.repartitionProducers[i].sendRecord(newKey, ts);
+    this.repartitionOrigin.set(out, r.msg);
   }
 
   /** Store changes go to the changelog partition of the task, written by the instance's changelog producer. */
