@@ -62,7 +62,7 @@ describe("processor settings", () => {
     expect(issuesOf(doc(with_("", "topology: [{ sink: counts }, { source: clicks }]")))).toContain("a source must be the first step");
     expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { sink: counts }]")))).toContain("exactly one aggregate or join step, found 0");
     expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { aggregate: { window: { tumbling: 1s }, grace: 0s } }]")))).toContain("the last step must be a sink");
-    expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { source: clicks, sink: counts }]")))).toContain("each step needs exactly one of source, filter, aggregate, join, sink");
+    expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { source: clicks, sink: counts }]")))).toContain("each step needs exactly one of source, filter, map, aggregate, join, sink");
   });
 
   it("wants exactly one window kind, in whole milliseconds, with advance ≤ size", () => {
