@@ -49,6 +49,9 @@ export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSp
     if (a !== undefined) bytes.set(a, p.messageBytes);
   }
   const seen = new Uint8Array(h.messageCount);
+  // exactly_once_v2: a result counts only if its transaction committed (the producer's Ack row comes at the commit);
+  // results of aborted transactions stay in the sink log, but read_committed readers never see them.
+  const committed = spec.processingGuarantee === "exactly_once_v2" ? committedMessages(h) : undefined;
   const inputs: Input[] = [];
   const results: { key: string; window: Window; value: number | null }[] = [];
   for (let i = 0; i < h.opCount; i++) {
@@ -57,14 +60,22 @@ export function compareWindows(h: History, scenario: Scenario, spec: ProcessorSp
     if (kind === Op.Append && h.msgTopic[m] === source && !seen[m]) {
       seen[m] = 1;
       const key = h.keyOf(m);
-      if (key !== "" && topology.keep(key)) inputs.push({ msg: m, key, ts: ts[m], partition: h.opPartition[i], offset: h.opOffset[i] });
-    } else if ((kind === Op.WindowResult || kind === Op.WindowRetracted) && h.opActor[i] === app) {
+      // A key re-map aggregates under the new key (the records reach the aggregate through the repartition topic).
+      if (key !== "" && topology.keep(key)) inputs.push({ msg: m, key: topology.repartition ? topology.repartition.rekey(key) : key, ts: ts[m], partition: h.opPartition[i], offset: h.opOffset[i] });
+    } else if ((kind === Op.WindowResult || kind === Op.WindowRetracted) && h.opActor[i] === app && (!committed || committed[m])) {
       results.push({ key: h.keyOf(m), window: { start: h.opPartition[i], end: h.opAux[i] }, value: kind === Op.WindowResult ? h.opOffset[i] : null });
     }
   }
   const value = (m: number): number => (op.aggregate.function === "count" ? 1 : (bytes.get(h.msgProducer[m]) ?? 0));
   const batch = batchWindows(op.window, inputs.map((r) => ({ key: r.key, ts: r.ts, value: value(r.msg) })), spec.timeModel === "flink");
   return { inputs, batch, emitted: finalResults(results) };
+}
+
+/** Messages acknowledged to their producer (for a transactional producer: their transaction committed). */
+export function committedMessages(h: History): Uint8Array {
+  const acked = new Uint8Array(h.messageCount);
+  for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.Ack && h.opMsg[i] >= 0) acked[h.opMsg[i]] = 1;
+  return acked;
 }
 
 export const windowResultsMatch: Checker = (h: History, scenario: Scenario) => {

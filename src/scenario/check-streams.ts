@@ -16,16 +16,6 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
       issues.push(source.issue(at("applicationId"), `the name "${p.applicationId}" is already used by a topic, producer, group or processor`, { hint: "give every processor its own applicationId", code: "E_REFERENCE" }));
     }
     taken.add(p.applicationId);
-    if (p.processingGuarantee === "exactly_once_v2") {
-      issues.push(
-        source.issue(at("processingGuarantee"), "processing.guarantee exactly_once_v2 is not available: it needs Kafka transactions, which this version of brokersim does not model yet", {
-          expected: "at_least_once",
-          found: "exactly_once_v2",
-          hint: "use at_least_once; a crash then re-processes the records since the last commit, which window-results-match reports as double counts",
-          code: "E_SCHEMA",
-        }),
-      );
-    }
     if (p.timeModel === "flink") {
       const agg = p.topology.find((x) => x.aggregate)?.aggregate;
       if (!agg || (agg.window.tumbling === undefined && agg.window.hopping === undefined)) {
@@ -57,6 +47,19 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
         if (op >= 0 && j > op) {
           issues.push(source.issue(at("topology", j, "filter"), "a filter after the aggregate or join is not supported", { hint: "filter the input before it", code: "E_SCHEMA" }));
         }
+      }
+      if (step.map !== undefined) {
+        try {
+          new RegExp(step.map.keyMatches);
+        } catch {
+          issues.push(source.issue(at("topology", j, "map", "keyMatches"), "not a valid regular expression", { found: JSON.stringify(step.map.keyMatches), hint: 'e.g. keyMatches: "^key-(\\d)"', code: "E_SCHEMA" }));
+        }
+        const agg = steps.findIndex((x) => x.aggregate);
+        if (agg < 0 || j > agg || steps.filter((x) => x.map).length > 1) {
+          issues.push(source.issue(at("topology", j, "map"), "a key re-map is supported once, before an aggregate", { hint: "put one - map: {...} between the source (and filters) and the aggregate; joins take no map", code: "E_SCHEMA" }));
+        }
+        const name = `${p.applicationId}-${step.map.name}-repartition`;
+        if (topics.has(name)) issues.push(source.issue(at("topology", j, "map", "name"), `the repartition topic "${name}" is already declared under topics`, { hint: "give the map another name", code: "E_REFERENCE" }));
       }
       if (step.aggregate) issues.push(...aggregateIssues(step.aggregate, at("topology", j, "aggregate"), source));
       if (step.join) {

@@ -74,12 +74,23 @@ const zStep = z
       .strictObject({ keyMatches: z.string().describe("A regular expression; records whose key does not match are dropped.") })
       .optional()
       .describe("Keeps only some records."),
+    map: z
+      .strictObject({
+        name: z.string().min(1).prefault("rekey").describe("The repartition topic is <applicationId>-<name>-repartition."),
+        keyMatches: z.string().describe("A regular expression over the key; a key that does not match keeps its value."),
+        key: z.string().describe('The new key: the replacement for the match, with $1… for its groups (e.g. keyMatches "^key-(\\d)\\d*$", key "bucket-$1").'),
+      })
+      .optional()
+      .describe(
+        "selectKey / map with a new key, before an aggregate: Kafka Streams repartitions through the topic <applicationId>-<name>-repartition (as many partitions as the " +
+          "source): each record is re-keyed and written there by the instance's producer, and the same application's group reads it back as a second sub-topology whose tasks aggregate.",
+      ),
     aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
     join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
     sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
   })
-  .refine((s) => [s.source, s.filter, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
-    message: "each step needs exactly one of source, filter, aggregate, join, sink",
+  .refine((s) => [s.source, s.filter, s.map, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
+    message: "each step needs exactly one of source, filter, map, aggregate, join, sink",
   });
 
 const zFlink = z
@@ -98,8 +109,15 @@ export const zProcessor = z.strictObject({
   processingGuarantee: z
     .enum(["at_least_once", "exactly_once_v2"])
     .prefault("at_least_once")
-    .describe("processing.guarantee. at_least_once: after a crash, records processed since the last commit are processed again. exactly_once_v2 needs Kafka transactions."),
-  commitInterval: zDuration.prefault("30s").describe("commit.interval.ms: how often offsets are committed (Kafka Streams' default 30 s under at_least_once)."),
+    .describe(
+      "processing.guarantee. at_least_once: after a crash, records processed since the last commit are processed again. exactly_once_v2: each instance has a transactional " +
+        "producer (transactional.id <applicationId>-<i>); the sink records, the changelog records and the input offsets of what it processed commit in one transaction " +
+        "(sendOffsetsToTransaction), after every processed poll batch; the changelog restore and the sink's readers use read_committed; an aborted transaction or a crash " +
+        "wipes the instance's local state, which is rebuilt from the committed changelog.",
+    ),
+  commitInterval: zDuration
+    .optional()
+    .describe("commit.interval.ms: how often offsets are committed under at_least_once (Kafka Streams' default 30 s; 100 ms under exactly_once_v2, where every processed batch commits its transaction)."),
   numStandbyReplicas: z.number().int().min(0).max(10).prefault(0).describe("num.standby.replicas: instances that keep a warm copy of each task's state by reading its changelog, so a task that moves there restores almost nothing."),
   timeModel: z
     .enum(["kafka-streams", "flink"])

@@ -5,11 +5,14 @@
 // changelog topic and whose results go to the sink topic, both through the instance's Kafka producers. Nothing is injected: after a
 // crash, records processed since the last commit are fetched and processed again by the task's new owner,
 // whose store was restored from the changelog, so at-least-once double counting emerges from the model.
+// Under exactly_once_v2 the group is a read-process-write group instead: each member's transactional producer
+// carries the sink and changelog records, which commit with the offsets after every processed batch.
 import { Op } from "../history/history.ts";
 import type { World } from "../runner/world.ts";
 import type { Cluster } from "../models/kafka/cluster.ts";
 import { ConsumerGroup } from "../models/groups/consumer-group.ts";
 import type { DataPathHost, FetchedRecord, RecordProcessingHook } from "../models/groups/consumer-data-path.ts";
+import type { ReadProcessWrite } from "../models/groups/read-process-write.ts";
 import { Producer } from "../models/kafka/producer.ts";
 import { zConsumerGroup, zProducer } from "../scenario/schema.ts";
 import type { ProcessorSpec } from "../scenario/schema-streams.ts";
@@ -23,6 +26,9 @@ import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
 import { ProcessorStats } from "./processor-stats.ts";
+import { KeyPartitionCache } from "../models/kafka/partitioner.ts";
+import { zTopic } from "../scenario/schema.ts";
+import type { Topic } from "../models/kafka/cluster.ts";
 
 export class StreamsApplication implements RecordProcessingHook {
   readonly group: ConsumerGroup;
@@ -51,9 +57,21 @@ export class StreamsApplication implements RecordProcessingHook {
     this.topology = processorTopology(spec);
     const us = (v: number): string => `${v}us`;
     const op = this.topology.operator;
+    const eos = spec.processingGuarantee === "exactly_once_v2";
+    this.writesOwnOutputs = eos;
+    // StreamsConfig: commit.interval.ms 30 s, or 100 ms under exactly_once_v2.
+    const commitIntervalUs = spec.commitInterval ?? (eos ? 100_000 : 30_000_000);
+    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
+    // A key re-map: the re-keyed records go through <applicationId>-<name>-repartition (as many partitions as the
+    // source), which the same group reads back; its partitions are the aggregating tasks.
+    const rep = this.topology.repartition;
+    this.repartitionTopic = rep
+      ? cluster.addTopic(zTopic.parse({ name: rep.topic, partitions: source.partitions, replicationFactor: source.replicationFactor, minInsyncReplicas: Math.min(source.minInsyncReplicas, source.replicationFactor) }))
+      : undefined;
+    this.repartitionPartitioner = new KeyPartitionCache(source.partitions);
     const groupSpec = zConsumerGroup.parse({
       name: spec.applicationId,
-      topics: this.topology.inputs,
+      topics: rep ? [...this.topology.inputs, rep.topic] : this.topology.inputs,
       members: spec.instances,
       // StreamsPartitionAssignor is cooperative and sticky and keeps co-partitioned partitions in one task; range
       // gives partition p of both join inputs to the same member. Streams consumers read from earliest, 1000 a poll.
@@ -62,21 +80,23 @@ export class StreamsApplication implements RecordProcessingHook {
       maxPollRecords: 1000,
       sessionTimeout: us(spec.sessionTimeout),
       heartbeatInterval: us(spec.heartbeatInterval),
-      commit: { mode: "auto", interval: us(spec.commitInterval) },
+      commit: eos ? { mode: "sync-after-processing" } : { mode: "auto", interval: us(commitIntervalUs) },
+      // exactly_once_v2: each member's transactional producer (transactional.id <applicationId>-<i>) commits the
+      // sink and changelog records with the offsets; Streams sets transaction.timeout.ms to 10 s.
+      ...(eos ? { isolationLevel: "read_committed", transactional: { outputTopic: this.topology.sink, transactionTimeout: "10s" } } : {}),
       processing: { time: us(spec.processingTime) },
     });
     // The group's lag and latency go to a collector of their own, not the run's consumer-group figures.
     this.groupMetrics = new MetricsCollector(world.endUs, [spec.applicationId], world.metrics.bucketUs);
     const producersOf = (member: string): Producer[] => {
       const i = this.instanceIndex.get(member);
-      return i === undefined ? [] : [this.sinkProducers[i], this.changelogProducers[i], ...(this.lateProducers[i] ? [this.lateProducers[i]] : [])];
+      return i === undefined ? [] : [this.sinkProducers[i], this.changelogProducers[i], ...(this.lateProducers[i] ? [this.lateProducers[i]] : []), ...(this.repartitionProducers[i] ? [this.repartitionProducers[i]] : [])];
     };
     const appWorld: World = { ...world, metrics: this.groupMetrics, targets: new InstanceTargets(world.targets, producersOf) };
     this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
-    const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
-    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source);
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
     const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
       if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
@@ -95,6 +115,7 @@ export class StreamsApplication implements RecordProcessingHook {
       this.sinkProducers.push(producer("sink-producer", sink));
       this.changelogProducers.push(producer("changelog-producer", this.changelog.topic));
       if (flink?.lateOutput) this.lateProducers.push(producer("late-output-producer", cluster.topics.get(flink.lateOutput)!));
+      if (this.repartitionTopic) this.repartitionProducers.push(producer("repartition-producer", this.repartitionTopic));
     }
     for (const p of world.scenario.producers) this.valueBytes.set(world.history.actor(p.name, "producer"), p.messageBytes);
     this.stats = new ProcessorStats(spec.applicationId, source.partitions, world.metrics.bucketUs, world.metrics.bucketCount);
@@ -102,6 +123,16 @@ export class StreamsApplication implements RecordProcessingHook {
     this.watermarkKind = world.sim.registerKind("streams.watermark");
     this.watermarkIntervalUs = flink ? Math.max(1000, flink.autoWatermarkInterval) : 0;
   }
+
+  /** exactly_once_v2: results and store changes go through the member's transactional producer. */
+  readonly writesOwnOutputs: boolean;
+  private readonly txnProducers: (Producer | undefined)[] = [];
+
+  private readonly repartitionTopic: Topic | undefined;
+  private readonly repartitionPartitioner: KeyPartitionCache;
+  private readonly repartitionProducers: Producer[] = [];
+  /** A repartition record → the source record it re-keys (a sum reads the original's value). */
+  private readonly repartitionOrigin = new Map<number, number>();
 
   private readonly watermarkKind: number;
   private readonly watermarkIntervalUs: number;
@@ -120,7 +151,7 @@ export class StreamsApplication implements RecordProcessingHook {
   };
 
   start(): void {
-    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers]) p.start();
+    for (const p of [...this.sinkProducers, ...this.changelogProducers, ...this.lateProducers, ...this.repartitionProducers]) p.start();
     this.group.start();
     if (this.watermarkIntervalUs > 0) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
   }
@@ -136,6 +167,8 @@ export class StreamsApplication implements RecordProcessingHook {
   // ---------- the hook the consumer's data path calls ----------
 
   before(host: DataPathHost, r: FetchedRecord): number {
+    // The first sub-topology (filter, re-key, write to the repartition topic) is stateless: nothing to restore.
+    if (this.repartitionTopic && r.tp.topic === this.topology.source) return 0;
     const task = this.tasks[r.tp.partition];
     const now = this.world.sim.nowUs;
     const crashes = this.crashCount(host.actorId);
@@ -164,18 +197,39 @@ export class StreamsApplication implements RecordProcessingHook {
     }
   }
 
-  after(host: DataPathHost, r: FetchedRecord): void {
+  /** The member's transaction aborted (a zombie's offsets refused, a failed send): its stores are wiped. */
+  aborted(host: DataPathHost): void {
+    for (const task of this.tasks) task.wipe(host.name);
+  }
+
+  after(host: DataPathHost, r: FetchedRecord, eos?: ReadProcessWrite): void {
     const h = this.world.history;
+    if (this.writesOwnOutputs && eos) this.txnProducers[this.instanceIndex.get(host.name) ?? 0] = eos.producer;
     const key = h.keyOf(r.msg);
     // Windowed aggregations drop records with a null key.
-    if (key === "" || !this.topology.keep(key)) return;
+    if (this.repartitionTopic && r.tp.topic === this.topology.source) return this.repartition(host, r, key);
+    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
     const p = task.processor;
     if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
-    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[r.msg]) ?? 0) : 1;
+    const origin = this.repartitionOrigin.get(r.msg) ?? r.msg;
+    const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[origin]) ?? 0) : 1;
     this.apply(this.instanceIndex.get(host.name) ?? 0, task, r.msg, p.process(key, ts, value));
+  }
+
+  /** Sub-topology 0: filter, re-key, and write the record to the repartition topic with its event time. */
+  private repartition(host: DataPathHost, r: FetchedRecord, key: string): void {
+    if (key === "" || !this.topology.keep(key)) return;
+    const newKey = this.topology.repartition!.rekey(key);
+    const ts = eventTimes(this.world.history)[r.msg];
+    const i = this.instanceIndex.get(host.name) ?? 0;
+    const txn = this.txnProducers[i];
+    const out = txn
+      ? txn.sendRecord(newKey, ts, this.repartitionPartitioner.partition(newKey), this.repartitionTopic)
+      : this.repartitionProducers[i].sendRecord(newKey, ts);
+    this.repartitionOrigin.set(out, r.msg);
   }
 
   /** Store changes go to the changelog partition of the task, written by the instance's changelog producer. */
@@ -183,7 +237,8 @@ export class StreamsApplication implements RecordProcessingHook {
     const now = this.world.sim.nowUs;
     const st = task.processor.streamTimeMs;
     this.stats.streamTime(task.partition, now, st);
-    for (const c of result.changes) this.changelog.written(this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
+    const txn = this.txnProducers[i];
+    for (const c of result.changes) this.changelog.written(txn ? txn.sendRecord(c.storeKey, st, task.partition, this.changelog.topic) : this.changelogProducers[i].sendRecord(c.storeKey, st, task.partition), c);
     this.stats.changelogSize(task.partition, this.changelog.endOffset(task.partition));
   }
 
@@ -198,7 +253,7 @@ export class StreamsApplication implements RecordProcessingHook {
         this.stats.drop(now);
         continue;
       }
-      const out = this.sinkProducers[i].sendRecord(e.key, e.ts);
+      const out = this.sinkProducer(i).sendRecord(e.key, e.ts);
       const [left, right] = e.kind === "pair" ? [e.left, e.right] : e.side === "left" ? [e.msg, -1] : [-1, e.msg];
       h.record(Op.JoinResult, now, out, this.actorId, left, task.partition, right);
     }
@@ -215,13 +270,17 @@ export class StreamsApplication implements RecordProcessingHook {
         this.lateProducers[i]?.sendRecord(e.key, e.ts);
         this.stats.drop(now);
       } else if (e.kind === "emit") {
-        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        const out = this.sinkProducer(i).sendRecord(e.key, st);
         h.record(Op.WindowResult, now, out, this.actorId, e.window.start, e.value, e.window.end);
       } else {
-        const out = this.sinkProducers[i].sendRecord(e.key, st);
+        const out = this.sinkProducer(i).sendRecord(e.key, st);
         h.record(Op.WindowRetracted, now, out, this.actorId, e.window.start, -1, e.window.end);
       }
     }
+  }
+
+  private sinkProducer(i: number): Producer {
+    return this.txnProducers[i] ?? this.sinkProducers[i];
   }
 
   finish(): void {

@@ -14,7 +14,11 @@ export class Changelog {
   readonly topic: Topic;
   private readonly entries = new Map<number, StoreChange>();
 
-  constructor(cluster: Cluster, name: string, source: TopicSpec) {
+  /**
+   * `readCommitted` (exactly_once_v2): the restore consumer reads with isolation.level read_committed, so it stops
+   * at the last stable offset and passes over control markers and records of aborted transactions.
+   */
+  constructor(cluster: Cluster, name: string, source: TopicSpec, private readonly readCommitted = false) {
     // Internal topics take the source's partition count and replication (replication.factor -1: broker default).
     const spec = zTopic.parse({
       name,
@@ -29,9 +33,10 @@ export class Changelog {
     this.entries.set(msg, change);
   }
 
-  /** Records a restore of `partition` can read now: up to the high watermark. */
+  /** Records a restore of `partition` can read now: up to the high watermark (read_committed: the last stable offset). */
   endOffset(partition: number): number {
-    return this.topic.logs[partition].highWatermark;
+    const p = this.topic.logs[partition];
+    return this.readCommitted ? p.lastStableOffset : p.highWatermark;
   }
 
   startOffset(partition: number): number {
@@ -42,8 +47,9 @@ export class Changelog {
   replay(partition: number): StoreChange[] {
     const p = this.topic.logs[partition];
     const out: StoreChange[] = [];
-    for (let o = this.startOffset(partition); o < p.highWatermark; o++) {
-      const msg = p.read(o);
+    const end = this.endOffset(partition);
+    for (let o = this.startOffset(partition); o < end; o++) {
+      const msg = this.readCommitted ? p.readCommitted(o) : p.read(o);
       const c = msg >= 0 ? this.entries.get(msg) : undefined;
       if (c) out.push(c);
     }

@@ -38,6 +38,15 @@ export class StreamTask<P extends TaskProcessor = TaskProcessor> {
     readonly changelog: Changelog,
   ) {}
 
+  /**
+   * exactly_once_v2: the instance's transaction aborted, so its store holds uncommitted changes. Kafka Streams
+   * closes the task dirty and wipes its state: the next record makes it restore from the committed changelog.
+   */
+  wipe(name: string): void {
+    this.checkpoints.delete(name);
+    if (this.owner?.name === name) this.owner = undefined;
+  }
+
   isOwner(name: string, crashes: number): boolean {
     return this.owner !== undefined && this.owner.name === name && this.owner.crashes === crashes;
   }

@@ -17,6 +17,12 @@ export interface ProcessorTopology {
   inputs: string[];
   /** Whether a record with this key passes every filter step. */
   keep(key: string): boolean;
+  /** A key re-map before the aggregate: the repartition topic, and the new key of a record. */
+  repartition: { topic: string; rekey(key: string): string } | undefined;
+}
+
+export function repartitionTopicName(applicationId: string, name: string): string {
+  return `${applicationId}-${name}-repartition`;
 }
 
 const ms = (us: number): number => Math.floor(us / 1000);
@@ -39,11 +45,14 @@ export function processorTopology(spec: ProcessorSpec): ProcessorTopology {
     ? { kind: "aggregate", aggregate: agg, window: windowSpecOf(agg), graceMs: ms(agg.grace), store: agg.store }
     : { kind: "join", join: join!, right: join!.with, windowMs: ms(join!.window), graceMs: ms(join!.grace), store: join!.store };
   const source = steps[0].source!;
+  const map = steps.find((s) => s.map)?.map;
+  const pattern = map ? new RegExp(map.keyMatches) : undefined;
   return {
     source,
     sink: steps[steps.length - 1].sink!,
     operator,
     inputs: operator.kind === "join" ? [source, operator.right] : [source],
     keep: (key) => filters.every((f) => f.test(key)),
+    repartition: map ? { topic: repartitionTopicName(spec.applicationId, map.name), rekey: (key) => key.replace(pattern!, map.key) } : undefined,
   };
 }

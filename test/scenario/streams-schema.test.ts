@@ -19,7 +19,6 @@ describe("processor settings", () => {
     expect(s.processors[0]).toMatchObject({
       instances: 1,
       processingGuarantee: "at_least_once",
-      commitInterval: 30_000_000,
       numStandbyReplicas: 0,
       timeModel: "kafka-streams",
       sessionTimeout: 45_000_000,
@@ -32,9 +31,13 @@ describe("processor settings", () => {
     expect(s.producers[0].eventTime).toEqual({ skew: { uniform: { min: 0, max: 2_000_000 } }, clockSkew: 300_000 });
   });
 
-  it("refuses exactly_once_v2 with its line, what to use and why", () => {
-    const out = issuesOf(doc(with_("processingGuarantee: exactly_once_v2")));
-    expect(out).toMatch(/^7:48 processors\[0\]\.processingGuarantee: processing.guarantee exactly_once_v2 is not available: it needs Kafka transactions/);
+  it("accepts exactly_once_v2 (commit.interval then defaults to every processed batch) and refuses an unknown guarantee with its line", () => {
+    const s = loadScenarioText(doc(with_("processingGuarantee: exactly_once_v2")), "t.yaml");
+    expect(s.processors[0].processingGuarantee).toBe("exactly_once_v2");
+    expect(s.processors[0].commitInterval).toBeUndefined();
+    const out = issuesOf(doc(with_("processingGuarantee: exactly_once")));
+    expect(out).toMatch(/^7:48 processors\[0\]\.processingGuarantee: /);
+    expect(out).toContain("exactly_once_v2");
   });
 
   it("accepts the flink time model over tumbling windows, and refuses it for session windows or an unknown late output topic", () => {
@@ -59,7 +62,7 @@ describe("processor settings", () => {
     expect(issuesOf(doc(with_("", "topology: [{ sink: counts }, { source: clicks }]")))).toContain("a source must be the first step");
     expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { sink: counts }]")))).toContain("exactly one aggregate or join step, found 0");
     expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { aggregate: { window: { tumbling: 1s }, grace: 0s } }]")))).toContain("the last step must be a sink");
-    expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { source: clicks, sink: counts }]")))).toContain("each step needs exactly one of source, filter, aggregate, join, sink");
+    expect(issuesOf(doc(with_("", "topology: [{ source: clicks }, { source: clicks, sink: counts }]")))).toContain("each step needs exactly one of source, filter, map, aggregate, join, sink");
   });
 
   it("wants exactly one window kind, in whole milliseconds, with advance ≤ size", () => {

@@ -49,7 +49,11 @@ export interface DataPathHost {
  */
 export interface RecordProcessingHook {
   before(host: DataPathHost, r: FetchedRecord): number;
-  after(host: DataPathHost, r: FetchedRecord): void;
+  after(host: DataPathHost, r: FetchedRecord, eos?: ReadProcessWrite): void;
+  /** Exactly-once: the hook sends its outputs through the member's transactional producer itself. */
+  readonly writesOwnOutputs?: boolean;
+  /** Exactly-once: the member's transaction aborted and it rewound to the committed offsets. */
+  aborted?(host: DataPathHost): void;
 }
 
 export class ConsumerDataPath {
@@ -202,6 +206,8 @@ export class ConsumerDataPath {
 
   /** What the rebalance-listener commit saves before giving these partitions up (consumed or processed). */
   revocationOffsets(tps: TopicPartition[]): CommitOffset[] {
+    // Exactly-once members commit offsets only inside their transactions.
+    if (this.spec.transactional) return [];
     const keys = new Set(tps.map(tpKey));
     return (this.spec.commit.mode === "auto" ? this.positionOffsets() : this.processedOffsets()).filter((o) => keys.has(tpKey(o.tp)));
   }
@@ -357,7 +363,7 @@ export class ConsumerDataPath {
   finishRecord(r: FetchedRecord): void {
     const now = this.nowUs;
     this.h.record(Op.ProcessEnd, now, r.msg, this.host.actorId, r.tp.partition, r.offset, this.group.actorId);
-    this.group.recordHook?.after(this.host, r);
+    this.group.recordHook?.after(this.host, r, this.eos);
     this.group.world.metrics.onProcessed(now, now - this.h.msgCreatedUs[r.msg]);
   }
 
@@ -384,6 +390,7 @@ export class ConsumerDataPath {
   /** The read-process-write transaction aborted: back to the committed offsets, forget what was processed. */
   private rewind(): void {
     this.processed.clear();
+    this.group.recordHook?.aborted?.(this.host);
     for (const tp of this.host.owned()) {
       const committed = this.group.coordinator.committed.get(tpKey(tp));
       if (committed !== undefined) this.positions.set(tpKey(tp), committed);

@@ -21,7 +21,8 @@ export interface ReadProcessWriteHost {
 }
 
 export class ReadProcessWrite {
-  private readonly producer: Producer;
+  /** The member's transactional producer (a stream processor writes its sink and changelog records through it). */
+  readonly producer: Producer;
   private readonly outputTopicActor: number;
   private outputs: number[] = [];
 
@@ -48,6 +49,8 @@ export class ReadProcessWrite {
 
   /** The handler finished a record: its result goes to the output topic (inside the open transaction). */
   onProcessed(r: FetchedRecord): void {
+    // A stream processor writes its own results (sink and changelog) through `producer`, inside the same transaction.
+    if (this.group.recordHook?.writesOwnOutputs) return;
     const h = this.world.history;
     const out = h.newMessage(this.producer.actorId, h.msgKey[r.msg], this.outputTopicActor, this.world.sim.nowUs);
     this.outputs.push(out);

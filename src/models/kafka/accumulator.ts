@@ -21,7 +21,9 @@ export class ProducerBatch {
   ) {}
 }
 
-/** One producer's accumulator: the partitions of its one topic. */
+const FOREIGN_SLOT_BASE = 1 << 20;
+
+/** One producer's accumulator: the partitions of its topic (and of any other topic a transaction also writes). */
 export class RecordAccumulator {
   // Queues by partition number for lookups, and in creation order for every pass over them (the sender drains
   // partitions in that order, so it is part of the event order). A Map keyed by the Partition object cost a
@@ -35,13 +37,23 @@ export class RecordAccumulator {
     private readonly lingerUs: number,
   ) {}
 
+  /** Partitions of topics other than the first one seen (a transactional producer that also writes a changelog), by slot. */
+  private readonly foreign = new Map<Partition, number>();
+
+  /**
+   * The index of a partition's queue: its number for the topic the accumulator saw first; for another topic's
+   * partitions, a slot of their own above FOREIGN_SLOT_BASE (rare, so the common path stays an array lookup).
+   */
+  slot(p: Partition): number {
+    if (this.parts.length === 0 || this.parts[0].topic === p.topic) return p.partition;
+    let s = this.foreign.get(p);
+    if (s === undefined) this.foreign.set(p, (s = FOREIGN_SLOT_BASE + this.foreign.size));
+    return s;
+  }
+
   private createQueue(p: Partition): ProducerBatch[] {
-    // Partition numbers key the queues, so they must all be of one topic.
-    if (this.parts.length > 0 && this.parts[0].topic !== p.topic) {
-      throw new Error(`accumulator of topic ${this.parts[0].topic} given a partition of ${p.topic}`);
-    }
     const q: ProducerBatch[] = [];
-    this.byNumber[p.partition] = q;
+    this.byNumber[this.slot(p)] = q;
     this.queues.push(q);
     this.parts.push(p);
     return q;
@@ -49,7 +61,7 @@ export class RecordAccumulator {
 
   /** Adds a record; returns its batch and whether that batch is now full. */
   append(p: Partition, msg: number, bytes: number, nowUs: number): { batch: ProducerBatch; full: boolean; created: boolean } {
-    const q = this.byNumber[p.partition] ?? this.createQueue(p);
+    const q = this.byNumber[this.slot(p)] ?? this.createQueue(p);
     let b = q.length > 0 ? q[q.length - 1] : undefined;
     let created = false;
     if (!b || b.attempts > 0 || (b.bytes > 0 && b.bytes + bytes > this.batchSize)) {
@@ -63,12 +75,12 @@ export class RecordAccumulator {
   }
 
   queueDepth(p: Partition): number {
-    return this.byNumber[p.partition]?.length ?? 0;
+    return this.byNumber[this.slot(p)]?.length ?? 0;
   }
 
   /** The head batch if it may be sent now. */
   readyHead(p: Partition, nowUs: number): ProducerBatch | undefined {
-    const q = this.byNumber[p.partition];
+    const q = this.byNumber[this.slot(p)];
     if (!q || q.length === 0) return undefined;
     const b = q[0];
     if (b.retryAtUs > nowUs) return undefined;
@@ -96,7 +108,7 @@ export class RecordAccumulator {
   }
 
   shift(p: Partition): ProducerBatch | undefined {
-    return this.byNumber[p.partition]?.shift();
+    return this.byNumber[this.slot(p)]?.shift();
   }
 
   /**
@@ -104,7 +116,7 @@ export class RecordAccumulator {
    * already have landed: that is the reordering. With idempotence in sequence order, so order is restored.
    */
   reenqueue(b: ProducerBatch, bySequence: boolean): void {
-    const q = this.byNumber[b.partition.partition] ?? this.createQueue(b.partition);
+    const q = this.byNumber[this.slot(b.partition)] ?? this.createQueue(b.partition);
     if (!bySequence) {
       q.unshift(b);
       return;

@@ -257,15 +257,20 @@ export class Producer implements FaultTarget {
    * send() of one given record, as a stream processor's producer does: its key, its timestamp (ms), and the
    * partition when the caller picks it (a changelog record goes to its task's partition). Returns the message id.
    */
-  sendRecord(keyName: string, timestampMs: number, partition?: number): number {
+  sendRecord(keyName: string, timestampMs: number, partition?: number, topic?: Topic): number {
     const now = this.world.sim.nowUs;
     const h = this.world.history;
     const keyId = h.key(keyName);
-    const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
-    const p = this.visible[partition ?? this.partitions.partition(keyName)];
+    const msg = h.newMessage(this.actorId, keyId, (topic ?? this.topic).actorId, now);
+    // Another topic (a transactional producer writing a changelog in the same transaction): the caller picks the partition.
+    const p = topic ? topic.logs[partition ?? 0] : this.visible[partition ?? this.partitions.partition(keyName)];
     h.record(Op.ProduceAttempt, now, msg, this.actorId, p.partition);
     stampEventTime(h, msg, this.actorId, timestampMs, now);
     const bytes = this.spec.messageBytes + keyName.length + 12;
+    if (this.txn) {
+      this.txn.send(msg, p, bytes);
+      return msg;
+    }
     const { full, batch } = this.accumulator.append(p, msg, bytes, now);
     this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
     return msg;

@@ -124,7 +124,7 @@ export class Sender {
       const head = this.acc.readyHead(p, now);
       if (!head) continue;
       if (tm) {
-        const onWire = (this.perPartition[p.partition] ?? 0) > 0;
+        const onWire = (this.perPartition[this.acc.slot(p)] ?? 0) > 0;
         // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
         // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
         const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
@@ -193,7 +193,7 @@ export class Sender {
     const timer = sim.after(waitUs, this.onTimeout, request, this.kinds.timeout, this.actorId);
     this.inFlight.set(request, { request, broker, batches, timer });
     this.perBroker[broker.id] = (this.perBroker[broker.id] ?? 0) + 1;
-    for (const b of batches) this.perPartition[b.partition.partition] = (this.perPartition[b.partition.partition] ?? 0) + 1;
+    for (const b of batches) this.perPartition[this.acc.slot(b.partition)] = (this.perPartition[this.acc.slot(b.partition)] ?? 0) + 1;
   }
 
   private settle(request: ProduceRequest): InFlight | undefined {
@@ -202,7 +202,7 @@ export class Sender {
     this.inFlight.delete(request);
     this.world.sim.cancel(f.timer);
     this.perBroker[f.broker.id]--;
-    for (const b of f.batches) this.perPartition[b.partition.partition]--;
+    for (const b of f.batches) this.perPartition[this.acc.slot(b.partition)]--;
     return f;
   }
 
