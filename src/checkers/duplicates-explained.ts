@@ -46,7 +46,8 @@ function describeDoubleWrite(h: History, scenario: Scenario | undefined, msg: nu
   const topic = h.msgTopic[msg];
   const where = appends.map((r) => `${tpName(h, topic, h.opPartition[r])}@${h.opOffset[r]} at ${fmtS(h.opTimeUs[r])}`);
   const producer = h.actorNames[h.msgProducer[msg]];
-  const r = retryRows.get(msg);
+  // A retry explains a second copy only where the producer's settings let a retry append again (no idempotence).
+  const r = scenario === undefined || duplicationPermittedBy(scenario, producer).length > 0 ? retryRows.get(msg) : undefined;
   // No retry row: the publisher sent the message again on purpose (a relay or CDC connector re-publishing).
   const retry = r === undefined
     ? `, sent again by ${producer} after its first write (a relay or CDC connector re-publishing after a crash or restart)`
@@ -180,7 +181,7 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
             kind: "duplicate-in-log",
             explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`,
             ...base,
-            cause: retries.has(msg)
+            cause: retries.has(msg) && (scenario === undefined || duplicationPermittedBy(scenario, h.actorNames[h.msgProducer[msg]]).length > 0)
               ? `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`
               : `${h.actorNames[h.msgProducer[msg]]}: re-published records already in the log`,
           });
