@@ -7,7 +7,9 @@ import { grow, growInPlace } from "../kernel/typed-arrays.ts";
  * Every kind of row in the operation log. Values are stable: they are part of the trace format.
  * Ranges by family, so families can grow independently: 1-19 core message life, 20-49 Kafka cluster and
  * producer (replication, retries, elections, faults), 50-79 consumer groups (rebalances, generations),
- * 80-119 queues (SQS, RabbitMQ, Pulsar), 120-139 exploration markers. OP_NAMES must name every value.
+ * 80-119 queues (SQS, RabbitMQ, Pulsar), 120-139 exploration markers, 140-169 the application layer (handlers,
+ * stores, downstream services), 170-199 transactions and publishing, 200-229 stream processing, 230-244 schemas,
+ * 245-254 diagnostics. The column is a Uint8Array: 255 is the last value. OP_NAMES must name every value.
  */
 export const enum Op {
   /** A producer sent (or re-sent) the message: msg, actor = producer. */
