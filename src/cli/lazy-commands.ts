@@ -37,3 +37,6 @@ export async function cmdSchemaCheck(...a: Args<typeof import("./schema-check.ts
 export async function cmdDlq(...a: Args<typeof import("./dlq.ts").cmdDlq>): Promise<number> {
   return (await import("./dlq.ts")).cmdDlq(...a);
 }
+export async function cmdCompare(...a: Args<typeof import("./compare.ts").cmdCompare>): Promise<number> {
+  return (await import("./compare.ts")).cmdCompare(...a);
+}

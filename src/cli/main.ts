@@ -5,7 +5,7 @@ import { hideBin } from "yargs/helpers";
 import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
-import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign, cmdSchemaCheck, cmdDlq } from "./lazy-commands.ts";
+import { cmdRun, cmdValidate, cmdList, cmdPartition, cmdSweep, cmdMerge, cmdShrink, cmdReplay, cmdAssign, cmdSchemaCheck, cmdDlq, cmdCompare } from "./lazy-commands.ts";
 import { checkRawArgs } from "./run-guards.ts";
 import { asInvoked } from "./invocation.ts";
 
@@ -33,6 +33,26 @@ async function main(argv: string[]): Promise<number> {
           .option("quiet", { alias: "q", type: "boolean", default: false, describe: "one line per scenario, then the index path (npm start -- --quiet)" }),
       async (args) => {
         code = await cmdRun({ scenarios: args.scenario as string[], seed: args.seed, out: args.out, json: args.json, checkDeterminism: args.checkDeterminism, maxEvents: args.maxEvents, allowLarge: args.allowLarge, quiet: args.quiet });
+      },
+    )
+    .command(
+      "compare <a> [b]",
+      "two scenarios (or result.json files) run with one seed, or two groups of one run, side by side: terminal table, compare page and JSON",
+      (y) =>
+        y
+          .positional("a", { type: "string", demandOption: true, describe: "scenario file, bundled scenario name or result.json" })
+          .positional("b", { type: "string", describe: "the second scenario or result.json (omit with --groups)" })
+          .option("groups", { type: "string", array: true, describe: "compare these two consumer groups of one run of <a>" })
+          .option("seed", { type: "number", describe: "seed for both runs (default: a result side's seed, else the first scenario's)" })
+          .option("out", { type: "string", default: "reports", describe: "output directory" })
+          .option("json", { type: "boolean", default: false, describe: "print the compare JSON to stdout instead of the table" })
+          .option("allow-seed-mismatch", { type: "boolean", default: false, describe: "compare two result files of different seeds anyway" }),
+      async (args) => {
+        code = await cmdCompare({
+          inputs: [args.a, ...(args.b !== undefined ? [args.b] : [])],
+          ...(args.groups !== undefined ? { groups: args.groups.map(String) } : {}),
+          seed: args.seed, out: args.out, json: args.json, allowSeedMismatch: args.allowSeedMismatch,
+        });
       },
     )
     .command(
