@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../report/result-types.ts";
-import { renderIndexHtml } from "../report/index-page.ts";
+import { renderIndexHtml, type CompareEntry } from "../report/index-page.ts";
 import { writeFileAtomic } from "../report/write-atomic.ts";
 
 /** Every `<out>/<scenario>/seed-<N>/result.json` that parses, with the link from the index to its report. */
@@ -31,9 +31,28 @@ export function findRunReports(out: string): { result: RunResult; href: string }
   return found;
 }
 
+/** Every `<out>/compare-*.json` with its page beside it, by file name. */
+export function findComparePages(out: string): CompareEntry[] {
+  if (!existsSync(out)) return [];
+  const found: CompareEntry[] = [];
+  for (const f of readdirSync(out).sort()) {
+    if (!/^compare-.+\.json$/.test(f)) continue;
+    const page = f.replace(/\.json$/, ".html");
+    if (!existsSync(join(out, page))) continue;
+    try {
+      const c = JSON.parse(readFileSync(join(out, f), "utf8")) as Partial<CompareEntry["compare"]>;
+      if (typeof c?.a?.label !== "string" || typeof c?.b?.label !== "string" || !Array.isArray(c.verdicts)) continue;
+      found.push({ compare: c as CompareEntry["compare"], href: page });
+    } catch {
+      // Not a compare file this version can read: leave it out of the index.
+    }
+  }
+  return found;
+}
+
 /** Rewrites `<out>/index.html` from what is on disk; returns its path. */
 export function writeRunIndex(out: string): string {
   const index = join(out, "index.html");
-  writeFileAtomic(index, renderIndexHtml(findRunReports(out)));
+  writeFileAtomic(index, renderIndexHtml(findRunReports(out), findComparePages(out)));
   return index;
 }

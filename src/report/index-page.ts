@@ -1,6 +1,13 @@
 // A small page linking every run report under the output directory, with each verdict at a glance. No scripts.
 import type { RunResult } from "./result-types.ts";
 import { noStreamReason } from "./no-figure.ts";
+import type { CompareResult } from "../compare/compare-types.ts";
+
+/** A compare page on disk, with its JSON. */
+export interface CompareEntry {
+  compare: CompareResult;
+  href: string;
+}
 
 /** "processed / produced", or the queues' own counts for a queue-only run, or "—" with the reason. */
 function processedCell(r: RunResult, none: ReturnType<typeof noStreamReason>): string {
@@ -19,7 +26,24 @@ function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-export function renderIndexHtml(entries: { result: RunResult; href: string }[]): string {
+/** The comparisons under the output directory: the two sides, how many verdicts differ, seeds. */
+function comparisonsSection(list: CompareEntry[]): string {
+  if (list.length === 0) return "";
+  const rows = list
+    .map(({ compare: c, href }) => {
+      const differing = c.verdicts.filter((v) => v.differs).length;
+      const what = c.mode === "groups" ? `groups of ${esc(c.a.scenario)}` : "runs";
+      return `<tr><td><a href="${esc(href)}">${esc(c.a.label)} vs ${esc(c.b.label)}</a><div class="desc">${what}</div></td><td>${c.a.seed === c.b.seed ? c.a.seed : `${c.a.seed} / ${c.b.seed}`}</td><td>${c.mode === "groups" ? "one run" : differing === 0 ? "same verdicts" : `${differing} verdict${differing > 1 ? "s" : ""} differ`}</td></tr>`;
+    })
+    .join("\n");
+  return `<h2>Comparisons</h2>
+<table class="comparisons"><thead><tr><th>compare page</th><th>seed</th><th>verdicts</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
+export function renderIndexHtml(entries: { result: RunResult; href: string }[], comparisons: CompareEntry[] = []): string {
   const passed = entries.filter((e) => e.result.passed).length;
   const rows = entries
     .map(({ result: r, href }) => {
@@ -52,6 +76,7 @@ span.ok{background:#e6f4ea;color:#137333}span.bad{background:#fce8e6;color:#b326
 <tbody>
 ${rows}
 </tbody></table>
+${comparisonsSection(comparisons)}
 </body></html>
 `;
 }

@@ -14,6 +14,10 @@ import { loadScenarioFile } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/runner/run-scenario.ts";
 import { renderSweepHtml } from "../../src/report/sweep-html.ts";
 import { buildSummary, type SeedRow } from "../../src/explore/summary.ts";
+import { renderCompareHtml } from "../../src/report/compare-html.ts";
+import { compareRuns } from "../../src/compare/compare-runs.ts";
+import { compareGroups, groupFigures } from "../../src/compare/compare-groups.ts";
+import type { CompareResult } from "../../src/compare/compare-types.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 // From toolchain.md: without the networking flags Chromium tries to reach hosts on its own.
@@ -170,5 +174,64 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     for (const h of charts) expect(h).toBeGreaterThan(50);
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
+  });
+  async function openCompare(c: CompareResult, name: string) {
+    const file = join(dir, `compare-${name}.html`);
+    writeFileAtomic(file, renderCompareHtml(c));
+    const pageUrl = pathToFileURL(file).href;
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("request", (r) => void (r.url() !== pageUrl && requests.push(r.url())));
+    await page.goto(pageUrl);
+    await page.waitForSelector("body[data-charts-rendered], body[data-render-error]", { state: "attached", timeout: 30_000 });
+    const renderError = await page.evaluate(() => document.body.dataset.renderError ?? null);
+    const rendered = await page.evaluate(() => document.body.dataset.chartsRendered ?? null);
+    const charts = await page.$$eval("[data-chart]", (els) =>
+      els.map((el) => ({
+        name: el.getAttribute("data-chart"),
+        height: el.querySelector("svg")?.getBoundingClientRect().height ?? 0,
+        // Every line drawn, and every legend label: each series must be named in a legend.
+        lines: el.querySelectorAll(".mark-line path").length,
+        legend: [...el.querySelectorAll(".role-legend-label text")].map((t) => t.textContent ?? ""),
+      })),
+    );
+    await page.screenshot({ path: `/tmp/compare-${name}.png`, fullPage: true });
+    await page.close();
+    return { renderError, rendered, charts, errors, requests };
+  }
+
+  it("draws the compare page's overlaid charts, one legend entry per series of each side, offline and without errors", async () => {
+    const a = buildFixtureResult({ name: "side-a" });
+    const b = buildFixtureResult({ name: "side-b" });
+    const r = await openCompare(compareRuns(a, b), "runs");
+    expect(r.renderError).toBeNull();
+    expect(r.charts.map((c) => c.name)).toEqual(["compare-latency", "compare-throughput", "compare-lag"]);
+    expect(r.rendered).toBe("3");
+    for (const c of r.charts) {
+      expect(c.height, `${c.name} height`).toBeGreaterThan(150);
+      // Both sides' lines are on the same chart: twice the series of one side.
+      expect(c.lines, `${c.name} lines`).toBeGreaterThanOrEqual(4);
+      expect(c.legend.filter((l) => l.startsWith("side-a ·")).length, `${c.name} legend of side a`).toBeGreaterThanOrEqual(2);
+      expect(c.legend.filter((l) => l.startsWith("side-b ·")).length, `${c.name} legend of side b`).toBeGreaterThanOrEqual(2);
+    }
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+  });
+
+  it("draws the compare page of two groups of one real run", async () => {
+    const scenario = loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", "groups-eager-vs-cooperative.yaml"));
+    const { result, history } = runScenario(scenario, { seed: 1, file: "scenarios/groups-eager-vs-cooperative.yaml" });
+    const c = compareGroups(result, groupFigures(history, result, "eager")!, groupFigures(history, result, "cooperative")!);
+    const r = await openCompare(c, "groups");
+    expect(r.renderError).toBeNull();
+    expect(r.charts.map((x) => x.name)).toEqual(["compare-latency", "compare-throughput", "compare-lag"]);
+    for (const x of r.charts) expect(x.height, `${x.name} height`).toBeGreaterThan(150);
+    const lag = r.charts.find((x) => x.name === "compare-lag")!;
+    expect(lag.legend).toEqual(expect.arrayContaining(["eager · eager", "cooperative · cooperative"]));
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
   });
 });
