@@ -51,7 +51,7 @@ function faultLayers(faults: FaultWindow[], totalS: number): object[] {
     {
       data,
       mark: { type: "rect", clip: true, color: FAULT_COLOR, opacity: 0.12 },
-      encoding: { x: xEncoding("startS", totalS), x2: { field: "endS" } },
+      encoding: { x: xEncoding("startS", totalS), x2: { field: "endS" }, ...FAULT_LEGEND },
     },
     {
       // A rule at the start keeps instantaneous faults (start == end) visible.
@@ -73,6 +73,15 @@ function faultLayers(faults: FaultWindow[], totalS: number): object[] {
 
 const REBALANCE_COLOR = "#1f5f99";
 
+// Fault bands and rebalance rules are drawn on every time chart; each gets a legend entry of its own, on a channel
+// the series' colour scale does not use (fill, strokeDash), so a reader can tell them from the data lines.
+const FAULT_LEGEND = {
+  fill: { datum: "fault window", scale: { domain: ["fault window"], range: [FAULT_COLOR] }, legend: { orient: "top", title: null, symbolOpacity: 0.3 } },
+};
+const REBALANCE_LEGEND = {
+  strokeDash: { datum: "rebalance start", scale: { domain: ["rebalance start"], range: [[2, 2]] }, legend: { orient: "top", title: null, symbolStrokeColor: REBALANCE_COLOR } },
+};
+
 /** One dotted rule per rebalance start; the tooltip says which group, why, and how long it took. */
 function rebalanceLayers(markers: RebalanceMarker[], totalS: number): object[] {
   if (markers.length === 0) return [];
@@ -90,6 +99,7 @@ function rebalanceLayers(markers: RebalanceMarker[], totalS: number): object[] {
       mark: { type: "rule", clip: true, color: REBALANCE_COLOR, opacity: 0.55, strokeDash: [2, 2] },
       encoding: {
         x: xEncoding("startS", totalS),
+        ...REBALANCE_LEGEND,
         tooltip: [
           { field: "group", title: "rebalance of group" },
           { field: "generation", title: "→ generation" },

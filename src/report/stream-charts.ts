@@ -102,6 +102,7 @@ function barChart(values: { task: string; records: number }[]): object {
     encoding: {
       x: { field: "task", type: "nominal", title: null, sort: null },
       y: { field: "records", type: "quantitative", title: "changelog records" },
+      color: { datum: "changelog records", scale: { range: ["#4c78a8"] }, legend: { orient: "top", title: null } },
       tooltip: [{ field: "task" }, { field: "records", format: ",d" }],
     },
   };

@@ -17,7 +17,7 @@ export function sweepChartSpecs(s: SweepSummary): Record<string, object> {
   const rates = [
     ...s.invariants.map((v) => ({ what: `invariant ${v.invariant}`, rate: v.failureRate, failed: v.violated, seeds: v.seeds })),
     ...s.expectations.map((e) => ({ what: `expect ${e.expectation}`, rate: e.failureRate, failed: e.unmet, seeds: e.seeds })),
-  ];
+  ].map((r) => ({ ...r, status: r.failed > 0 ? "some seeds fail" : "no seed fails" }));
   if (rates.length > 0) {
     specs.failureRate = {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -27,7 +27,12 @@ export function sweepChartSpecs(s: SweepSummary): Record<string, object> {
       encoding: {
         y: { field: "what", type: "nominal", sort: null, title: null, axis: { labelLimit: 360 } },
         x: { field: "rate", type: "quantitative", title: "share of seeds failing", scale: { domain: [0, 1] }, axis: { format: "%" } },
-        color: { condition: { test: "datum.failed > 0", value: "#c0392b" }, value: "#2e8b57" },
+        color: {
+          field: "status",
+          type: "nominal",
+          scale: { domain: ["some seeds fail", "no seed fails"], range: ["#c0392b", "#2e8b57"] },
+          legend: { orient: "top", title: null },
+        },
         tooltip: [{ field: "what" }, { field: "failed", title: "seeds failing" }, { field: "seeds" }],
       },
     };

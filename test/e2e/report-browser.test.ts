@@ -234,4 +234,42 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     expect(r.errors).toEqual([]);
     expect(r.requests).toEqual([]);
   });
+  /** Each chart's legend labels, after the page drew its charts. */
+  async function legendsOf(file: string): Promise<{ name: string | null; legend: string[] }[]> {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (m) => void (m.type() === "error" && errors.push(m.text())));
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector("body[data-charts-rendered], body[data-render-error]", { state: "attached", timeout: 30_000 });
+    const out = await page.$$eval("[data-chart]", (els) =>
+      els.map((el) => ({ name: el.getAttribute("data-chart"), legend: [...el.querySelectorAll(".role-legend-label text")].map((t) => t.textContent ?? "") })),
+    );
+    await page.close();
+    expect(errors).toEqual([]);
+    return out;
+  }
+
+  it("names every series of every chart in a legend, fault windows and rebalance markers included", async () => {
+    const scenario = loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", "groups-eager-vs-cooperative.yaml"));
+    const { result } = runScenario(scenario, { seed: 1, file: "scenarios/groups-eager-vs-cooperative.yaml" });
+    const file = join(dir, "legends.html");
+    writeFileAtomic(file, renderReportHtml(result));
+    const charts = await legendsOf(file);
+    expect(charts.length).toBeGreaterThanOrEqual(3);
+    for (const c of charts) expect(c.legend.length, `${c.name} has a legend`).toBeGreaterThan(0);
+    const lag = charts.find((c) => c.name === "lag")!;
+    expect(lag.legend).toEqual(expect.arrayContaining(["eager", "cooperative", "rebalance start"]));
+    const fixture = join(dir, "legends-fixture.html");
+    writeFileAtomic(fixture, renderReportHtml(buildFixtureResult()));
+    const withFault = await legendsOf(fixture);
+    expect(withFault.find((c) => c.name === "latency")!.legend).toEqual(expect.arrayContaining(["p50", "p99", "max", "fault window"]));
+    const summary = buildSummary(
+      { brokersim: "x", scenario: { name: "sweep", file: "s.yaml", digest: "d" }, seeds: { from: 1, to: 2 }, coverageGoals: [], checkDeterminism: false },
+      [1, 2].map((seed) => ({ seed, passed: seed === 1, fingerprint: `f${seed}`, events: 10, expectations: [["hold: no-loss", seed === 1]], verdicts: [["no-loss", seed === 1, 0]], metrics: { latencyP50Us: 500, latencyP99Us: 900, latencyMaxUs: 3000, produced: 5, consumed: 5, maxLag: 2 }, coverage: [] }) as unknown as SeedRow),
+    );
+    const sweep = join(dir, "legends-sweep.html");
+    writeFileAtomic(sweep, renderSweepHtml(summary));
+    const sweepCharts = await legendsOf(sweep);
+    expect(sweepCharts.find((c) => c.name === "failureRate")!.legend).toEqual(["some seeds fail", "no seed fails"]);
+  });
 });
