@@ -65,8 +65,11 @@ export function verdictWord(s: VerdictState, anomalies: number): string {
 }
 
 /** The terminal's compact side-by-side table. */
-export function formatCompareTable(c: CompareResult, width = 28): string[] {
+export function formatCompareTable(c: CompareResult): string[] {
   const out: string[] = [];
+  // Each side's column is as wide as its widest cell (label, verdict or value) plus two spaces.
+  const cells = [c.a.label, c.b.label, ...c.metrics.flatMap((m) => [formatValue(m.unit, m.a), formatValue(m.unit, m.b)]), ...c.verdicts.flatMap((v) => [verdictWord(v.a, v.aAnomalies), verdictWord(v.b, v.bAnomalies)])];
+  const width = Math.max(12, ...cells.map((x) => x.length)) + 2;
   const col = (s: string, w: number): string => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   const nameW = Math.max(30, ...c.metrics.map((m) => m.metric.length), ...c.verdicts.map((v) => v.invariant.length), ...c.anomalyKinds.map((k) => k.invariant.length + k.kind.length + 1)) + 4;
   out.push(`${"".padEnd(nameW)}${col(c.a.label, width)}${col(c.b.label, width)}difference`);
