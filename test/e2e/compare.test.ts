@@ -2,11 +2,12 @@
 // page, its JSON and the index link; bad input exits 2 with a message that says what to do.
 import { describe, expect, it, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CompareResult } from "../../src/compare/compare-types.ts";
+import { buildFixtureResult } from "../report/fixture.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BIN = join(ROOT, "bin", "brokersim.js");
@@ -123,15 +124,19 @@ describe("brokersim compare refuses bad input with exit 2", () => {
   });
 
   it("--seed with result files, which already have theirs", () => {
-    const r = cli(["compare", "reports/partitions-1/seed-3/result.json", "reports/partitions-12/seed-3/result.json", "--seed", "4"]);
+    mkdirSync(join(tmp, "o4"), { recursive: true });
+    for (const n of ["x", "y"]) writeFileSync(join(tmp, "o4", `${n}.json`), JSON.stringify({ ...buildFixtureResult({ name: n }), seed: 3 }));
+    const r = cli(["compare", "o4/x.json", "o4/y.json", "--seed", "4"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("already run with seed 3 and 3");
   });
 
   it("result files of different seeds, unless asked", () => {
-    expect(cli(["run", "fast.yaml", "--seed", "5", "--quiet", "--out", "o3"]).code).toBe(0);
-    expect(cli(["run", "fast.yaml", "--seed", "6", "--quiet", "--out", "o3"]).code).toBe(0);
-    const files = ["o3/fast/seed-5/result.json", "o3/fast/seed-6/result.json"];
+    // Two results of one scenario and different seeds, written by hand (no runs needed).
+    mkdirSync(join(tmp, "o3"), { recursive: true });
+    writeFileSync(join(tmp, "o3", "seed-5.json"), JSON.stringify({ ...buildFixtureResult({ name: "fast" }), seed: 5, passed: true, expectations: [] }));
+    writeFileSync(join(tmp, "o3", "seed-6.json"), JSON.stringify({ ...buildFixtureResult({ name: "fast" }), seed: 6, passed: true, expectations: [] }));
+    const files = ["o3/seed-5.json", "o3/seed-6.json"];
     const r = cli(["compare", ...files, "--out", "o3"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("different seeds (5 and 6)");
