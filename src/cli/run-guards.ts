@@ -14,6 +14,7 @@ const NEEDS_SCENARIO: Record<string, string> = {
   sweep: "brokersim sweep <scenario.yaml> --seeds A..B [--jobs N]",
   replay: "brokersim replay <scenario.yaml> --seed N [--message m-42 | --key K | --trace FILE]",
   shrink: "brokersim shrink <scenario.yaml> --seed N",
+  compare: "brokersim compare <a> <b> [--seed N] (scenarios or result.json files) | brokersim compare <scenario> --groups G1 G2",
 };
 
 function usage(message: string, hint: string): BrokersimError {

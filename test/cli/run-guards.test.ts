@@ -31,6 +31,7 @@ describe("raw CLI arguments", () => {
     expect(refused(["run"])).toMatch(/run: no scenario given \| usage: brokersim run <scenario/);
     expect(refused(["run", "--seed", "3"])).toMatch(/no scenario given/);
     expect(refused(["sweep", "--seeds", "1..3"])).toMatch(/sweep: no scenario given/);
+    expect(refused(["compare"])).toMatch(/compare: no scenario given \| usage: brokersim compare <a> <b>/);
     expect(refused(["run", "--json", "baseline"])).toBe("");
   });
 
