@@ -95,9 +95,12 @@ export function runMetricDiffs(a: RunResult, b: RunResult): MetricDiff[] {
     const detail = (r: RunResult) => r.metrics.groups?.find((x) => x.group === g);
     const da = detail(a);
     const db = detail(b);
-    const missing = why(da ? undefined : "no such group", db ? undefined : "no such group");
+    // A group with lag but no detail comes from a result file written before per-group detail was recorded.
+    const absent = (r: RunResult, d: unknown): string | undefined => (d ? undefined : lagOf(r) === null ? "no such group" : "not recorded in this result");
+    const missing = why(absent(a, da), absent(b, db));
+    const lagMissing = why(lagOf(a) === null ? "no such group" : undefined, lagOf(b) === null ? "no such group" : undefined);
     rows.push(
-      diff(`max lag (${g})`, "records", lagOf(a), lagOf(b), "lower", missing),
+      diff(`max lag (${g})`, "records", lagOf(a), lagOf(b), "lower", lagMissing),
       diff(`rebalances (${g})`, "count", da?.rebalances ?? null, db?.rebalances ?? null, "lower", missing),
       diff(`time rebalancing (${g})`, "s", da ? da.rebalanceUs / 1e6 : null, db ? db.rebalanceUs / 1e6 : null, "lower", missing),
       diff(`partitions unowned, summed (${g})`, "s", da ? da.partitionUnownedUs / 1e6 : null, db ? db.partitionUnownedUs / 1e6 : null, "lower", missing),

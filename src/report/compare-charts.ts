@@ -64,12 +64,35 @@ function overlay(c: CompareResult, ls: Line[], yTitle: string, opts: { log?: boo
             },
           },
         ];
+  // Fault windows of each side as shaded bands with a legend entry per side (one set in groups mode: one run).
+  const faultSets: [string, SideSeries["faults"], string][] = [[`faults of ${c.a.label}`, c.series.a.faults, "#d62728"]];
+  if (c.mode === "scenarios") faultSets.push([`faults of ${c.b.label}`, c.series.b.faults, "#9467bd"]);
+  const shown = faultSets.filter(([, list]) => list.length > 0);
+  const faultLayer: object[] =
+    shown.length === 0
+      ? []
+      : [
+          {
+            data: { values: shown.flatMap(([who, list]) => list.map((f) => ({ who, label: f.label, startS: f.startS, endS: Math.max(f.endS, f.startS + 0.001) }))) },
+            mark: { type: "rect", clip: true, opacity: 0.1 },
+            encoding: {
+              x: { ...x, field: "startS" },
+              x2: { field: "endS" },
+              fill: { field: "who", type: "nominal", scale: { domain: shown.map(([who]) => who), range: shown.map(([, , colour]) => colour) }, legend: { orient: "top", title: null, symbolOpacity: 0.3 } },
+              tooltip: [
+                { field: "who", title: "side" },
+                { field: "label", title: "fault" },
+              ],
+            },
+          },
+        ];
   return {
     width: "container",
     height: 260,
     autosize: { type: "fit-x", contains: "padding" },
     config: { font: FONT, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#eceff3" }, legend: { labelFontSize: 12, labelLimit: 360 } },
     layer: [
+      ...faultLayer,
       ...markerLayer(c.a.label, c.series.a.rebalances, COLOURS_A[0]),
       ...markerLayer(c.b.label, c.series.b.rebalances, COLOURS_B[0]),
       {
