@@ -123,10 +123,11 @@ export function messageTimeline(h: History, msg: number, result?: RunResult, sce
   const lastUs = own.length ? h.opTimeUs[own[own.length - 1]!]! : createdUs;
   const partitions = new Set(own.map((i) => h.opPartition[i]!).filter((p) => p >= 0));
   const head = `${h.messageName(msg)}: key ${h.keyOf(msg)}, from ${n.name(h.msgProducer[msg]!)} to ${n.name(h.msgTopic[msg]!)}, created at ${seconds(createdUs)}`;
-  const lines = render(n, own, contextRows(h, partitions, createdUs, lastUs, true, true), false);
+  const context = contextRows(h, partitions, createdUs, lastUs, true, true);
+  const lines = render(n, own, context, false);
   const chains = causeChains(n, msg, own);
   return [head, ...lines,
-    `  (· = not this message's own row: what else happened while it lived, the commits on its partitions, and up to ${AFTER_ROWS} events on them afterwards)`,
+    ...(context.length ? [`  (· = not this message's own row: what else happened while it lived, the commits on its partitions, and up to ${AFTER_ROWS} events on them afterwards)`] : []),
     ...(chains.length ? ["cause chain:", ...chains.map((c) => `  ${c}`)] : []),
     ...anomalyLines(result, (a) => a.messageIds.includes(msg))];
 }

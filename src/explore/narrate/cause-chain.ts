@@ -4,6 +4,7 @@
 // (the visibility timeout, the nack, the crash that returned it). Only chains the history proves are told.
 import { Op } from "../../history/history.ts";
 import { narrate, Narrator } from "./index.ts";
+import { group } from "./words.ts";
 
 /** How many truncations of the record's offset a chain names (one per replica that had it). */
 const MAX_TRUNCATIONS = 3;
@@ -79,6 +80,32 @@ function redeliveryChain(n: Narrator, msg: number, first: number, again: number)
   return `${rows.map((i) => step(n, i)).join(" → ")}: so ${h.messageName(msg)} (offset ${offset}) was fetched again by ${n.name(h.opActor[again]!)}`;
 }
 
+/**
+ * Kafka groups: a record a group fetched but never finished, whose offset the group committed past (auto-commit
+ * or a hand-off to a worker): the commit, then what stopped the member that held it.
+ */
+function committedPastChain(n: Narrator, msg: number, deliver: number, ownRows: number[]): string | undefined {
+  const h = n.h;
+  const g = h.opAux[deliver]!;
+  const member = h.opActor[deliver]!;
+  const p = h.opPartition[deliver]!;
+  const offset = h.opOffset[deliver]!;
+  const topic = h.msgTopic[msg]!;
+  if (ownRows.some((i) => h.opKind[i] === Op.ProcessEnd && h.opAux[i] === g)) return undefined;
+  let commit = -1;
+  for (let i = deliver + 1; i < h.opCount && commit < 0; i++) {
+    if (h.opKind[i] === Op.Commit && h.opAux[i] === g && h.opPartition[i] === p && h.opOffset[i]! > offset && n.groupRowTopic(h.opMsg[i]!) === topic) commit = i;
+  }
+  if (commit < 0) return undefined;
+  let stop = -1;
+  for (let i = deliver + 1; i < h.opCount && stop < 0; i++) {
+    const k = h.opKind[i]!;
+    if (h.opActor[i] === member && (k === Op.ConsumerCrashed || k === Op.PartitionLost || k === Op.PartitionRevoked || k === Op.MemberLeft)) stop = i;
+  }
+  const rows = [deliver, commit, ...(stop >= 0 ? [stop] : [])].sort((a, b) => a - b);
+  return `${rows.map((i) => step(n, i)).join(" → ")}: so ${h.messageName(msg)} (offset ${offset}) was committed past by ${group(n, g)} but never processed by it`;
+}
+
 /** Queues: every return to the queue between two deliveries says why it came back. */
 function queueRedeliveryChain(n: Narrator, msg: number, rows: number[]): string[] {
   const h = n.h;
@@ -103,6 +130,7 @@ export function causeChains(n: Narrator, msg: number, ownRows: number[]): string
   const out: string[] = [];
   const seenAppends = new Set<string>();
   const lastDeliver = new Map<number, number>();
+  const committedPastSeen = new Set<number>();
   for (const i of ownRows) {
     const k = h.opKind[i]!;
     if (k === Op.Append) {
@@ -119,6 +147,11 @@ export function causeChains(n: Narrator, msg: number, ownRows: number[]): string
         if (c) out.push(c);
       }
       lastDeliver.set(g, i);
+      if (!committedPastSeen.has(g)) {
+        committedPastSeen.add(g);
+        const c = committedPastChain(n, msg, i, ownRows);
+        if (c) out.push(c);
+      }
     }
   }
   out.push(...queueRedeliveryChain(n, msg, ownRows));

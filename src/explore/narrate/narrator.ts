@@ -84,9 +84,13 @@ export class Narrator {
     const actor = h.opActor[i]!;
     switch (kind) {
       case Op.LeaderElection:
-      case Op.UncleanLeaderElection:
+      case Op.UncleanLeaderElection: {
         this.leaders.set(tpKey(topic, p), actor);
+        // A leader from outside the ISR (unclean, or an eligible leader replica) becomes the ISR alone, unrecorded.
+        const isr = this.isrs.get(tpKey(topic, p));
+        if (isr && (kind === Op.UncleanLeaderElection || !isr.includes(actor))) this.isrs.set(tpKey(topic, p), [actor]);
         break;
+      }
       case Op.PartitionOffline:
         this.leaders.set(tpKey(topic, p), -1);
         break;

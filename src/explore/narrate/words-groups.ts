@@ -64,7 +64,7 @@ const HANDLER_OUTCOMES = ["succeeded", "failed (a transient error)", "failed (a 
 export const QUEUE_WORDS: Record<number, Words> = {
   [Op.QueueSend]: { say: (r, n) => `${n.role(r.actor, "producer")} sent ${theMessage(r, n)} to queue ${n.name(r.aux)}`, where: atQueue },
   [Op.QueueEnqueue]: { say: (r, n) => `queue ${n.name(r.actor)} stored it (enqueue number ${r.offset})`, where: atOwnQueue },
-  [Op.QueueSendAck]: { say: (r, n) => `${n.role(r.actor, "producer")} got queue ${n.name(r.aux)}'s confirmation`, where: atQueue },
+  [Op.QueueSendAck]: { say: (r, n) => `${n.role(r.actor, "producer")} got the confirmation from queue ${n.name(r.aux)}`, where: atQueue },
   [Op.QueueDeduplicated]: {
     say: (r, n) => `FIFO queue ${n.name(r.actor)} answered success but did not store it: a repeat within the deduplication window`,
     where: atOwnQueue,
