@@ -96,7 +96,11 @@ function render(n: Narrator, own: number[], context: number[], withMessage: bool
     let j = k;
     while (j + 1 < all.length && all[j + 1]!.ctx && h.opKind[all[j + 1]!.i] === h.opKind[i] && h.opActor[all[j + 1]!.i] === h.opActor[i]) j++;
     const last = all[j]!.i;
-    lines.push(`  · ${describeRow(h, last, withMessage, n)}${j > k ? `   (×${j - k + 1} since ${seconds(h.opTimeUs[i]!)})` : ""}`);
+    // A run can span partitions (a member losing all of its partitions): name them all, not only the last's.
+    const where = new Set<string>();
+    if (j > k) for (let q = k; q <= j; q++) { const p = narrate(n, all[q]!.i).where.partition; if (p !== undefined) where.add(p); }
+    const also = where.size > 1 ? `, on ${[...where].join(", ")}` : "";
+    lines.push(`  · ${describeRow(h, last, withMessage, n)}${j > k ? `   (×${j - k + 1} since ${seconds(h.opTimeUs[i]!)}${also})` : ""}`);
     k = j;
   }
   return lines;
