@@ -106,6 +106,26 @@ function committedPastChain(n: Narrator, msg: number, deliver: number, ownRows: 
   return `${rows.map((i) => step(n, i)).join(" → ")}: so ${h.messageName(msg)} (offset ${offset}) was committed past by ${group(n, g)} but never processed by it`;
 }
 
+/**
+ * Kafka producers: a record appended twice at different offsets. The chain is the send's own story between the
+ * two appends (the error or timeout, the retry) and, for a relay or connector that sends again after a restart,
+ * where it resumed reading.
+ */
+function appendedTwiceChain(n: Narrator, msg: number, first: number, again: number, ownRows: number[]): string {
+  const h = n.h;
+  const between = ownRows.filter((i) => i > first && i < again && [Op.ProduceError, Op.ProduceUnknown, Op.ProduceRetry, Op.ProduceAttempt].includes(h.opKind[i]!));
+  // A connector's producer is named after it ("orders-connector-producer").
+  const senders = between.map((i) => n.name(h.opActor[i]!));
+  let resume = -1;
+  for (let i = first + 1; i < again; i++) if (h.opKind[i] === Op.RelayResume && senders.some((s) => s.startsWith(n.name(h.opActor[i]!)))) resume = i;
+  const rows = [first, ...between, ...(resume >= 0 ? [resume] : []), again].sort((a, b) => a - b);
+  return `${rows.map((i) => step(n, i)).join(" → ")}: so ${h.messageName(msg)} is in the log twice (${msgTpOffset(n, msg, first)} and ${msgTpOffset(n, msg, again)})`;
+}
+
+function msgTpOffset(n: Narrator, msg: number, row: number): string {
+  return `${n.tp(n.h.msgTopic[msg]!, n.h.opPartition[row]!)} offset ${n.h.opOffset[row]}`;
+}
+
 /** Queues: every return to the queue between two deliveries says why it came back. */
 function queueRedeliveryChain(n: Narrator, msg: number, rows: number[]): string[] {
   const h = n.h;
@@ -131,12 +151,15 @@ export function causeChains(n: Narrator, msg: number, ownRows: number[]): string
   const seenAppends = new Set<string>();
   const lastDeliver = new Map<number, number>();
   const committedPastSeen = new Set<number>();
+  let firstAppend = -1;
   for (const i of ownRows) {
     const k = h.opKind[i]!;
     if (k === Op.Append) {
       const at = `${h.opPartition[i]}:${h.opOffset[i]}`;
       if (seenAppends.has(at)) continue;
       seenAppends.add(at);
+      if (firstAppend < 0) firstAppend = i;
+      else out.push(appendedTwiceChain(n, msg, firstAppend, i, ownRows));
       const c = logLossChain(n, msg, i);
       if (c) out.push(c);
     } else if (k === Op.Deliver) {

@@ -205,3 +205,20 @@ describe("the commit that skipped a record", () => {
     expect(causeChains(new Narrator(h), m, h.lineage(m))).toEqual([]);
   });
 });
+
+describe("a record in the log twice", () => {
+  it("tells the timeout and the retry between its two appends", () => {
+    const b = new HistoryBuilder();
+    const m = b.send("tracker", "a", "events", 1000);
+    b.append(m, 1, 1001, 2000);
+    const h = b.h;
+    const p = h.actorId("tracker")!;
+    h.record(Op.ProduceError, 3_000_000, m, p, 1, -1, 5);
+    h.record(Op.ProduceRetry, 3_100_000, m, p, 1, -1, 2);
+    b.append(m, 1, 1083, 3_200_000);
+    expect(causeChains(new Narrator(h), m, h.lineage(m))).toEqual([
+      "0.002000s appended to events-1 at offset 1001 → 3.000000s producer tracker got REQUEST_TIMED_OUT for it from events-1 → " +
+        "3.100000s producer tracker re-sent it to events-1 (attempt 2) → 3.200000s appended to events-1 at offset 1083: so m-0 is in the log twice (events-1 offset 1001 and events-1 offset 1083)",
+    ]);
+  });
+});
