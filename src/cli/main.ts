@@ -103,17 +103,18 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       "replay <scenario>",
-      "re-run one seed: event trace as JSON lines, lineage timeline of a message or key",
+      "re-run one seed: domain trace as JSON lines, the life of a message, key or partition in the system's words",
       (y) =>
         y
           .positional("scenario", { type: "string", demandOption: true })
           .option("seed", { type: "number", describe: "seed (default: the scenario's seed)" })
           .option("until", { type: "string", describe: "stop at this simulated time, e.g. 12.5s" })
-          .option("trace", { type: "string", describe: "write every event (time, kind, id) to this file as JSON lines" })
+          .option("trace", { type: "string", describe: "write every history event (time, op, node, message, key, partition, offset, what happened) to this file as JSON lines" })
           .option("message", { type: "string", describe: "print the lineage of this message, e.g. m-42" })
-          .option("key", { type: "string", describe: "print the timeline of every message with this key" }),
+          .option("key", { type: "string", describe: "print the timeline of every message with this key" })
+          .option("partition", { type: "string", describe: "print the history of one partition, e.g. orders-3" }),
       async (args) => {
-        code = await cmdReplay({ scenario: args.scenario, seed: args.seed, until: args.until, trace: args.trace, message: args.message, key: args.key });
+        code = await cmdReplay({ scenario: args.scenario, seed: args.seed, until: args.until, trace: args.trace, message: args.message, key: args.key, partition: args.partition });
       },
     )
     .command(

@@ -1,12 +1,12 @@
-// `brokersim replay`: re-run one seed, optionally stopping early, writing the event trace as JSON lines and
-// printing the lineage of one message or one key.
+// `brokersim replay`: re-run one seed, optionally stopping early, writing the domain trace as JSON lines and
+// printing the lineage of one message, one key or one partition in the system's words.
 import { shownOption } from "./invocation.ts";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { decodeScenarioBytes } from "../scenario/yaml-guard.ts";
 import { parse } from "yaml";
 import { BrokersimError } from "../scenario/errors.ts";
 import { parseDurationUs } from "../scenario/units.ts";
-import { replaySeed, traceLine, messageTimeline, keyTimeline } from "../explore/replay.ts";
+import { replaySeed, messageTimeline, keyTimeline, partitionTimeline, writeDomainTrace } from "../explore/replay.ts";
 import { loadForSeed } from "../explore/run-seed.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { describeScenario, formatRunSummary } from "./format.ts";
@@ -20,6 +20,7 @@ export interface ReplayArgs {
   trace?: string;
   message?: string;
   key?: string;
+  partition?: string;
 }
 
 /** Reads a scenario argument (a path or a bundled scenario's name); `file` is how output names it. */
@@ -45,33 +46,12 @@ function parseMessageId(text: string): number {
   return Number(m[1]);
 }
 
-/** Buffers trace lines and writes them in large chunks: one write per event would dominate the run. */
-class TraceWriter {
-  private readonly fd: number;
-  private buf: string[] = [];
-  private size = 0;
-  count = 0;
-  constructor(path: string) {
-    try {
-      this.fd = openSync(path, "w");
-    } catch (err) {
-      throw new BrokersimError("E_FILE", `cannot write the trace to ${path}: ${(err as Error).message}`, { hint: "check that the directory exists" });
-    }
-  }
-  push(line: string): void {
-    this.buf.push(line);
-    this.size += line.length;
-    this.count++;
-    if (this.size > 1 << 20) this.flush();
-  }
-  flush(): void {
-    if (this.buf.length) writeSync(this.fd, this.buf.join(""));
-    this.buf = [];
-    this.size = 0;
-  }
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
+/** Opens the trace file before the run, so a bad path fails before minutes of simulation. */
+function openTrace(path: string): number {
+  try {
+    return openSync(path, "w");
+  } catch (err) {
+    throw new BrokersimError("E_FILE", `cannot write the trace to ${path}: ${(err as Error).message}`, { hint: "check that the directory exists" });
   }
 }
 
@@ -107,27 +87,34 @@ export function cmdReplay(args: ReplayArgs): number {
   say(`brokersim ${BROKERSIM_VERSION}  replay ${loaded.scenario.name} (${file})  seed ${seed}${untilUs !== undefined ? `  until ${args.until}` : ""}`);
   for (const l of describeDraws(loaded.draws)) say(`  ${l}`);
   for (const l of describeScenario(loaded.scenario)) say(`  ${l}`);
-  const trace = args.trace !== undefined ? new TraceWriter(args.trace) : undefined;
+  const traceFd = args.trace !== undefined ? openTrace(args.trace) : undefined;
   let run;
+  let traced = 0;
   try {
-    run = replaySeed(spec, { ...(untilUs !== undefined ? { untilUs } : {}), ...(trace ? { onEvent: (e) => trace.push(traceLine(e)) } : {}) });
+    run = replaySeed(spec, untilUs !== undefined ? { untilUs } : {});
+    if (traceFd !== undefined) traced = writeDomainTrace(run.history, (chunk) => writeSync(traceFd, chunk), run.scenario);
   } finally {
-    trace?.close();
+    if (traceFd !== undefined) closeSync(traceFd);
   }
   if (untilUs !== undefined) say(`stopped at ${args.until}: the verdicts below see only the history up to then`);
   for (const l of formatRunSummary(run.result)) say(l);
   // The timelines name every anomaly a message is part of, not only the sample result.json keeps.
   const full = { ...run.result, verdicts: run.result.verdicts.map((v) => ({ ...v, anomalies: run.anomalies.filter((a) => a.invariant === v.invariant) })) };
-  if (trace) say(`trace: ${trace.count} events written to ${args.trace} (JSON lines: t in µs, kind, id)`);
+  if (traceFd !== undefined) say(`trace: ${traced} history events written to ${args.trace} (JSON lines: t in µs, op, node, msg, key, partition, offset, queue, text)`);
   if (msg !== undefined) {
     say();
     say("lineage:");
-    for (const l of messageTimeline(run.history, msg, full)) say(l);
+    for (const l of messageTimeline(run.history, msg, full, run.scenario)) say(l);
   }
   if (args.key !== undefined) {
     say();
     say("key timeline:");
-    for (const l of keyTimeline(run.history, args.key, full)) say(l);
+    for (const l of keyTimeline(run.history, args.key, full, undefined, run.scenario)) say(l);
+  }
+  if (args.partition !== undefined) {
+    say();
+    say("partition timeline:");
+    for (const l of partitionTimeline(run.history, args.partition, undefined, run.scenario)) say(l);
   }
   // Like run: unmet expectations exit 1, said last, also when --until cut the run short (a partial history
   // can fail what the whole run meets, and a person should see that rather than a silent success).

@@ -110,17 +110,25 @@ describe("brokersim sweep", () => {
 });
 
 describe("brokersim replay, shrink and run --check-determinism", () => {
-  it("writes the event trace as JSON lines and prints a message's lineage", () => {
-    const r = cli(["replay", "tiny.yaml", "--seed", "2", "--trace", "trace.jsonl", "--message", "m-3", "--until", "800ms"]);
+  it("writes the domain trace as JSON lines, the same bytes for the same seed, and prints a message's lineage in the system's words", () => {
+    const r = cli(["replay", "tiny.yaml", "--seed", "2", "--trace", "trace.jsonl", "--message", "m-3", "--until", "800ms", "--partition", "t-0"]);
     // Cut short at 800 ms, records are still in flight: no-loss is unmet in that partial history, and says so.
     expect(r.code).toBe(1);
     expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("FAIL  expectations not met in the history up to 800ms: hold: no-loss (the whole run may still meet them: replay without --until)");
-    const lines = readFileSync(join(tmp, "trace.jsonl"), "utf8").trim().split("\n");
-    expect(r.stdout).toContain(`trace: ${lines.length} events written to trace.jsonl`);
-    expect(JSON.parse(lines[0]!)).toEqual({ t: expect.any(Number), kind: expect.any(String), id: expect.any(Number) });
-    expect(Math.max(...lines.map((l) => JSON.parse(l).t))).toBeLessThanOrEqual(800_000);
+    const bytes = readFileSync(join(tmp, "trace.jsonl"), "utf8");
+    const lines = bytes.trim().split("\n");
+    expect(r.stdout).toContain(`trace: ${lines.length} history events written to trace.jsonl`);
+    const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.find((o) => o.op === "produce-attempt")).toEqual({ t: expect.any(Number), op: "produce-attempt", node: "p", msg: "m-0", key: expect.stringMatching(/^key-\d+$/), partition: expect.stringMatching(/^t-[01]$/), text: expect.stringMatching(/^producer p sent m-0 \(key key-\d+\) to t-[01]$/) });
+    expect(Math.max(...rows.map((o) => o.t as number))).toBeLessThanOrEqual(800_000);
+    expect(bytes).not.toMatch(/\bactor -?\d|\baux\b|undefined/);
     expect(r.stdout).toMatch(/lineage:\nm-3: key key-\d+, from p to t, created at/);
-    expect(r.stdout).toMatch(/process-end +g-0 {2}\(g\) {2}p0 {2}@3/);
+    expect(r.stdout).toMatch(/g-0 \(group g\) finished processing it \(t-0 offset 3\)/);
+    expect(r.stdout).not.toMatch(/\bactor -?\d|\baux\b/);
+    expect(r.stdout).toMatch(/partition timeline:\npartition t-0: \d+ rows\n/);
+    const again = cli(["replay", "tiny.yaml", "--seed", "2", "--trace", "trace2.jsonl", "--until", "800ms"]);
+    expect(again.code).toBe(1);
+    expect(readFileSync(join(tmp, "trace2.jsonl"), "utf8")).toBe(bytes);
   });
 
   it("shrinks a failing seed of the bundled slow consumer (with its latency bound made strict) to a smaller scenario that still fails", () => {
