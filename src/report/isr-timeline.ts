@@ -75,8 +75,11 @@ export function allPartitionTimelines(h: History, s: Scenario, endUs: number): {
     st.sinceUs = t;
     st.changed = true;
   };
-  for (let i = 0; i < h.opCount; i++) {
-    const k = h.opKind[i];
+  const kinds = h.opKind;
+  for (let i = 0, n = h.opCount; i < n; i++) {
+    const k = kinds[i];
+    // Controller rows are 22-26 and 46; one range test skips the message rows (1-9) that fill the log.
+    if (k < Op.LeaderElection || k > Op.PartitionsAdded) continue;
     if (k !== Op.LeaderElection && k !== Op.UncleanLeaderElection && k !== Op.PartitionOffline && k !== Op.IsrShrink && k !== Op.IsrExpand && k !== Op.PartitionsAdded) continue;
     const t = h.opTimeUs[i];
     const topic = h.actorNames[h.opAux[i]];

@@ -36,79 +36,104 @@ const percentile = (sorted: Float64Array, p: number): number => sorted[Math.min(
 export function producerMetrics(h: History, bucketUs: number, bucketCount: number): ProducerRunMetrics[] {
   const bucketOf = (t: number): number => Math.min(bucketCount - 1, Math.max(0, Math.floor(t / bucketUs)));
   // Dense per-producer index, in the order producers first appear (deterministic).
-  const slot = new Map<number, number>();
-  const names: string[] = [];
-  const waits: number[][][] = [];
-  const retries: number[][] = [];
-  const errors: number[][] = [];
-  const inFlightDelta: number[][] = [];
-  const slotOf = (actor: number): number => {
-    let s = slot.get(actor);
-    if (s === undefined) {
-      s = names.length;
-      slot.set(actor, s);
-      names.push(h.actorNames[actor]);
-      waits.push(Array.from({ length: bucketCount }, () => []));
-      retries.push(new Array(bucketCount).fill(0));
-      errors.push(new Array(bucketCount).fill(0));
-      inFlightDelta.push(new Array(bucketCount + 1).fill(0));
+  const slot = new Int32Array(h.actorNames.length).fill(-1);
+  const acc: Acc[] = [];
+  const slotOf = (actor: number): Acc => {
+    let s = slot[actor];
+    if (s < 0) {
+      s = slot[actor] = acc.length;
+      acc.push(new Acc(h.actorNames[actor], bucketCount));
     }
-    return s;
+    return acc[s];
   };
   // 1 = sent, 2 = answered. A message's first answer ends its wait; later acks (duplicates) do not count again.
   const state = new Uint8Array(h.messageCount);
-  for (let i = 0; i < h.opCount; i++) {
-    const k = h.opKind[i];
-    if (k !== Op.ProduceAttempt && k !== Op.Ack && k !== Op.ProduceFail && k !== Op.ProduceUnknown && k !== Op.ProduceRetry && k !== Op.ProduceError) continue;
-    const m = h.opMsg[i];
+  const kinds = h.opKind, msgs = h.opMsg, times = h.opTimeUs, producerOf = h.msgProducer, created = h.msgCreatedUs;
+  for (let i = 0, n = h.opCount; i < n; i++) {
+    const k = kinds[i];
+    // Producer rows are 1-5, 20 and 29; everything else is skipped by this one test first.
+    if (k > Op.ProduceError || (k > Op.ProduceUnknown && k !== Op.ProduceRetry && k !== Op.ProduceError)) continue;
+    const m = msgs[i];
     if (m < 0 || m >= h.messageCount) continue;
-    const s = slotOf(h.msgProducer[m]);
-    const t = h.opTimeUs[i];
+    const a = slotOf(producerOf[m]);
+    const t = times[i];
     if (k === Op.ProduceAttempt) {
       if (state[m] === 0) {
         state[m] = 1;
-        inFlightDelta[s][bucketOf(h.msgCreatedUs[m])]++;
+        a.inFlightDelta[bucketOf(created[m])]++;
       }
-    } else if (k === Op.ProduceRetry) retries[s][bucketOf(t)]++;
-    else if (k === Op.ProduceError) errors[s][bucketOf(t)]++;
-    else if (state[m] === 1) {
+    } else if (k === Op.ProduceRetry) a.retries[bucketOf(t)]++;
+    else if (k === Op.ProduceError) a.errors[bucketOf(t)]++;
+    else if (k !== Op.Append && state[m] === 1) {
       state[m] = 2;
-      inFlightDelta[s][bucketOf(t)]--;
-      if (k === Op.Ack) waits[s][bucketOf(t)].push(t - h.msgCreatedUs[m]);
+      const b = bucketOf(t);
+      a.inFlightDelta[b]--;
+      if (k === Op.Ack) a.wait(b, t - created[m]);
     }
   }
-  return names.map((producer, s) => {
-    const p50: (number | null)[] = [];
-    const p99: (number | null)[] = [];
-    const all: number[] = [];
-    for (const bucket of waits[s]) {
-      if (bucket.length === 0) {
-        p50.push(null);
-        p99.push(null);
-        continue;
-      }
-      const sorted = Float64Array.from(bucket).sort();
-      p50.push(percentile(sorted, 50));
-      p99.push(percentile(sorted, 99));
-      for (const w of bucket) all.push(w);
+  return acc.map((a) => a.finish());
+}
+
+/** One producer's accumulators. Acks come in time order, so one bucket of waits is open at a time. */
+class Acc {
+  readonly retries: number[];
+  readonly errors: number[];
+  readonly inFlightDelta: Int32Array;
+  private readonly p50: (number | null)[];
+  private readonly p99: (number | null)[];
+  private all = new Float64Array(1024);
+  private count = 0;
+  private openBucket = -1;
+  private openStart = 0;
+
+  constructor(readonly producer: string, readonly bucketCount: number) {
+    this.retries = new Array(bucketCount).fill(0);
+    this.errors = new Array(bucketCount).fill(0);
+    this.inFlightDelta = new Int32Array(bucketCount);
+    this.p50 = new Array(bucketCount).fill(null);
+    this.p99 = new Array(bucketCount).fill(null);
+  }
+
+  wait(bucket: number, us: number): void {
+    if (bucket !== this.openBucket) {
+      this.close();
+      this.openBucket = bucket;
+      this.openStart = this.count;
     }
+    if (this.count === this.all.length) {
+      const next = new Float64Array(this.all.length * 2);
+      next.set(this.all);
+      this.all = next;
+    }
+    this.all[this.count++] = us;
+  }
+
+  private close(): void {
+    if (this.openBucket < 0 || this.count === this.openStart) return;
+    const slice = this.all.subarray(this.openStart, this.count).sort();
+    this.p50[this.openBucket] = percentile(slice, 50);
+    this.p99[this.openBucket] = percentile(slice, 99);
+  }
+
+  finish(): ProducerRunMetrics {
+    this.close();
     const inFlight: number[] = [];
     let open = 0;
-    for (let b = 0; b < bucketCount; b++) inFlight.push((open += inFlightDelta[s][b]));
-    const sortedAll = Float64Array.from(all).sort();
+    for (let b = 0; b < this.bucketCount; b++) inFlight.push((open += this.inFlightDelta[b]));
+    const sorted = this.all.subarray(0, this.count).sort();
     return {
-      producer,
-      ackWaitP50Us: p50,
-      ackWaitP99Us: p99,
-      retries: retries[s],
-      errors: errors[s],
+      producer: this.producer,
+      ackWaitP50Us: this.p50,
+      ackWaitP99Us: this.p99,
+      retries: this.retries,
+      errors: this.errors,
       inFlight,
-      acknowledged: sortedAll.length,
-      ackWaitP99UsOverall: sortedAll.length ? percentile(sortedAll, 99) : null,
-      maxAckWaitUs: sortedAll.length ? sortedAll[sortedAll.length - 1] : null,
+      acknowledged: this.count,
+      ackWaitP99UsOverall: this.count ? percentile(sorted, 99) : null,
+      maxAckWaitUs: this.count ? sorted[this.count - 1] : null,
       maxInFlight: Math.max(0, ...inFlight),
     };
-  });
+  }
 }
 
 const PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#9d755d", "#e45756", "#72b7b2", "#eeca3b"];
