@@ -142,23 +142,32 @@ export function keySpacetimeSvg(k: KeyHistory, esc: (s: string) => string): stri
   k.nodes.forEach((n, i) => {
     out.push(`<g class="node-line"><text x="8" y="${y(i) - 2}" font-size="12" font-weight="600" fill="#1f2328">${esc(clip(n.name, 20))}</text><text x="8" y="${y(i) + 12}" font-size="10" fill="${MUTED}">${n.kind === "store" ? "stored (partition / queue)" : n.kind}</text><line x1="${LABEL_W - 4}" x2="${width - 10}" y1="${y(i)}" y2="${y(i)}" stroke="#8c959f" stroke-width="1.2"/></g>`);
   });
+  // Labels that would overlap the previous one on the same line are left to the hover text.
+  const lastLabelX = new Map<string, number>();
+  const roomFor = (line: string, at: number): boolean => {
+    const prev = lastLabelX.get(line);
+    if (prev !== undefined && Math.abs(at - prev) < 26) return false;
+    lastLabelX.set(line, at);
+    return true;
+  };
   k.messages.forEach((m, idx) => {
     const color = m.flagged ? BAD : NODE_PALETTE[idx % NODE_PALETTE.length];
     const parts: string[] = [];
     const arrow = (x1: number, y1: number, x2: number, y2: number) =>
       parts.push(`<path d="M${n1(x1)},${n1(y1)} L${n1(x2)},${n1(y2)}" stroke="${color}" stroke-width="${m.flagged ? 2 : 1.2}" fill="none" opacity="${m.flagged ? 1 : 0.7}" marker-end="url(#ks-arrow)"/>`);
     const sx = x(m.sentUs), sy = y(m.producer);
-    parts.push(`<circle cx="${n1(sx)}" cy="${sy}" r="3.5" fill="${color}"/><text x="${n1(sx)}" y="${sy - 7}" font-size="9.5" text-anchor="middle" fill="${color}">#${m.seq}</text>`);
+    parts.push(`<circle cx="${n1(sx)}" cy="${sy}" r="3.5" fill="${color}"/>`);
+    if (roomFor(`p${m.producer}`, sx)) parts.push(`<text x="${n1(sx)}" y="${sy - 7}" font-size="9.5" text-anchor="middle" fill="${color}">#${m.seq}</text>`);
     for (const s of m.stored) {
       arrow(sx, sy, x(s.atUs), y(s.node));
       // Offsets only where they stay readable: on the named messages, or when few messages are drawn.
-      if (m.flagged || k.messages.length <= 8) parts.push(`<text x="${n1(x(s.atUs) + 3)}" y="${y(s.node) + 12}" font-size="9" fill="${color}">@${s.offset}</text>`);
+      if ((m.flagged || k.messages.length <= 8) && roomFor(`s${s.node}`, x(s.atUs))) parts.push(`<text x="${n1(x(s.atUs) + 3)}" y="${y(s.node) + 12}" font-size="9" fill="${color}">@${s.offset}</text>`);
     }
     const src = m.stored[0];
     for (const d of m.delivered) {
       const fx = src ? x(src.atUs) : sx, fy = src ? y(src.node) : sy;
       arrow(fx, fy, x(d.atUs), y(d.node));
-      parts.push(`<text x="${n1(x(d.atUs))}" y="${y(d.node) + 13}" font-size="9.5" text-anchor="middle" fill="${color}">#${m.seq}</text>`);
+      if (roomFor(`c${d.node}`, x(d.atUs))) parts.push(`<text x="${n1(x(d.atUs))}" y="${y(d.node) + 13}" font-size="9.5" text-anchor="middle" fill="${color}">#${m.seq}</text>`);
     }
     const tip = esc(`m-${m.msg} (#${m.seq} of key ${k.key})${m.flagged ? ", named by an anomaly" : ""}: sent ${seconds(m.sentUs)}; ${m.stored.map((s) => `stored on ${k.nodes[s.node].name} @${s.offset} at ${seconds(s.atUs)}`).join("; ") || "never stored"}; ${m.delivered.map((d) => `delivered to ${k.nodes[d.node].name} at ${seconds(d.atUs)}`).join("; ") || "never delivered"}`);
     out.push(`<g class="key-message${m.flagged ? " flagged" : ""}" data-message="${m.msg}"><title>${tip}</title>${parts.join("")}</g>`);

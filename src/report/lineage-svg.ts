@@ -196,7 +196,7 @@ export function messageLineages(h: History, picks: readonly { msg: number; reaso
       else if (k === Op.IsrExpand) events.push({ atUs: t, lane: j, kind: "isr", what: `rejoined ISR (size ${h.opOffset[i]})`, own: false });
       else if (k === Op.Truncate) {
         const cut = stored.some((x) => x.partition === h.opPartition[i] && h.opOffset[i] <= x.offset && t >= x.atUs);
-        events.push({ atUs: t, lane: j, kind: "truncate", what: cut ? `truncated to ${h.opOffset[i]}: record removed` : `truncated to ${h.opOffset[i]}`, own: false });
+        events.push({ atUs: t, lane: j, kind: "truncate", what: cut ? `cut to ${h.opOffset[i]}: record gone` : `log cut to ${h.opOffset[i]}`, own: false });
       }
     }
     // Time order; at one instant the message's own steps first (stable sort keeps each group's order).

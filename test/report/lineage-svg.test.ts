@@ -69,7 +69,7 @@ describe("message lineage", () => {
       "1.02s checkout: acked @7",
       "3s broker-0: fault begins *",
       "4s broker-1: UNCLEAN leader (epoch 1) *",
-      "4.5s broker-2: truncated to 5: record removed *",
+      "4.5s broker-2: cut to 5: record gone *",
     ]);
     expect(l.omittedEvents).toBe(0);
   });
