@@ -57,12 +57,18 @@ export function allPartitionTimelines(h: History, s: Scenario, endUs: number): {
   const brokers = Math.max(1, s.cluster.brokers);
   const states = new Map<string, State>();
   const id = (topic: string, p: number) => `${topic}\u0000${p}`;
+  // Topics a stream application creates at run time (repartition, changelog) take their source topic's
+  // replication; the largest of the scenario's topics stands in for it.
+  const fallback = {
+    replicationFactor: Math.max(1, ...s.topics.map((t) => t.replicationFactor)),
+    minInsyncReplicas: Math.max(1, ...s.topics.map((t) => t.minInsyncReplicas)),
+  };
   const create = (topic: string, p: number, atUs: number): State => {
-    const spec = s.topics.find((t) => t.name === topic);
-    const rf = Math.min(brokers, spec?.replicationFactor ?? 1);
+    const spec = s.topics.find((t) => t.name === topic) ?? fallback;
+    const rf = Math.min(brokers, spec.replicationFactor);
     const replicas = Array.from({ length: rf }, (_, i) => `broker-${(p + i) % brokers}`);
     const st: State = {
-      topic, partition: p, replicas, minIsr: spec?.minInsyncReplicas ?? 1, leader: replicas[0], isr: new Set(replicas),
+      topic, partition: p, replicas, minIsr: Math.min(rf, spec.minInsyncReplicas), leader: replicas[0], isr: new Set(replicas),
       sinceUs: atUs, spans: [], elections: [], changed: false,
     };
     states.set(id(topic, p), st);

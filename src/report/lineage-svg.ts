@@ -270,6 +270,6 @@ export function lineageSection(result: RunResult, esc: (s: string) => string): s
 <details${i === 0 ? " open" : ""}><summary>Swimlane</summary><div class="scroll">${lineageSvg(l, esc)}</div></details></figure>`)
     .join("\n");
   return `<section class="lineage-section" id="lineage"><h2>Message lineage</h2>
-<p class="muted">The first ${list.length} messages the anomalies name (at most ${MAX_LINEAGES}), one lane per node, steps left to right in time order (columns are not to scale: the gap to the previous step is written above). Circles are the message's own steps; diamonds are events of its partition and nodes (elections, ISR changes, truncations, faults). Replication to followers is not recorded per record: an acks=all ack means the high watermark passed it. <code>brokersim replay --message</code> prints the same story.</p>
+<p class="muted">The first ${list.length} messages the anomalies name (at most ${MAX_LINEAGES}), one lane per node, steps left to right in time order (columns are not to scale: the gap to the previous step is written above). Circles are the message's own steps; diamonds are events of its partition and nodes (elections, ISR changes, truncations, faults).${result.metrics.leadership ? " Replication to followers is not recorded per record: an acks=all ack means the high watermark passed it." : ""} <code>brokersim replay --message</code> prints the same story.</p>
 ${blocks}</section>`;
 }
