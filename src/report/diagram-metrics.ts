@@ -6,7 +6,7 @@ import type { AnomalyRecord } from "../checkers/anomaly-ledger.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { chooseBucketUs } from "../metrics/collector.ts";
 import type { RunMetrics } from "./result-types.ts";
-import { producerMetrics } from "./producer-charts.ts";
+import { chartedProducers, producerMetrics } from "./producer-charts.ts";
 import { allPartitionTimelines, leadershipTimeline } from "./isr-timeline.ts";
 import { messageLineages, messagesNamedByAnomalies } from "./lineage-svg.ts";
 import { keyHistories, keysNamedByAnomalies } from "./key-spacetime.ts";
@@ -14,7 +14,8 @@ import { keyHistories, keysNamedByAnomalies } from "./key-spacetime.ts";
 export function diagramMetrics(h: History, s: Scenario, anomalies: readonly AnomalyRecord[], endUs: number): Partial<RunMetrics> {
   const totalUs = s.duration + s.drain;
   const bucketUs = chooseBucketUs(totalUs);
-  const producers = producerMetrics(h, bucketUs, Math.max(1, Math.ceil(totalUs / bucketUs)));
+  // result.json keeps the producers the charts draw (the highest peaks in flight), not every one of hundreds.
+  const producers = chartedProducers(producerMetrics(h, bucketUs, Math.max(1, Math.ceil(totalUs / bucketUs))));
   const timelines = allPartitionTimelines(h, s, endUs);
   const leadership = leadershipTimeline(timelines);
   const lineages = messageLineages(h, messagesNamedByAnomalies(anomalies, h.messageCount), timelines.map((t) => t.timeline));

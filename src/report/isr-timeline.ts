@@ -25,6 +25,10 @@ export interface PartitionTimeline {
   spans: LeadershipSpan[];
   elections: { atUs: number; leader: string; epoch: number; unclean: boolean }[];
   offlineUs: number;
+  /** Changes past MAX_SPANS_PER_PARTITION (a flapping ISR), counted but not drawn. */
+  omittedChanges?: number;
+  /** With omittedChanges: from this time on the row is not drawn. */
+  hiddenFromUs?: number;
 }
 
 export interface LeadershipTimeline {
@@ -37,6 +41,8 @@ export interface LeadershipTimeline {
 }
 
 export const MAX_TIMELINE_PARTITIONS = 32;
+/** Most spans (and elections) kept per partition: an ISR that flaps all run long would otherwise fill the page. */
+export const MAX_SPANS_PER_PARTITION = 200;
 
 interface State {
   topic: string;
@@ -127,11 +133,28 @@ export function allPartitionTimelines(h: History, s: Scenario, endUs: number): {
 /** The report's compact view: the partitions that changed (capped), counts of the rest. Undefined without topics. */
 export function leadershipTimeline(all: readonly { timeline: PartitionTimeline; changed: boolean }[]): LeadershipTimeline | undefined {
   if (all.length === 0) return undefined;
-  const changed = all.filter((x) => x.changed).map((x) => x.timeline);
+  const changed = all.filter((x) => x.changed).map((x) => capSpans(x.timeline));
   return {
     partitions: changed.slice(0, MAX_TIMELINE_PARTITIONS),
     unchanged: all.length - changed.length,
     omitted: Math.max(0, changed.length - MAX_TIMELINE_PARTITIONS),
+  };
+}
+
+/** Keeps the first MAX_SPANS_PER_PARTITION spans and elections; the last kept span runs to the end, marked. */
+function capSpans(t: PartitionTimeline): PartitionTimeline {
+  if (t.spans.length <= MAX_SPANS_PER_PARTITION && t.elections.length <= MAX_SPANS_PER_PARTITION) return t;
+  const spans = t.spans.slice(0, MAX_SPANS_PER_PARTITION);
+  const endUs = t.spans[t.spans.length - 1].endUs;
+  const lastKept = spans[spans.length - 1];
+  const hiddenFromUs = lastKept.endUs;
+  return {
+    ...t,
+    spans,
+    elections: t.elections.filter((e) => e.atUs < hiddenFromUs).slice(0, MAX_SPANS_PER_PARTITION),
+    omittedChanges: t.spans.length - spans.length,
+    // The drawing shows the rest of the run as not drawn rather than stretching the last span.
+    ...(hiddenFromUs < endUs ? { hiddenFromUs } : {}),
   };
 }
 
@@ -189,6 +212,10 @@ export function isrTimelineSvg(tl: LeadershipTimeline, endUs: number, faults: Fa
     const row: string[] = [];
     row.push(`<text x="${LABEL_W - 8}" y="${y + 13}" font-size="12" text-anchor="end" fill="#1f2328">${esc(clip(name, 20))}</text>`);
     row.push(`<text x="${LABEL_W - 8}" y="${y + 25}" font-size="9.5" text-anchor="end" fill="${MUTED}">RF ${p.replicas.length} · min ISR ${p.minInsyncReplicas}</text>`);
+    if (p.hiddenFromUs !== undefined) {
+      const hx = x(p.hiddenFromUs);
+      row.push(`<text x="${n1(hx + 4)}" y="${y + 14}" font-size="10.5" fill="${MUTED}">${esc(`+${p.omittedChanges} more changes, not drawn`)}</text>`);
+    }
     for (const sp of p.spans) {
       const x1 = x(sp.startUs), w = Math.max(0.8, x(sp.endUs) - x1);
       const tip = esc(`${name} ${seconds(sp.startUs)} → ${seconds(sp.endUs)}: ${sp.leader ? `leader ${sp.leader}` : "OFFLINE (no eligible leader)"}; ISR {${sp.isr.join(", ")}} (${sp.isr.length} of ${p.replicas.length})`);

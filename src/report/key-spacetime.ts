@@ -33,6 +33,8 @@ export interface KeyHistory {
 
 export const MAX_KEYS = 3;
 export const MAX_KEY_MESSAGES = 16;
+/** Most deliveries drawn per message (a poison message can be redelivered without end). */
+export const MAX_DELIVERIES = 12;
 /** Invariants whose keys are worth a diagram, in order of preference. */
 const KEY_INVARIANTS = ["per-key-order", "no-producer-reorder", "queue-key-order", "per-aggregate-order", "monotonic-poll", "no-duplicates", "no-duplicate-offsets", "duplicates-explained", "queue-duplicates", "exactly-once-effects"];
 
@@ -103,7 +105,7 @@ export function keyHistories(h: History, picks: readonly { key: string; reason: 
     const t = h.opTimeUs[i];
     if (k === Op.Append) w.km.stored.push({ node: nodeOf(w.j, `${h.actorNames[h.opActor[i]]}-${h.opPartition[i]}`, "store"), atUs: t, offset: h.opOffset[i] });
     else if (k === Op.QueueEnqueue) w.km.stored.push({ node: nodeOf(w.j, h.actorNames[h.opActor[i]], "store"), atUs: t, offset: h.opOffset[i] });
-    else if (k === Op.Deliver || k === Op.QueueDeliver) w.km.delivered.push({ node: nodeOf(w.j, h.actorNames[h.opActor[i]], "consumer"), atUs: t });
+    else if ((k === Op.Deliver || k === Op.QueueDeliver) && w.km.delivered.length < MAX_DELIVERIES) w.km.delivered.push({ node: nodeOf(w.j, h.actorNames[h.opActor[i]], "consumer"), atUs: t });
   }
   // Lines top to bottom: producers, stores, consumers (each in order of first appearance).
   for (const r of result) {

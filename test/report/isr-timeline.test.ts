@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { History, Op } from "../../src/history/history.ts";
 import { loadScenarioText } from "../../src/scenario/load.ts";
-import { allPartitionTimelines, isrTimelineSection, leaderAt, leadershipTimeline, MAX_TIMELINE_PARTITIONS } from "../../src/report/isr-timeline.ts";
+import { allPartitionTimelines, isrTimelineSection, leaderAt, leadershipTimeline, MAX_SPANS_PER_PARTITION, MAX_TIMELINE_PARTITIONS } from "../../src/report/isr-timeline.ts";
 import { escapeHtml } from "../../src/report/html.ts";
 import { buildFixtureResult } from "./fixture.ts";
 
@@ -74,6 +74,23 @@ describe("the leader/ISR timeline", () => {
     expect(many.partitions).toHaveLength(MAX_TIMELINE_PARTITIONS);
     expect(many.omitted).toBe(5);
     expect(many.unchanged).toBe(5);
+  });
+
+  it("keeps a flapping ISR's first changes and says how many more it left out", () => {
+    const h = new History();
+    const orders = h.actor("orders", "topic");
+    const b2 = h.actor("broker-2", "broker");
+    for (let i = 1; i <= MAX_SPANS_PER_PARTITION; i++) {
+      h.record(Op.IsrShrink, i * 10_000, -1, b2, 0, 2, orders);
+      h.record(Op.IsrExpand, i * 10_000 + 5_000, -1, b2, 0, 3, orders);
+    }
+    const [p0] = leadershipTimeline(allPartitionTimelines(h, scenario(1), 10 * S))!.partitions;
+    expect(p0.spans).toHaveLength(MAX_SPANS_PER_PARTITION);
+    expect(p0.omittedChanges).toBe(MAX_SPANS_PER_PARTITION + 1);
+    expect(p0.hiddenFromUs).toBe(p0.spans[p0.spans.length - 1].endUs);
+    const result = buildFixtureResult();
+    result.metrics.leadership = leadershipTimeline(allPartitionTimelines(h, scenario(1), 10 * S));
+    expect(isrTimelineSection(result, escapeHtml)).toContain(`+${MAX_SPANS_PER_PARTITION + 1} more changes, not drawn`);
   });
 
   it("has no timeline without topics", () => {
