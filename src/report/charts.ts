@@ -5,6 +5,7 @@ import type { FaultWindow, RunResult, RebalanceMarker } from "./result-types.ts"
 import { queueChartSpecs } from "./queue-charts.ts";
 import { appChartSpecs } from "./app-charts.ts";
 import { streamChartSpecs } from "./stream-charts.ts";
+import { producerChartSpecs } from "./producer-charts.ts";
 
 // Exported for the page's CSS, so the charts' text and the page's text are set in the same font.
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -232,6 +233,7 @@ export function chartSpecs(result: RunResult): Record<string, object> {
     ...queueChartSpecs(result, timeChart),
     ...appChartSpecs(result, timeChart),
     ...streamChartSpecs(result, timeChart),
+    ...producerChartSpecs(result, timeChart),
   };
 }
 

@@ -137,6 +137,14 @@ export interface RunMetrics {
   processors?: ProcessorRunMetrics[];
   /** The flow from publishing services to consumer groups and DLTs, with counts (src/report/flow-graph.ts). */
   flow?: import("./flow-graph.ts").FlowGraph;
+  /** Per Kafka producer: send → ack wait, retries, errors, records in flight per bucket (producer-charts.ts). */
+  producers?: import("./producer-charts.ts").ProducerRunMetrics[];
+  /** Leaders and ISR over time of the partitions that changed (isr-timeline.ts). Absent without topics. */
+  leadership?: import("./isr-timeline.ts").LeadershipTimeline;
+  /** Swimlanes of the first messages the anomalies name (lineage-svg.ts). */
+  lineages?: import("./lineage-svg.ts").MessageLineage[];
+  /** Space-time histories of keys named by order and duplicate anomalies (key-spacetime.ts). */
+  keyHistories?: import("./key-spacetime.ts").KeyHistory[];
 }
 
 /** One queue's numbers: see src/metrics/queue-metrics.ts and the accounting ledger in src/checkers/queue-accounting.ts. */

@@ -2,6 +2,7 @@
 // checkers. Nothing here reads the wall clock or the file system: the CLI does that.
 import { Simulation } from "../kernel/sim.ts";
 import { flowMetrics } from "../report/flow-graph.ts";
+import { diagramMetrics } from "../report/diagram-metrics.ts";
 import { Rng } from "../kernel/rng.ts";
 import { History } from "../history/history.ts";
 import { Network } from "../net/network.ts";
@@ -143,6 +144,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
         ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
         ...flowMetrics(history, scenario, sim.nowUs),
+        ...diagramMetrics(history, scenario, anomalies, sim.nowUs),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),

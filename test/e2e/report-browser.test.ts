@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     const { result } = runScenario(scenario, { seed: 1, file: "scenarios/slow-consumer.yaml" });
     const r = await openReport(1200, undefined, result);
     expect(r.renderError).toBeNull();
-    expect(r.charts.map((c) => c.name)).toEqual(["latency", "throughput", "lag", "partitionLag"]);
+    expect(r.charts.map((c) => c.name)).toEqual(["latency", "throughput", "lag", "partitionLag", "producer-ack-wait", "producer-retries", "producer-in-flight"]);
     expect(r.rendered).toBe(String(r.charts.length));
     for (const c of r.charts) expect(c.height, `${c.name} height`).toBeGreaterThan(150);
     expect(r.errors).toEqual([]);
@@ -138,6 +138,55 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     expect(causes[0]).toContain("crashed at");
     expect(sectionOrder.indexOf("Root causes")).toBeLessThan(sectionOrder.indexOf("Verdicts"));
     expect(notChecked[0]).toContain("not checked");
+  });
+
+  it("draws the producer charts, the leader/ISR timeline, message swimlanes and key space-time diagrams of a failing run", async () => {
+    const scenario = loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", "kafka-isolated-leader.yaml"));
+    const { result } = runScenario(scenario, { seed: 1, file: "scenarios/kafka-isolated-leader.yaml" });
+    const r = await openReport(1200, "/tmp/report-diagrams.png", result);
+    expect(r.renderError).toBeNull();
+    expect(r.errors).toEqual([]);
+    expect(r.requests).toEqual([]);
+    const producerCharts = r.charts.filter((c) => c.name?.startsWith("producer-"));
+    expect(producerCharts.map((c) => c.name)).toEqual(["producer-ack-wait", "producer-retries", "producer-in-flight"]);
+    for (const c of producerCharts) expect(c.height, `${c.name} height`).toBeGreaterThan(150);
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(join(dir, `report-1200-${result.scenario.name}.html`)).href);
+    const drawn = await page.evaluate(() => {
+      const box = (sel: string) => {
+        const el = document.querySelector(sel);
+        const b = el?.getBoundingClientRect();
+        return { width: b?.width ?? 0, height: b?.height ?? 0 };
+      };
+      const count = (sel: string) => document.querySelectorAll(sel).length;
+      return {
+        isr: box("svg.isr-timeline"),
+        isrRows: count("svg.isr-timeline g.isr-row"),
+        elections: count("svg.isr-timeline .election"),
+        lineage: box("figure[data-diagram=lineage] svg.lineage"),
+        lineages: count("figure[data-diagram=lineage]"),
+        firstLineageSteps: document.querySelector("figure[data-diagram=lineage]")?.querySelectorAll("g.lineage-event").length ?? 0,
+        keys: count("figure[data-diagram=key-spacetime]"),
+        key: box("svg.key-spacetime"),
+        keyMessages: count("svg.key-spacetime g.key-message"),
+        order: [...document.querySelectorAll("h2")].map((h) => h.textContent),
+      };
+    });
+    await page.close();
+    expect(drawn.isrRows).toBeGreaterThan(0);
+    expect(drawn.elections).toBeGreaterThan(0);
+    expect(drawn.isr.width).toBeGreaterThan(500);
+    expect(drawn.isr.height).toBeGreaterThan(100);
+    expect(drawn.lineages).toBeGreaterThan(0);
+    expect(drawn.firstLineageSteps).toBeGreaterThan(3);
+    expect(drawn.lineage.width).toBeGreaterThan(300);
+    expect(drawn.lineage.height).toBeGreaterThan(100);
+    expect(drawn.keys).toBeGreaterThan(0);
+    expect(drawn.keyMessages).toBeGreaterThan(1);
+    expect(drawn.key.width).toBeGreaterThan(500);
+    expect(drawn.order.indexOf("Leaders and ISR per partition")).toBeGreaterThan(drawn.order.indexOf("Over time"));
+    expect(drawn.order).toContain("Message lineage");
+    expect(drawn.order).toContain("Key histories");
   });
 
   it("renders the sweep report's charts offline too", async () => {
