@@ -171,7 +171,7 @@ export function analyseLatency(h: History, scenario: Scenario, input: LatencyAna
     if (r.explanation) explanations.push(r.explanation);
     const met = bounds.violated ? r.broken.length > 0 : r.broken.length === 0;
     const detail =
-      r.broken.length > 0 ? `exceeded: ${r.broken.join("; ")}${r.explanation ? ` — ${r.explanation.summary}` : ""}` : `within bounds: ${r.parts.join("; ")}`;
+      r.broken.length > 0 ? `exceeded: ${r.broken.join("; ")}${r.explanation ? ` — ${withoutNumber(r.explanation.summary)}` : ""}` : `within bounds: ${r.parts.join("; ")}`;
     expectations.push({ expectation: `latency ${subject}: ${labels.join(", ")}${bounds.violated ? " (expected to be exceeded)" : ""}`, met, detail });
   };
   for (const [name, b] of Object.entries(spec?.groups ?? {})) entry("group", name, b);
@@ -183,5 +183,11 @@ export function analyseLatency(h: History, scenario: Scenario, input: LatencyAna
 export function explainPooledOutcome(outcomes: ExpectationOutcome[], pooled: LatencyExplanation | undefined): void {
   if (pooled === undefined) return;
   const o = outcomes.find((e) => /^latency (p50|p90|p99|p999|max) /.test(e.expectation));
-  if (o && o.detail.startsWith("exceeded")) o.detail += ` — ${pooled.summary}`;
+  if (o && o.detail.startsWith("exceeded")) o.detail += ` — ${withoutNumber(pooled.summary)}`;
+}
+
+/** The summary after its leading "p99 30s > 2s: ", which the outcome's detail already states. */
+function withoutNumber(summary: string): string {
+  const i = summary.indexOf(": ");
+  return i >= 0 ? summary.slice(i + 2) : summary;
 }

@@ -78,7 +78,7 @@ export function explainTail(x: ExplainInput): LatencyExplanation {
   const window = slowCount > 0 ? { fromUs, toUs, lastDoneUs } : { fromUs: 0, toUs: 0, lastDoneUs: 0 };
   const slowPartitions = new Set<number>();
   for (let i = 0; i < n; i++) if (slow[i] && rec.partition[i] >= 0) slowPartitions.add(rec.partition[i]);
-  const causes = slowCount > 0 ? findCauses(h, x.faults, rec, slowPartitions, window.fromUs, window.lastDoneUs) : [];
+  const causes = slowCount > 0 ? findCauses(h, x.faults, rec, slowPartitions, window.fromUs, window.lastDoneUs, phases[0].phase, x.boundUs) : [];
   if (retried > 0) causes.push(`${retried} of the slow records were re-sent by their producer (produce retries)`);
   if (standsOut(keys[0])) causes.push(`hot key ${keys[0].name}: ${pct(keys[0].tailShare)} of the slow records, ${pct(keys[0].allShare)} of all`);
   else if (standsOut(partitions[0])) causes.push(`hot partition ${partitions[0].name}: ${pct(partitions[0].tailShare)} of the slow records, ${pct(partitions[0].allShare)} of all`);
@@ -118,10 +118,13 @@ function listPartitions(labels: string[]): string {
   return labels.length <= 4 ? labels.join(", ") : `${labels.slice(0, 3).join(", ")} and ${labels.length - 3} more`;
 }
 
-function findCauses(h: History, faults: FaultWindow[], rec: SubjectRecords, parts: Set<number>, fromUs: number, toUs: number): string[] {
-  const found: { atUs: number; text: string }[] = [];
+/** Which phase a finding explains: it leads the list when that phase holds most of the slow records' time. */
+type Found = { atUs: number; text: string; phase: PhaseName | "any" };
+
+function findCauses(h: History, faults: FaultWindow[], rec: SubjectRecords, parts: Set<number>, fromUs: number, toUs: number, topPhase: PhaseName, boundUs: number): string[] {
+  const found: Found[] = [];
   // Faults overlapping the window in which the slow records waited.
-  for (const f of faults) if (f.startUs <= toUs && f.endUs >= fromUs) found.push({ atUs: f.startUs, text: `fault: ${f.label} (${s(f.startUs)}–${s(f.endUs)})` });
+  for (const f of faults) if (f.startUs <= toUs && f.endUs >= fromUs) found.push({ atUs: f.startUs, text: `fault: ${f.label} (${s(f.startUs)}–${s(f.endUs)})`, phase: "any" });
   const crashed = crashStarts(faults);
   // ISR shrinks, elections and offline partitions on the slow records' partitions, grouped by broker and kind.
   const isr = new Map<string, { firstUs: number; lastUs: number; parts: string[] }>();
@@ -150,31 +153,66 @@ function findCauses(h: History, faults: FaultWindow[], rec: SubjectRecords, part
       rebalances.push({ atUs: t, cause: REBALANCE_CAUSES[h.opPartition[i]] ?? "rebalance", stableUs: -1 });
     } else if ((k === Op.ConsumerCrashed || k === Op.ConsumerPaused) && members.has(h.opActor[i])) {
       const what = k === Op.ConsumerCrashed ? "crashed" : `froze for ${s(h.opOffset[i])}`;
-      found.push({ atUs: t, text: `consumer ${h.actorNames[h.opActor[i]]} ${what} at ${s(t)}` });
+      found.push({ atUs: t, text: `consumer ${h.actorNames[h.opActor[i]]} ${what} at ${s(t)}`, phase: "consumer" });
     }
   }
   for (const [key, e] of isr) {
     const [kindText, who] = key.split("\u0000");
     const k = Number(kindText);
     const when = e.firstUs === e.lastUs ? `at ${s(e.firstUs)}` : `${s(e.firstUs)}–${s(e.lastUs)}`;
+    const until = e.firstUs === e.lastUs ? s(e.firstUs) : `${s(e.firstUs)}–${s(e.lastUs)}`;
     const ps = listPartitions(e.parts);
     let text: string;
     if (k === Op.IsrShrink) {
       const crashUs = crashed.get(who);
       text =
         crashUs !== undefined && crashUs <= e.firstUs
-          ? `${who}, dead since ${s(crashUs)}, stayed in the ISR of ${ps} until ${when} (${s(e.firstUs - crashUs)} later): acks=all waited for it`
+          ? `${who}, dead since ${s(crashUs)}, stayed in the ISR of ${ps} until ${until} (${s(e.firstUs - crashUs)} later): acks=all requests waited for it and the producer's later batches queued behind them`
           : `${who} left the ISR of ${ps} ${when}`;
     } else if (k === Op.PartitionOffline) text = `${ps} offline (no eligible leader) ${when}`;
     else text = `${who} elected leader${k === Op.UncleanLeaderElection ? " uncleanly" : ""} of ${ps} ${when}`;
-    found.push({ atUs: e.firstUs, text });
+    found.push({ atUs: e.firstUs, text, phase: k === Op.IsrShrink ? "acks" : "to-leader" });
   }
   for (const r of rebalances) {
     if (r.atUs < fromUs) continue;
     const end = r.stableUs >= 0 ? `stable at ${s(r.stableUs)} (${s(r.stableUs - r.atUs)})` : "not stable by the end of the window";
-    found.push({ atUs: r.atUs, text: `rebalance of ${rec.name} at ${s(r.atUs)} (${r.cause}), ${end}` });
+    found.push({ atUs: r.atUs, text: `rebalance of ${rec.name} at ${s(r.atUs)} (${r.cause}), ${end}`, phase: "log" });
   }
-  // ISR and election findings name the mechanism, so they lead; then faults, rebalances and consumers by time.
-  const rank = (t: string) => (t.includes("stayed in the ISR") ? 0 : t.startsWith("fault:") ? 2 : 1);
-  return found.sort((a, b) => rank(a.text) - rank(b.text) || a.atUs - b.atUs || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)).map((f) => f.text);
+  if (rec.kind === "group") found.push(...fetchGaps(h, rec, parts, fromUs, toUs, boundUs));
+  // Findings about the phase that holds most of the time lead; the producer's own stall counts for both of its
+  // phases (a request held for acks keeps later batches in the accumulator). Faults come after the mechanisms.
+  const near = (p: Found["phase"]) => p === topPhase || (p === "acks" && topPhase === "to-leader") || (p === "to-leader" && topPhase === "acks");
+  const rank = (f: Found) => (near(f.phase) ? 0 : f.phase === "any" ? 2 : 1);
+  return found.sort((a, b) => rank(a) - rank(b) || a.atUs - b.atUs || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)).map((f) => f.text);
+}
+
+/**
+ * Per slow partition, the longest time the group fetched nothing from it while its slow records waited (from the
+ * first slow record's send to the last one's processing): a consumer stuck on a dead leader or without an owner.
+ */
+function fetchGaps(h: History, rec: SubjectRecords, parts: Set<number>, fromUs: number, toUs: number, boundUs: number): Found[] {
+  const last = new Map<number, number>();
+  const gap = new Map<number, { fromUs: number; toUs: number }>();
+  const note = (code: number, a: number, b: number) => {
+    const g = gap.get(code);
+    if (b - a > boundUs && (g === undefined || b - a > g.toUs - g.fromUs)) gap.set(code, { fromUs: a, toUs: b });
+  };
+  for (let i = 0; i < h.opCount; i++) {
+    const t = h.opTimeUs[i];
+    if (t > toUs) break;
+    // The pooled subject (actor -1) counts a fetch by any group.
+    if (h.opKind[i] !== Op.Deliver || (rec.actor >= 0 && h.opAux[i] !== rec.actor) || t < fromUs) continue;
+    const code = h.msgTopic[h.opMsg[i]] * 65536 + h.opPartition[i];
+    if (!parts.has(code)) continue;
+    note(code, last.get(code) ?? fromUs, t);
+    last.set(code, t);
+  }
+  return [...gap.entries()]
+    .sort((a, b) => b[1].toUs - b[1].fromUs - (a[1].toUs - a[1].fromUs) || a[0] - b[0])
+    .slice(0, 3)
+    .map(([code, g]) => ({
+      atUs: g.fromUs,
+      text: `${rec.actor >= 0 ? `${rec.name} fetched` : "the groups fetched"} nothing from ${partitionLabel(h, code)} for ${s(g.toUs - g.fromUs)} (${s(g.fromUs)}–${s(g.toUs)}) while records waited there`,
+      phase: "log" as const,
+    }));
 }

@@ -12,6 +12,7 @@ import { CHART_TITLES, FONT, chartSpecs, queueOnly } from "./charts.ts";
 import { QUEUE_CHART_TITLES, queuesSection } from "./queue-charts.ts";
 import { APP_CHART_TITLES, appSection } from "./app-charts.ts";
 import { STREAM_CHART_TITLES } from "./stream-charts.ts";
+import { latencyChartSpecs, latencySection } from "./latency-charts.ts";
 
 // The chart specs live in charts.ts; re-exported so the tests and the sweep report keep their import paths.
 export { chartSpecs } from "./charts.ts";
@@ -338,11 +339,12 @@ ${causesSection(result, escapeHtml)}
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}
 ${appSection(result, escapeHtml)}
+${latencySection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
 ${replaySection(result)}
 </main>
 ${libs}
-<script type="application/json" id="brokersim-charts">${jsonForScript(specs)}</script>
+<script type="application/json" id="brokersim-charts">${jsonForScript({ ...specs, ...latencyChartSpecs(result) })}</script>
 <script>${escapeScript(BOOT)}</script>
 </body>
 </html>
