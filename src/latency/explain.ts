@@ -80,8 +80,16 @@ export function explainTail(x: ExplainInput): LatencyExplanation {
   for (let i = 0; i < n; i++) if (slow[i] && rec.partition[i] >= 0) slowPartitions.add(rec.partition[i]);
   const causes = slowCount > 0 ? findCauses(h, x.faults, rec, slowPartitions, window.fromUs, window.lastDoneUs, phases[0].phase, x.boundUs) : [];
   if (retried > 0) causes.push(`${retried} of the slow records were re-sent by their producer (produce retries)`);
-  if (standsOut(keys[0])) causes.push(`hot key ${keys[0].name}: ${pct(keys[0].tailShare)} of the slow records, ${pct(keys[0].allShare)} of all`);
-  else if (standsOut(partitions[0])) causes.push(`hot partition ${partitions[0].name}: ${pct(partitions[0].tailShare)} of the slow records, ${pct(partitions[0].allShare)} of all`);
+  // A hot spot leads when no fault overlapped the slow records (load, not failure, made them slow).
+  const hot = standsOut(keys[0])
+    ? `hot key ${keys[0].name}: ${pct(keys[0].tailShare)} of the slow records, ${pct(keys[0].allShare)} of all`
+    : standsOut(partitions[0])
+      ? `hot partition ${partitions[0].name}: ${pct(partitions[0].tailShare)} of the slow records, ${pct(partitions[0].allShare)} of all`
+      : undefined;
+  if (hot !== undefined) {
+    if (causes.some((c) => c.startsWith("fault:"))) causes.push(hot);
+    else causes.unshift(hot);
+  }
   if (causes.length === 0 && slowCount > 0) {
     causes.push("no fault, ISR change, election or rebalance while they waited: the records queued behind the load (capacity, not a failure)");
   }
