@@ -80,13 +80,17 @@ export function summariseSubject(r: SubjectRecords, bucketUs: number, bucketCoun
 /** Every group's records as one subject: what the pooled bound covers. */
 function pooled(subjects: SubjectRecords[]): SubjectRecords {
   const out: SubjectRecords = { kind: "group", name: "all groups", actor: -1, phaseCount: KAFKA_PHASES.length, msg: [], endUs: [], latencyUs: [], phases: [], partition: [] };
+  // Appended one by one: a spread of a million values overflows the call stack.
+  const append = (to: number[], from: number[]) => {
+    for (let i = 0; i < from.length; i++) to.push(from[i]);
+  };
   for (const s of subjects) {
     if (s.kind !== "group") continue;
-    out.msg.push(...s.msg);
-    out.endUs.push(...s.endUs);
-    out.latencyUs.push(...s.latencyUs);
-    out.phases.push(...s.phases);
-    out.partition.push(...s.partition);
+    append(out.msg, s.msg);
+    append(out.endUs, s.endUs);
+    append(out.latencyUs, s.latencyUs);
+    append(out.phases, s.phases);
+    append(out.partition, s.partition);
   }
   return out;
 }

@@ -33,8 +33,8 @@ export const zQueueLatencyBounds = z
 export const zLatencyExpect = z
   .strictObject({
     ...percentileBounds("over every group"),
-    groups: z.record(z.string(), zGroupLatencyBounds).optional().describe("Bounds per consumer group, by group name, e.g. { billing: { p99: 500ms, maxLag: 1000 } }."),
-    queues: z.record(z.string(), zQueueLatencyBounds).optional().describe("Bounds per queue, by queue name, e.g. { jobs: { p99: 2s } }."),
+    groups: z.record(z.string(), zGroupLatencyBounds).optional().describe("Bounds per consumer group, by group name: p50, p90, p99, p999, max (durations, send → that group's processing done), maxLag and lagAtEnd (records), violated (true: expected to be exceeded), e.g. { billing: { p99: 500ms, maxLag: 1000 } }."),
+    queues: z.record(z.string(), zQueueLatencyBounds).optional().describe("Bounds per queue, by queue name: p50, p90, p99, p999, max (durations, send → acknowledged), violated (true: expected to be exceeded), e.g. { jobs: { p99: 2s } }."),
   })
   .describe(
     "Bounds on end-to-end latency (producer send → processing done): p50/p90/p99/p999/max over every group, and per group " +
