@@ -339,8 +339,8 @@ ${causesSection(result, escapeHtml)}
 ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}
 ${appSection(result, escapeHtml)}
-${latencySection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
+${latencySection(result, escapeHtml)}
 ${replaySection(result)}
 </main>
 ${libs}
