@@ -8,7 +8,7 @@ import type { ExpectationOutcome, FaultWindow, LatencySummaryUs } from "../repor
 import type { Scenario } from "../scenario/schema.ts";
 import { PERCENTILE_KEYS } from "../scenario/schema-latency.ts";
 import { formatDurationUs } from "../scenario/units.ts";
-import { collectLatencyRecords, retriesPerMessage, type SubjectRecords } from "./phases.ts";
+import { collectLatencyRecords, newSubjectRecords, retriesPerMessage, type SubjectRecords } from "./phases.ts";
 import { explainTail } from "./explain.ts";
 import { KAFKA_PHASES, QUEUE_PHASES, type LatencyBreakdown, type LatencyExplanation, type LatencySubject } from "./types.ts";
 
@@ -79,18 +79,16 @@ export function summariseSubject(r: SubjectRecords, bucketUs: number, bucketCoun
 
 /** Every group's records as one subject: what the pooled bound covers. */
 function pooled(subjects: SubjectRecords[]): SubjectRecords {
-  const out: SubjectRecords = { kind: "group", name: "all groups", actor: -1, phaseCount: KAFKA_PHASES.length, msg: [], endUs: [], latencyUs: [], phases: [], partition: [] };
-  // Appended one by one: a spread of a million values overflows the call stack.
-  const append = (to: number[], from: number[]) => {
-    for (let i = 0; i < from.length; i++) to.push(from[i]);
-  };
-  for (const s of subjects) {
-    if (s.kind !== "group") continue;
-    append(out.msg, s.msg);
-    append(out.endUs, s.endUs);
-    append(out.latencyUs, s.latencyUs);
-    append(out.phases, s.phases);
-    append(out.partition, s.partition);
+  const groups = subjects.filter((s) => s.kind === "group");
+  const out = newSubjectRecords("group", "all groups", -1, groups.reduce((a, s) => a + s.msg.length, 0));
+  let at = 0;
+  for (const s of groups) {
+    out.msg.set(s.msg, at);
+    out.endUs.set(s.endUs, at);
+    out.latencyUs.set(s.latencyUs, at);
+    out.phases.set(s.phases, at * out.phaseCount);
+    out.partition.set(s.partition, at);
+    at += s.msg.length;
   }
   return out;
 }
@@ -116,7 +114,7 @@ export interface LatencyAnalysis {
 type Bounds = Partial<Record<(typeof PERCENTILE_KEYS)[number], number>>;
 
 /** The broken percentile bounds of one subject and the explanation of the loosest of them. */
-function checkPercentiles(h: History, records: SubjectRecords | undefined, summary: LatencySummaryUs | undefined, bounds: Bounds, subject: string, ctx: { faults: FaultWindow[]; retries: () => Uint16Array }) {
+function checkPercentiles(h: History, records: () => SubjectRecords | undefined, summary: LatencySummaryUs | undefined, bounds: Bounds, subject: string, ctx: { faults: FaultWindow[]; retries: () => Uint16Array }) {
   const broken: string[] = [];
   const parts: string[] = [];
   let worst: { key: string; boundUs: number; actualUs: number } | undefined;
@@ -131,9 +129,10 @@ function checkPercentiles(h: History, records: SubjectRecords | undefined, summa
     broken.push(summary === undefined || summary.count === 0 ? `${k}: no record was processed` : text);
     if (summary !== undefined && summary.count > 0 && (worst === undefined || b > worst.boundUs)) worst = { key: k, boundUs: b, actualUs: actual };
   }
+  const rec = worst !== undefined ? records() : undefined;
   const explanation =
-    worst !== undefined && records !== undefined
-      ? explainTail({ h, records, subject, bound: `${worst.key} <= ${formatDurationUs(worst.boundUs)}`, actualUs: worst.actualUs, boundUs: worst.boundUs, faults: ctx.faults, retries: ctx.retries() })
+    worst !== undefined && rec !== undefined
+      ? explainTail({ h, records: rec, subject, bound: `${worst.key} <= ${formatDurationUs(worst.boundUs)}`, actualUs: worst.actualUs, boundUs: worst.boundUs, faults: ctx.faults, retries: ctx.retries() })
       : undefined;
   return { broken, parts, explanation };
 }
@@ -151,7 +150,8 @@ export function analyseLatency(h: History, scenario: Scenario, input: LatencyAna
   if (spec && PERCENTILE_KEYS.some((k) => spec[k] !== undefined)) {
     const pooledBounds: Bounds = {};
     for (const k of PERCENTILE_KEYS) if (spec[k] !== undefined) pooledBounds[k] = spec[k];
-    const r = checkPercentiles(h, pooled(records), input.pooledSummary, pooledBounds, "all groups", ctx);
+    // Copying every group's records into one is only worth it when the pooled bound failed and needs explaining.
+    const r = checkPercentiles(h, () => pooled(records), input.pooledSummary, pooledBounds, "all groups", ctx);
     pooledExplanation = r.explanation;
     if (r.explanation) explanations.push(r.explanation);
   }
@@ -159,7 +159,7 @@ export function analyseLatency(h: History, scenario: Scenario, input: LatencyAna
   const entry = (kind: "group" | "queue", name: string, bounds: Bounds & { violated: boolean; maxLag?: number; lagAtEnd?: number }) => {
     const i = records.findIndex((r) => r.kind === kind && r.name === name);
     const subject = `${kind} ${name}`;
-    const r = checkPercentiles(h, i >= 0 ? records[i] : undefined, i >= 0 ? subjects[i].summary : undefined, bounds, subject, ctx);
+    const r = checkPercentiles(h, () => (i >= 0 ? records[i] : undefined), i >= 0 ? subjects[i].summary : undefined, bounds, subject, ctx);
     const labels = PERCENTILE_KEYS.filter((k) => bounds[k] !== undefined).map((k) => `${k} <= ${formatDurationUs(bounds[k]!)}`);
     const lagCheck = (what: "maxLag" | "lagAtEnd", list: { group: string; records: number }[]) => {
       const b = bounds[what];

@@ -26,7 +26,7 @@ export interface ExplainInput {
 }
 
 /** Counts per code among the slow records and among all, top `limit` by slow count (ties: smaller code first). */
-function topShares(codes: number[], slow: Uint8Array, slowCount: number, limit: number, name: (c: number) => string): TailShare[] {
+function topShares(codes: ArrayLike<number>, slow: Uint8Array, slowCount: number, limit: number, name: (c: number) => string): TailShare[] {
   const all = new Map<number, number>();
   const tail = new Map<number, number>();
   for (let i = 0; i < codes.length; i++) {
