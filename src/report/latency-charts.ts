@@ -53,7 +53,7 @@ function phaseBars(b: LatencyBreakdown): object {
     encoding: {
       y: { field: "subject", type: "nominal", title: null, sort: null },
       x: { field: "ms", type: "quantitative", stack: "zero", title: "mean latency (ms)" },
-      color: { field: "phase", type: "nominal", title: "phase", sort: null, legend: { orient: "bottom", columns: 3 } },
+      color: { field: "phase", type: "nominal", title: "phase", sort: null, legend: { orient: "bottom", columns: 2, labelLimit: 360 } },
       order: { field: "order", type: "quantitative" },
     },
   };
