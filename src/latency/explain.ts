@@ -6,6 +6,7 @@ import { Op, type History } from "../history/history.ts";
 import type { FaultWindow } from "../report/result-types.ts";
 import { REBALANCE_CAUSES } from "../models/groups/group-protocol.ts";
 import { formatDurationUs } from "../scenario/units.ts";
+import { RETURN_REASON_NAMES } from "../models/queue/queue-types.ts";
 import { partitionLabel, type SubjectRecords } from "./phases.ts";
 import { KAFKA_PHASES, PHASE_LABELS, QUEUE_PHASES, type LatencyExplanation, type PhaseName, type TailShare } from "./types.ts";
 
@@ -80,6 +81,7 @@ export function explainTail(x: ExplainInput): LatencyExplanation {
   for (let i = 0; i < n; i++) if (slow[i] && rec.partition[i] >= 0) slowPartitions.add(rec.partition[i]);
   const causes = slowCount > 0 ? findCauses(h, x.faults, rec, slowPartitions, window.fromUs, window.lastDoneUs, phases[0].phase, x.boundUs) : [];
   if (retried > 0) causes.push(`${retried} of the slow records were re-sent by their producer (produce retries)`);
+  if (rec.kind === "queue" && slowCount > 0) causes.push(...queueReturns(h, rec, slow));
   // A hot spot leads when no fault overlapped the slow records (load, not failure, made them slow).
   const hot = standsOut(keys[0])
     ? `hot key ${keys[0].name}: ${pct(keys[0].tailShare)} of the slow records, ${pct(keys[0].allShare)} of all`
@@ -223,4 +225,24 @@ function fetchGaps(h: History, rec: SubjectRecords, parts: Set<number>, fromUs: 
       text: `${rec.actor >= 0 ? `${rec.name} fetched` : "the groups fetched"} nothing from ${partitionLabel(h, code)} for ${s(g.toUs - g.fromUs)} (${s(g.fromUs)}–${s(g.toUs)}) while records waited there`,
       phase: "log" as const,
     }));
+}
+
+/** Why slow queue messages were delivered again: their returns to the queue, by reason (visibility timeout, nack…). */
+function queueReturns(h: History, rec: SubjectRecords, slow: Uint8Array): string[] {
+  const slowMsg = new Uint8Array(h.messageCount);
+  for (let i = 0; i < rec.msg.length; i++) if (slow[i]) slowMsg[rec.msg[i]] = 1;
+  const byReason = new Map<number, { returns: number; messages: Set<number> }>();
+  for (let i = 0; i < h.opCount; i++) {
+    if (h.opKind[i] !== Op.QueueReturn || h.opActor[i] !== rec.actor) continue;
+    const m = h.opMsg[i];
+    if (m < 0 || !slowMsg[m]) continue;
+    const r = h.opPartition[i];
+    let e = byReason.get(r);
+    if (!e) byReason.set(r, (e = { returns: 0, messages: new Set() }));
+    e.returns++;
+    e.messages.add(m);
+  }
+  return [...byReason.entries()]
+    .sort((a, b) => b[1].returns - a[1].returns || a[0] - b[0])
+    .map(([r, e]) => `${e.messages.size} of the slow messages went back to ${rec.name} ${e.returns} time(s) (${RETURN_REASON_NAMES[r] ?? `reason ${r}`}) and waited to be delivered again`);
 }

@@ -90,4 +90,29 @@ describe("explaining a latency miss", () => {
     const e = explain(b, 1000);
     expect(e.causes).toContain("1 of the slow records were re-sent by their producer (produce retries)");
   });
+
+  it("names the visibility timeouts that sent slow queue messages back", () => {
+    const b = new HistoryBuilder();
+    const h = b.h;
+    const p = h.actor("web", "producer");
+    const q = h.actor("jobs", "queue");
+    const c = h.actor("worker-0", "consumer");
+    for (let i = 0; i < 4; i++) {
+      const m = h.newMessage(p, h.key(`k${i}`), q, i * MS);
+      h.record(Op.QueueSend, i * MS, m, p, -1, -1, q);
+      h.record(Op.QueueEnqueue, (i + 1) * MS, m, q, -1, i);
+      h.record(Op.QueueDeliver, (i + 2) * MS, m, c, 1, 1, q);
+      if (i === 0) {
+        h.record(Op.QueueReturn, 1000 * MS, m, q, 0, 1);
+        h.record(Op.QueueDeliver, 1001 * MS, m, c, 2, 2, q);
+      }
+      h.record(Op.QueueAck, (i === 0 ? 1005 : i + 5) * MS, m, c, 1, 1, q);
+    }
+    sortOps(b);
+    const rec = collectLatencyRecords(h).find((r) => r.kind === "queue")!;
+    const e = explainTail({ h, records: rec, subject: "queue jobs", bound: "p99 <= 100ms", actualUs: 0, boundUs: 100 * MS, faults: [], retries: retriesPerMessage(h) });
+    expect(e.slow).toBe(1);
+    expect(e.phases[0].phase).toBe("redeliveries");
+    expect(e.causes).toContain("1 of the slow messages went back to jobs 1 time(s) (visibility timeout expired) and waited to be delivered again");
+  });
 });
