@@ -5,6 +5,7 @@ import { formatDurationUs, formatRatePerS } from "../scenario/units.ts";
 import { resolveIdempotence } from "../scenario/schema-kafka.ts";
 import { describeKinds, verdictWord } from "../checkers/anomaly-ledger.ts";
 import { noStreamReason } from "../report/no-figure.ts";
+import { latencyLines } from "./latency-format.ts";
 
 export function describeDistribution(d: DurationDistribution): string {
   if ("constant" in d) return formatDurationUs(d.constant);
@@ -114,6 +115,7 @@ export function formatRunSummary(r: RunResult): string[] {
     out.push("", "expectations:");
     for (const e of r.expectations) out.push(`  ${e.met ? "ok  " : "FAIL"}  ${e.expectation}  (${e.detail})`);
   }
+  out.push(...latencyLines(r));
   const m = r.metrics;
   const l = m.endToEndLatencyUs;
   out.push("", "metrics:", ...streamMetricLines(r));

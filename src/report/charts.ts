@@ -113,7 +113,7 @@ function rebalanceLayers(markers: RebalanceMarker[], totalS: number): object[] {
   ];
 }
 
-function timeChart(o: TimeChartOptions): object {
+export function timeChart(o: TimeChartOptions): object {
   const fields = o.series.map((s) => s.field);
   return {
     width: "container",

@@ -14,6 +14,7 @@ import { APP_CHART_TITLES, appSection } from "./app-charts.ts";
 import { STREAM_CHART_TITLES } from "./stream-charts.ts";
 import { PRODUCER_CHART_TITLES } from "./producer-charts.ts";
 import { diagramsSections } from "./diagrams-section.ts";
+import { latencyChartSpecs, latencySection } from "./latency-charts.ts";
 
 // The chart specs live in charts.ts; re-exported so the tests and the sweep report keep their import paths.
 export { chartSpecs } from "./charts.ts";
@@ -341,11 +342,12 @@ ${metricsSection(result)}
 ${queuesSection(result, escapeHtml)}
 ${appSection(result, escapeHtml)}
 ${chartsSection(Object.keys(specs))}
+${latencySection(result, escapeHtml)}
 ${diagramsSections(result, escapeHtml)}
 ${replaySection(result)}
 </main>
 ${libs}
-<script type="application/json" id="brokersim-charts">${jsonForScript(specs)}</script>
+<script type="application/json" id="brokersim-charts">${jsonForScript({ ...specs, ...latencyChartSpecs(result) })}</script>
 <script>${escapeScript(BOOT)}</script>
 </body>
 </html>

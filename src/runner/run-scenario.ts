@@ -27,6 +27,7 @@ import { buildPublishingServices } from "../models/publish/publishing.ts";
 import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 import { AppSystem, usesApp } from "../models/app/app-system.ts";
 import { StreamsRuntime } from "../streams/runtime.ts";
+import { analyseLatency, explainPooledOutcome } from "../latency/breakdown.ts";
 
 export interface RunOptions {
   seed: number;
@@ -115,6 +116,10 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
       ...evaluateQueueExpectations(scenario, queueEnd?.stats ?? []),
     ];
     const { series, maxLag, finalLag } = metrics.finish();
+    // Per group / queue latency phases and bounds, and why a latency bound failed (src/latency/).
+    const latencyAnalysis = analyseLatency(history, scenario, { bucketUs: series.bucketUs, bucketCount: series.t.length, faults: world.faultWindows, pooledSummary: latency, maxLag, finalLag });
+    expectations.push(...latencyAnalysis.expectations);
+    explainPooledOutcome(expectations, latencyAnalysis.pooled);
     const groupMetrics = groups.map((g) => g.finish(world.faultWindows));
     const processorMetrics = streams.finish(history);
     const seconds = scenario.duration / 1e6;
@@ -143,6 +148,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(world.app ? { app: world.app.finish() } : {}),
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
         ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
+        ...(latencyAnalysis.breakdown.subjects.length > 0 ? { latencyBreakdown: latencyAnalysis.breakdown } : {}),
         ...flowMetrics(history, scenario, sim.nowUs),
         ...diagramMetrics(history, scenario, anomalies, sim.nowUs),
       },

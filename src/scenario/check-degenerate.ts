@@ -6,6 +6,7 @@ import type { Scenario } from "./schema.ts";
 import type { YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { formatDurationUs } from "./units.ts";
+import { latencyBoundIssues } from "./schema-latency.ts";
 
 /** A slowdown beyond this is not a slow dependency but a stopped one; use a crash or pause fault instead. */
 export const MAX_SLOWDOWN_FACTOR = 1e6;
@@ -80,6 +81,7 @@ export function degenerateValueIssues(s: Scenario, source: YamlSource): Scenario
   });
 
   issues.push(...queueWaitIssues(s, source), ...scaledMemberFaultIssues(s, source, end));
+  issues.push(...latencyBoundIssues(s, source));
   return issues;
 }
 

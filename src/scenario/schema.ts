@@ -6,6 +6,7 @@ import { z } from "zod";
 import { zDuration, zRate } from "./zod-units.ts";
 import { makeConsumerGroupSchema } from "./schema-groups.ts";
 import { queueSchemas, zQueueWaitExpect } from "./schema-queues.ts";
+import { zLatencyExpect } from "./schema-latency.ts";
 import { clusterReplicationFields, keyFields, producerKafkaFields, topicReplicationFields } from "./schema-kafka.ts";
 import { zFaults } from "./schema-faults.ts";
 import { clusterRetentionFields, metadataMaxAgeField, topicRetentionFields } from "./schema-retention.ts";
@@ -120,7 +121,7 @@ export const zExpect = z
       .array(z.enum(INVARIANTS))
       .prefault([])
       .describe("Invariants that may break only where the scenario's settings permit it (config-aware Kafka checkers): met when every anomaly found is permitted by a setting."),
-    latency: zLatencyBounds.optional(),
+    latency: zLatencyExpect.optional(),
     latencyViolated: z.boolean().prefault(false).describe("true: the latency bounds are expected to be exceeded."),
     queueWait: zQueueWaitExpect,
     downstream: zDownstreamExpect,

@@ -114,7 +114,10 @@ describe.skipIf(!hasChromium)("the HTML report in Chromium (needs /usr/bin/chrom
     const { result } = runScenario(scenario, { seed: 1, file: "scenarios/slow-consumer.yaml" });
     const r = await openReport(1200, undefined, result);
     expect(r.renderError).toBeNull();
-    expect(r.charts.map((c) => c.name)).toEqual(["latency", "throughput", "lag", "partitionLag", "producer-ack-wait", "producer-retries", "producer-in-flight"]);
+    expect(r.charts.map((c) => c.name)).toEqual([
+      "latency", "throughput", "lag", "partitionLag", "producer-ack-wait", "producer-retries", "producer-in-flight",
+      "latencyBySubject", "latencyPhases",
+    ]);
     expect(r.rendered).toBe(String(r.charts.length));
     for (const c of r.charts) expect(c.height, `${c.name} height`).toBeGreaterThan(150);
     expect(r.errors).toEqual([]);

@@ -1,0 +1,198 @@
+// Where each processed record's end-to-end latency went, read from the history after the run (nothing is added to
+// the hot path): one pass over the operation log remembers, per message, when it was appended, acknowledged,
+// stored, fetched or received, and at each processing end (consumer group) or ack (queue) cuts the record's life
+// into phases at monotone boundaries, so the phases of a record always sum to its end-to-end latency.
+import { Op, type History } from "../history/history.ts";
+import { KAFKA_PHASES, QUEUE_PHASES } from "./types.ts";
+
+/** The processed records of one consumer group or queue, in processing-end order. */
+export interface SubjectRecords {
+  kind: "group" | "queue";
+  name: string;
+  /** The subject's actor id in the history (-1: every group pooled). */
+  actor: number;
+  phaseCount: number;
+  msg: Int32Array;
+  endUs: Float64Array;
+  latencyUs: Float64Array;
+  /** phaseCount values per record, flat: record i's phase p is phases[i * phaseCount + p]. */
+  phases: Float64Array;
+  /** topic actor * 65536 + partition; -1 for a queue. */
+  partition: Int32Array;
+}
+
+export function partitionCode(topicActor: number, partition: number): number {
+  return topicActor * 65536 + partition;
+}
+
+export function partitionLabel(h: History, code: number): string {
+  return code < 0 ? "-" : `${h.actorNames[Math.floor(code / 65536)]}/${code % 65536}`;
+}
+
+export function newSubjectRecords(kind: "group" | "queue", name: string, actor: number, count: number): SubjectRecords {
+  const phaseCount = kind === "group" ? KAFKA_PHASES.length : QUEUE_PHASES.length;
+  return {
+    kind,
+    name,
+    actor,
+    phaseCount,
+    msg: new Int32Array(count),
+    endUs: new Float64Array(count),
+    latencyUs: new Float64Array(count),
+    phases: new Float64Array(count * phaseCount),
+    partition: new Int32Array(count),
+  };
+}
+
+function nanColumn(n: number): Float64Array {
+  return new Float64Array(n).fill(NaN);
+}
+
+/**
+ * Writes the phases between boundaries b[0] ≤ … ≤ b[last] at out[at…]; a missing boundary (NaN) takes the next
+ * one's time, and each is clamped to be at least the previous, so the phases always sum to b[last] − b[0].
+ */
+function writePhases(out: Float64Array, at: number, b: Float64Array, count: number): void {
+  for (let i = count - 2; i >= 1; i--) if (b[i] !== b[i]) b[i] = b[i + 1];
+  for (let i = 1; i < count; i++) if (b[i] < b[i - 1]) b[i] = b[i - 1];
+  for (let i = 1; i < count; i++) out[at + i - 1] = b[i] - b[i - 1];
+}
+
+/**
+ * Every processed record of every consumer group (one row per ProcessEnd) and every acknowledged queue message
+ * (one row per QueueAck), with its phases. Subjects come in the order their actors were first seen. Two passes
+ * over the log: the first counts rows per subject so the columns are allocated once, at their size.
+ */
+export function collectLatencyRecords(h: History): SubjectRecords[] {
+  const n = h.messageCount;
+  const kinds = h.opKind;
+  const aux = h.opAux;
+  // Rows per subject actor (groups and queues are distinct actors), and the order subjects first appear in.
+  const rows = new Int32Array(h.actorNames.length);
+  const order: number[] = [];
+  for (let i = 0; i < h.opCount; i++) {
+    const k = kinds[i];
+    if (k !== Op.ProcessEnd && k !== Op.QueueAck) continue;
+    const a = aux[i];
+    if (a < 0 || a >= rows.length || h.opMsg[i] < 0 || h.opMsg[i] >= n) continue;
+    if (rows[a]++ === 0) order.push(a);
+  }
+  if (order.length === 0) return [];
+  const subjectOf: (SubjectRecords | undefined)[] = new Array(h.actorNames.length);
+  const filled = new Int32Array(h.actorNames.length);
+  // Per group actor: when the message was last fetched and last started by that group.
+  const fetched: (Float64Array | undefined)[] = new Array(h.actorNames.length);
+  const started: (Float64Array | undefined)[] = new Array(h.actorNames.length);
+  for (const a of order) {
+    const k = h.actorKinds[a] === "group" ? "group" : "queue";
+    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a]);
+    if (k === "group") {
+      fetched[a] = nanColumn(n);
+      started[a] = nanColumn(n);
+    }
+  }
+  const appendFirstUs = nanColumn(n);
+  const appendFirstOffset = nanColumn(n);
+  const appendLastUs = nanColumn(n);
+  const ackUs = nanColumn(n);
+  const enqueueUs = nanColumn(n);
+  const firstReceiveUs = nanColumn(n);
+  const lastReceiveUs = nanColumn(n);
+  const b = new Float64Array(6);
+  for (let i = 0; i < h.opCount; i++) {
+    const kind = kinds[i];
+    const m = h.opMsg[i];
+    if (m < 0 || m >= n) continue;
+    const t = h.opTimeUs[i];
+    switch (kind) {
+      case Op.Append:
+        if (appendFirstUs[m] !== appendFirstUs[m]) {
+          appendFirstUs[m] = t;
+          appendFirstOffset[m] = h.opOffset[i];
+        }
+        appendLastUs[m] = t;
+        break;
+      case Op.Ack:
+        ackUs[m] = t;
+        break;
+      case Op.Deliver: {
+        const c = fetched[aux[i]];
+        if (c !== undefined) c[m] = t;
+        break;
+      }
+      case Op.ProcessStart: {
+        const c = started[aux[i]];
+        if (c !== undefined) c[m] = t;
+        break;
+      }
+      case Op.ProcessEnd: {
+        const g = aux[i];
+        const s = subjectOf[g];
+        if (s === undefined || s.kind !== "group") break;
+        const created = h.msgCreatedUs[m];
+        const fetchUs = fetched[g]![m];
+        // The copy the consumer read: the first append when its offset matches, else the latest (a retry's copy).
+        const acked = ackUs[m];
+        b[0] = created;
+        b[1] = appendFirstOffset[m] === h.opOffset[i] ? appendFirstUs[m] : appendLastUs[m];
+        b[2] = acked !== acked ? NaN : fetchUs !== fetchUs ? acked : Math.min(acked, fetchUs);
+        b[3] = fetchUs;
+        b[4] = started[g]![m];
+        b[5] = t;
+        const r = filled[g]++;
+        s.msg[r] = m;
+        s.endUs[r] = t;
+        s.latencyUs[r] = t - created;
+        writePhases(s.phases, r * s.phaseCount, b, 6);
+        s.partition[r] = partitionCode(h.msgTopic[m], h.opPartition[i]);
+        break;
+      }
+      case Op.QueueEnqueue:
+        if (enqueueUs[m] !== enqueueUs[m]) enqueueUs[m] = t;
+        break;
+      case Op.QueueDeliver:
+        if (firstReceiveUs[m] !== firstReceiveUs[m]) firstReceiveUs[m] = t;
+        lastReceiveUs[m] = t;
+        break;
+      case Op.QueueAck: {
+        const q = aux[i];
+        const s = subjectOf[q];
+        if (s === undefined || s.kind !== "queue") break;
+        const created = h.msgCreatedUs[m];
+        b[0] = created;
+        b[1] = enqueueUs[m];
+        b[2] = firstReceiveUs[m];
+        b[3] = lastReceiveUs[m];
+        b[4] = t;
+        const r = filled[q]++;
+        s.msg[r] = m;
+        s.endUs[r] = t;
+        s.latencyUs[r] = t - created;
+        writePhases(s.phases, r * s.phaseCount, b, 5);
+        s.partition[r] = -1;
+        break;
+      }
+    }
+  }
+  // A row counted in the first pass but not kept (a group's ack row on a queue actor) leaves the tail unused.
+  return order.map((a) => trim(subjectOf[a]!, filled[a]));
+}
+
+function trim(s: SubjectRecords, count: number): SubjectRecords {
+  if (count === s.msg.length) return s;
+  return {
+    ...s,
+    msg: s.msg.subarray(0, count),
+    endUs: s.endUs.subarray(0, count),
+    latencyUs: s.latencyUs.subarray(0, count),
+    phases: s.phases.subarray(0, count * s.phaseCount),
+    partition: s.partition.subarray(0, count),
+  };
+}
+
+/** Produce retries per message (ProduceRetry rows): evidence that a slow record was re-sent. */
+export function retriesPerMessage(h: History): Uint16Array {
+  const out = new Uint16Array(h.messageCount);
+  for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.ProduceRetry && h.opMsg[i] >= 0) out[h.opMsg[i]]++;
+  return out;
+}
