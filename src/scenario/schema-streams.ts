@@ -58,12 +58,24 @@ const zAggregate = z.strictObject({
 
 const zJoin = z.strictObject({
   with: z.string().describe("The other input topic (the right side); it must be co-partitioned with the source (same partition count, same key partitioning)."),
-  window: zDuration.describe("JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
+  table: z
+    .boolean()
+    .prefault(false)
+    .describe(
+      "true: a stream–table join (KStream.join / leftJoin with a KTable). The `with` topic is read as a table (a compacted topic: the latest record per key is the key's value), " +
+        "materialised in a state store backed by its changelog; only source records trigger output, each joined with the table's value for its key when it is processed. " +
+        "Takes no window or grace; type inner or left.",
+    ),
+  window: zDuration
+    .optional()
+    .describe("Stream–stream joins (required there): JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
   type: z
     .enum(["inner", "left", "outer"])
     .prefault("inner")
-    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed. outer: unmatched records of both sides too."),
-  grace: zDuration.describe("How long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
+    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed (stream–table: at once, with a null table value). outer: unmatched records of both sides too (stream–stream only)."),
+  grace: zDuration
+    .optional()
+    .describe("Stream–stream joins (required there): how long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
   store: zName.prefault("join-store").describe("Name of the join's window stores; their changelog topic is <applicationId>-<store>-changelog."),
 });
 
@@ -86,7 +98,9 @@ const zStep = z
           "source): each record is re-keyed and written there by the instance's producer, and the same application's group reads it back as a second sub-topology whose tasks aggregate.",
       ),
     aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
-    join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
+    join: zJoin
+      .optional()
+      .describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows), or with `table: true` a stream–table join (KStream.join / leftJoin with a KTable)."),
     sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
   })
   .refine((s) => [s.source, s.filter, s.map, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {

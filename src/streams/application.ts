@@ -21,6 +21,7 @@ import { Changelog, changelogTopicName } from "./changelog.ts";
 import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
 import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
+import { StreamTableJoin } from "./table-join.ts";
 import { FlinkWindowOperator } from "./flink-windows.ts";
 import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
@@ -35,7 +36,7 @@ export class StreamsApplication implements RecordProcessingHook {
   readonly topology: ProcessorTopology;
   readonly actorId: number;
   readonly changelog: Changelog;
-  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | FlinkWindowOperator>[];
+  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | StreamTableJoin | FlinkWindowOperator>[];
   readonly stats: ProcessorStats;
   private readonly sinkProducers: Producer[] = [];
   private readonly changelogProducers: Producer[] = [];
@@ -98,7 +99,8 @@ export class StreamsApplication implements RecordProcessingHook {
     this.actorId = this.group.actorId;
     this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
-    const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
+    const processor = (): WindowedAggregation | StreamStreamJoin | StreamTableJoin | FlinkWindowOperator => {
+      if (op.kind === "join" && op.table) return new StreamTableJoin(op.join.type);
       if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
       if (!flink) return new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses");
       const w = op.window;
@@ -212,7 +214,7 @@ export class StreamsApplication implements RecordProcessingHook {
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
     const p = task.processor;
-    if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
+    if (p instanceof StreamStreamJoin || p instanceof StreamTableJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
     const origin = this.repartitionOrigin.get(r.msg) ?? r.msg;
     const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[origin]) ?? 0) : 1;
