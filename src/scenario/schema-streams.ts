@@ -109,10 +109,18 @@ const zStep = z
 
 const zFlink = z
   .strictObject({
-    outOfOrderness: zDuration.prefault("0ms").describe("forBoundedOutOfOrderness(B): the watermark is the largest event time seen − B − 1 ms."),
+    outOfOrderness: zDuration.prefault("0ms").describe(
+        "forBoundedOutOfOrderness(B), per input partition (a Kafka source split): its watermark is the largest event time it delivered − B − 1 ms; the keyed windows act on the minimum over the partitions.",
+      ),
     autoWatermarkInterval: zDuration.prefault("200ms").describe("pipeline.auto-watermark-interval: how often (processing time) the watermark is emitted."),
     allowedLateness: zDuration.prefault("0ms").describe("allowedLateness(L): a window keeps its state until watermark ≥ end − 1 + L; a late-but-allowed record fires it again."),
     lateOutput: z.string().optional().describe("sideOutputLateData: records too late for every window go to this topic instead of being dropped."),
+    idleness: zDuration
+      .optional()
+      .describe(
+        "WatermarkStrategy.withIdleness(d): an input partition that delivered no record for d of processing time is marked idle and stops holding back the watermark " +
+          "(the window operator takes the minimum over its non-idle inputs); it counts again from its next record. Without it, one partition with no records stalls every window.",
+      ),
   })
   .prefault({})
   .describe("Flink's time model (timeModel: flink).");

@@ -22,7 +22,7 @@ import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
 import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
 import { StreamTableJoin } from "./table-join.ts";
-import { FlinkWindowOperator } from "./flink-windows.ts";
+import { FlinkWindowOperator, combinedWatermark } from "./flink-windows.ts";
 import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
@@ -139,15 +139,16 @@ export class StreamsApplication implements RecordProcessingHook {
   private readonly watermarkKind: number;
   private readonly watermarkIntervalUs: number;
 
-  /** Every autoWatermarkInterval of processing time, each running task emits its watermark, firing windows. */
+  /** Every autoWatermarkInterval of processing time, the windows of each running task take the combined watermark. */
   private readonly emitWatermarks = (): void => {
+    const combined = combinedWatermark(this.tasks, this.world.sim.nowUs, this.spec.flink.idleness);
     for (const task of this.tasks) {
       const p = task.processor;
       if (!(p instanceof FlinkWindowOperator) || !task.owner) continue;
       const actor = this.world.history.actorId(task.owner.name) ?? -1;
       // A crashed instance emits nothing; the task's next owner restores it and carries on.
       if (this.crashCount(actor) !== task.owner.crashes || task.restoringUntilUs > this.world.sim.nowUs) continue;
-      this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark());
+      if (combined !== undefined) this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark(combined));
     }
     if (this.world.sim.nowUs + this.watermarkIntervalUs < this.world.endUs) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
   };
@@ -210,10 +211,12 @@ export class StreamsApplication implements RecordProcessingHook {
     const key = h.keyOf(r.msg);
     // Windowed aggregations drop records with a null key.
     if (this.repartitionTopic && r.tp.topic === this.topology.source) return this.repartition(host, r, key);
-    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
     const p = task.processor;
+    // Flink generates watermarks at the source: every record of the split counts, even one a filter drops next.
+    if (p instanceof FlinkWindowOperator) p.observe(ts, this.world.sim.nowUs);
+    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
     if (p instanceof StreamStreamJoin || p instanceof StreamTableJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
     const origin = this.repartitionOrigin.get(r.msg) ?? r.msg;
