@@ -134,12 +134,16 @@ export const zProcessor = z.strictObject({
     .describe(
       "processing.guarantee. at_least_once: after a crash, records processed since the last commit are processed again. exactly_once_v2: each instance has a transactional " +
         "producer (transactional.id <applicationId>-<i>); the sink records, the changelog records and the input offsets of what it processed commit in one transaction " +
-        "(sendOffsetsToTransaction), after every processed poll batch; the changelog restore and the sink's readers use read_committed; an aborted transaction or a crash " +
+        "(sendOffsetsToTransaction), every commitInterval (checked after each processed poll batch and in the poll loop); the changelog restore and the sink's readers use read_committed; an aborted transaction or a crash " +
         "wipes the instance's local state, which is rebuilt from the committed changelog.",
     ),
   commitInterval: zDuration
     .optional()
-    .describe("commit.interval.ms: how often offsets are committed under at_least_once (Kafka Streams' default 30 s; 100 ms under exactly_once_v2, where every processed batch commits its transaction)."),
+    .describe(
+      "commit.interval.ms: how often offsets are committed. Kafka Streams' default is 30 s under at_least_once and 100 ms under exactly_once_v2, where it is how often the " +
+        "transaction commits: results stay invisible to read_committed readers until then, so their latency grows with it (and a transaction open longer than " +
+        "transaction.timeout.ms, 10 s for Streams, is aborted by the coordinator).",
+    ),
   numStandbyReplicas: z.number().int().min(0).max(10).prefault(0).describe("num.standby.replicas: instances that keep a warm copy of each task's state by reading its changelog, so a task that moves there restores almost nothing."),
   timeModel: z
     .enum(["kafka-streams", "flink"])

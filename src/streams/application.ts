@@ -60,6 +60,8 @@ export class StreamsApplication implements RecordProcessingHook {
     const op = this.topology.operator;
     const eos = spec.processingGuarantee === "exactly_once_v2";
     this.writesOwnOutputs = eos;
+    // Under exactly_once_v2 the transaction commits every commit.interval (100 ms by default), not per batch.
+    this.commitIntervalUs = eos ? (spec.commitInterval ?? 100_000) : undefined;
     // StreamsConfig: commit.interval.ms 30 s, or 100 ms under exactly_once_v2.
     const commitIntervalUs = spec.commitInterval ?? (eos ? 100_000 : 30_000_000);
     const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
@@ -107,7 +109,7 @@ export class StreamsApplication implements RecordProcessingHook {
       const size = w.type === "hopping" || w.type === "tumbling" ? w.sizeMs : 1;
       return new FlinkWindowOperator(size, w.type === "hopping" ? w.advanceMs : size, Math.floor(flink.outOfOrderness / 1000), Math.floor(flink.allowedLateness / 1000));
     };
-    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor(), this.changelog));
+    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor, this.changelog));
     const sink = cluster.topics.get(this.topology.sink)!;
     for (let i = 0; i < spec.instances; i++) {
       const name = `${spec.applicationId}-${i}`;
@@ -128,6 +130,8 @@ export class StreamsApplication implements RecordProcessingHook {
 
   /** exactly_once_v2: results and store changes go through the member's transactional producer. */
   readonly writesOwnOutputs: boolean;
+  /** exactly_once_v2: how often the member's transaction commits (commit.interval.ms). */
+  readonly commitIntervalUs: number | undefined;
   private readonly txnProducers: (Producer | undefined)[] = [];
 
   private readonly repartitionTopic: Topic | undefined;

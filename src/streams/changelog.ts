@@ -44,11 +44,11 @@ export class Changelog {
   }
 
   /** The changes in the partition's log, in offset order, as a restoring consumer reads them. */
-  replay(partition: number): StoreChange[] {
+  replay(partition: number, from = this.startOffset(partition)): StoreChange[] {
     const p = this.topic.logs[partition];
     const out: StoreChange[] = [];
     const end = this.endOffset(partition);
-    for (let o = this.startOffset(partition); o < end; o++) {
+    for (let o = Math.max(from, this.startOffset(partition)); o < end; o++) {
       const msg = this.readCommitted ? p.readCommitted(o) : p.read(o);
       const c = msg >= 0 ? this.entries.get(msg) : undefined;
       if (c) out.push(c);

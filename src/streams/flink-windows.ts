@@ -95,10 +95,12 @@ export class FlinkWindowOperator {
   }
 
   /** Rebuilds window state from the changelog; the watermark restarts from the largest one recorded. */
-  restore(changes: Iterable<StoreChange>): void {
-    this.windows.clear();
-    this.watermarkMs = NO_WATERMARK;
-    this.maxTsMs = NO_WATERMARK;
+  restore(changes: Iterable<StoreChange>, fresh = true): void {
+    if (fresh) {
+      this.windows.clear();
+      this.watermarkMs = NO_WATERMARK;
+      this.maxTsMs = NO_WATERMARK;
+    }
     for (const c of changes) {
       if (c.streamTimeMs >= 0) {
         this.watermarkMs = Math.max(this.watermarkMs, c.streamTimeMs);

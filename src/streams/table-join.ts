@@ -38,9 +38,11 @@ export class StreamTableJoin {
     return out;
   }
 
-  restore(changes: Iterable<StoreChange>): void {
-    this.store.clear();
-    this.streamTimeMs = -1;
+  restore(changes: Iterable<StoreChange>, fresh = true): void {
+    if (fresh) {
+      this.store.clear();
+      this.streamTimeMs = -1;
+    }
     for (const c of changes) {
       this.streamTimeMs = Math.max(this.streamTimeMs, c.streamTimeMs);
       if (c.entry) this.store.set(c.storeKey, { ...(c.entry as unknown as TableEntry) });
