@@ -3,7 +3,7 @@
 // tasks) with a topology of steps. Cross-field rules (topics exist, step order, guarantees this version can
 // model) are checked in check-streams.ts. Defaults follow Kafka Streams unless a field says why not.
 import { z } from "zod";
-import { zDuration, zRate } from "./zod-units.ts";
+import { zBytes, zDuration, zProbability, zRate } from "./zod-units.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -151,6 +151,20 @@ export const zProcessor = z.strictObject({
     .describe("kafka-streams: stream time and grace. flink: bounded-out-of-orderness watermarks and allowed lateness (windows are tumbling or hopping)."),
   flink: zFlink,
   processingTime: zDuration.prefault("100us").describe("Time one record takes to process."),
+  changelog: z
+    .strictObject({
+      segmentBytes: zBytes
+        .prefault("1GiB")
+        .describe("segment.bytes of the changelog topics: the active segment rolls past this size, and only rolled segments are ever cleaned. Default 1 GiB (the topic default), so short runs are never cleaned."),
+      minCleanableDirtyRatio: zProbability
+        .prefault(0.5)
+        .describe("min.cleanable.dirty.ratio: the log cleaner compacts a changelog partition once dirty bytes (not yet cleaned, outside the active segment) are at least this share of the log outside it."),
+    })
+    .prefault({})
+    .describe(
+      "Changelog topics are compacted (cleanup.policy=compact): the cleaner keeps only the latest record per store key in the rolled segments (deletions are kept as tombstones), " +
+        "so a restore reads the distinct keys of the cleaned part plus every record after it. A change record counts its store key plus 76 bytes.",
+    ),
   restoreRate: zRate
     .prefault("20000/s")
     .describe("Changelog records per second a restoring task replays (restore time = changelog records to replay / this rate), a property of the network and disks."),

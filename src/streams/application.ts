@@ -99,7 +99,7 @@ export class StreamsApplication implements RecordProcessingHook {
     this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
-    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos, spec.changelog);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
     const processor = (): WindowedAggregation | StreamStreamJoin | StreamTableJoin | FlinkWindowOperator => {
       if (op.kind === "join" && op.table) return new StreamTableJoin(op.join.type);

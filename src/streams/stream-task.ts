@@ -78,7 +78,8 @@ export class StreamTask<P extends TaskProcessor = TaskProcessor> {
     const local = this.checkpoints.get(to.name);
     const warm = local !== undefined && local.crashes === to.crashes && this.copies.has(to.name);
     const from = standby ? end : warm ? local.offset : this.changelog.startOffset(this.partition);
-    const records = Math.max(0, end - from);
+    // A restore from the log start reads the compacted changelog: the cleaned part holds one record per key.
+    const records = !standby && !warm ? this.changelog.compactedRecords(this.partition).after : Math.max(0, end - from);
     this.owner = { ...to };
     if (warm) {
       this.current = this.copies.get(to.name)!;

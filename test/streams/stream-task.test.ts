@@ -10,6 +10,7 @@ function fakeChangelog(records: StoreChange[]): Changelog {
     endOffset: () => records.length,
     startOffset: () => 0,
     replay: (_p: number, from = 0) => records.slice(from),
+    compactedRecords: () => ({ before: records.length, after: records.length }),
   } as unknown as Changelog;
 }
 
