@@ -2,6 +2,7 @@
 // most the join window apart) is emitted exactly once, and, for left and outer joins, every record with no
 // partner at all is emitted alone exactly once. Misses name the pair, their event times, the window and the
 // cause found in the history (a record dropped as late behind the shared stream time, by how much, the grace).
+// A stream–table join is checked against the table as of each stream record's event time (table-join-completeness.ts).
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import type { Scenario } from "../scenario/schema.ts";
@@ -9,6 +10,7 @@ import { batchJoin, type JoinInput } from "../streams/batch.ts";
 import { eventTimes } from "../streams/event-time.ts";
 import { processorTopology } from "../streams/topology.ts";
 import { verdictOf, type Checker } from "./verdict.ts";
+import { checkTableJoin } from "./table-join-completeness.ts";
 
 export const joinCompleteness: Checker = (h: History, scenario: Scenario) => {
   const anomalies: Anomaly[] = [];
@@ -18,6 +20,10 @@ export const joinCompleteness: Checker = (h: History, scenario: Scenario) => {
     const topology = processorTopology(spec);
     const op = topology.operator;
     if (op.kind !== "join") continue;
+    if (op.table) {
+      checked += checkTableJoin(h, spec, topology, anomalies);
+      continue;
+    }
     const app = h.actorId(spec.applicationId) ?? -2;
     const leftTopic = h.actorId(topology.source) ?? -2;
     const rightTopic = h.actorId(op.right) ?? -2;
@@ -100,7 +106,7 @@ export const joinCompleteness: Checker = (h: History, scenario: Scenario) => {
     "join-completeness",
     checked,
     anomalies,
-    `every pair the join windows match was emitted once (${checked} expected outputs)`,
+    `every join output the definition calls for was emitted once, with the right partner (${checked} expected outputs)`,
     (n) => `${n} join output(s) missing, repeated or unexpected`,
   );
 };

@@ -83,7 +83,7 @@ export const windowResultsMatch: Checker = (h: History, scenario: Scenario) => {
   let checked = 0;
   for (const { spec, topology, op } of aggregatingProcessors(scenario)) {
     const { inputs, batch, emitted } = compareWindows(h, scenario, spec, topology, op);
-    const evidence = new Evidence(h, spec.applicationId, op);
+    const evidence = new Evidence(h, spec.applicationId, op, scenario.topics.find((t) => t.name === topology.source)?.partitions ?? 1);
     const byKey = new Map<string, Input[]>();
     for (const r of inputs) {
       let l = byKey.get(r.key);
@@ -125,6 +125,8 @@ class Evidence {
     private readonly h: History,
     applicationId: string,
     private readonly topology: AggregateOperator,
+    /** Input partitions: under Flink every one of them feeds the watermark the windows act on. */
+    private readonly partitions = 1,
   ) {
     this.app = h.actorId(applicationId) ?? -2;
     const ts = eventTimes(h);
@@ -161,6 +163,26 @@ class Evidence {
     return crashUs >= 0 ? `after the crash of ${by} at ${fmtS(crashUs)} (${commit})` : `after the task left ${by} (${commit})`;
   }
 
+  /**
+   * Why a Flink window never fired: the windows act on the minimum of every input partition's watermark
+   * (largest event time − B − 1), so the partition furthest behind, or one that delivered nothing, held it back.
+   */
+  private flinkStall(spec: ProcessorSpec, part: number, st: number, endMs: number): string {
+    const b = spec.flink.outOfOrderness / 1000;
+    let holder = part;
+    for (let p = 0; p < this.partitions; p++) if ((this.streamTime.get(p) ?? -Infinity) < (this.streamTime.get(holder) ?? -Infinity)) holder = p;
+    const own = `the largest event time task ${part} saw was ${st} ms, so its watermark (that − ${b} ms − 1) never reached the window's end − 1 = ${endMs - 1} ms`;
+    if (holder === part || st - b - 1 < endMs - 1) return `never emitted: ${own}`;
+    const hs = this.streamTime.get(holder);
+    const idle = spec.flink.idleness;
+    return (
+      `never emitted: the windows act on the minimum watermark over the ${this.partitions} input partitions, and partition ${holder} ` +
+      (hs === undefined ? "delivered no record at all" : `delivered event times only up to ${hs} ms (watermark ${hs - b - 1} ms)`) +
+      `, holding it below the window's end − 1 = ${endMs - 1} ms although task ${part} had reached ${st} ms; ` +
+      (idle === undefined ? "without withIdleness (flink.idleness) an idle partition stalls every window" : `with idleness ${idle / 1000} ms it still counted (it was not idle that long)`)
+    );
+  }
+
   explain(spec: ProcessorSpec, want: WindowValue, got: number | null, members: Input[], spurious = false): Anomaly {
     const h = this.h;
     const w = want.window;
@@ -193,7 +215,7 @@ class Evidence {
       const st = this.streamTime.get(part) ?? -1;
       causes.push(
         spec.timeModel === "flink"
-          ? `never emitted: the largest event time task ${part} saw was ${st} ms, so its watermark (that − ${spec.flink.outOfOrderness / 1000} ms − 1) never reached the window's end − 1 = ${w.end - 1} ms`
+          ? this.flinkStall(spec, part, st, w.end)
           : `never emitted: stream time of task ${part} stopped at ${st} ms, and the window's result is due only once stream time − grace passes its end ${w.end} ms`,
       );
     }

@@ -76,8 +76,9 @@ export function streamsReferenceIssues(s: Scenario, source: YamlSource): Scenari
           );
         }
         if (right && right.name === steps[0]?.source) issues.push(source.issue([...jp, "with"], "a topic joined with itself is not supported", { hint: "join two different topics", code: "E_SCHEMA" }));
+        issues.push(...joinShapeIssues(step.join, jp, source));
         for (const [f, v] of [["window", step.join.window], ["grace", step.join.grace]] as const) {
-          if (v % 1000 !== 0) issues.push(source.issue([...jp, f], `${formatDurationUs(v)} is not a whole number of milliseconds`, { hint: "Kafka timestamps are in milliseconds", code: "E_SCHEMA" }));
+          if (v !== undefined && v % 1000 !== 0) issues.push(source.issue([...jp, f], `${formatDurationUs(v)} is not a whole number of milliseconds`, { hint: "Kafka timestamps are in milliseconds", code: "E_SCHEMA" }));
         }
       }
     });
@@ -130,6 +131,22 @@ function aggregateIssues(a: NonNullable<Scenario["processors"][number]["topology
   wholeMs(["grace"], a.grace, false);
   if (w.hopping && w.hopping.advance > w.hopping.size) {
     issues.push(source.issue([...path, "window", "hopping", "advance"], `advance ${formatDurationUs(w.hopping.advance)} is larger than the size ${formatDurationUs(w.hopping.size)}`, { hint: "advance must be at most the window size (equal: a tumbling window)", code: "E_SCHEMA" }));
+  }
+  return issues;
+}
+
+/** A stream–stream join needs its window and grace; a stream–table join has neither, and no outer form. */
+function joinShapeIssues(j: NonNullable<Scenario["processors"][number]["topology"][number]["join"]>, path: PropertyKey[], source: YamlSource): ScenarioIssue[] {
+  const issues: ScenarioIssue[] = [];
+  if (j.table) {
+    for (const f of ["window", "grace"] as const) {
+      if (j[f] !== undefined) issues.push(source.issue([...path, f], `a stream–table join takes no ${f}`, { hint: "a table record is joined by key with its value at processing time; remove the field, or set table: false for a windowed stream–stream join", code: "E_SCHEMA" }));
+    }
+    if (j.type === "outer") issues.push(source.issue([...path, "type"], "a stream–table join is inner or left", { expected: "inner or left", found: "outer", hint: "KStream has no outerJoin with a KTable; only stream records trigger output", code: "E_SCHEMA" }));
+  } else {
+    for (const f of ["window", "grace"] as const) {
+      if (j[f] === undefined) issues.push(source.issue(path, `a stream–stream join needs a ${f}`, { expected: `a ${f} duration`, hint: f === "window" ? "e.g. window: 1s (JoinWindows.ofTimeDifference), or table: true for a stream–table join" : "e.g. grace: 0s (ofTimeDifferenceWithNoGrace) or grace: 2s", code: "E_SCHEMA" }));
+    }
   }
   return issues;
 }

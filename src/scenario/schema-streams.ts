@@ -3,7 +3,7 @@
 // tasks) with a topology of steps. Cross-field rules (topics exist, step order, guarantees this version can
 // model) are checked in check-streams.ts. Defaults follow Kafka Streams unless a field says why not.
 import { z } from "zod";
-import { zDuration, zRate } from "./zod-units.ts";
+import { zBytes, zDuration, zProbability, zRate } from "./zod-units.ts";
 // Type only: schema.ts passes its distribution schema in, so there is no runtime import cycle.
 import type { zDurationDistribution as DurationDistributionSchema } from "./schema.ts";
 
@@ -58,12 +58,24 @@ const zAggregate = z.strictObject({
 
 const zJoin = z.strictObject({
   with: z.string().describe("The other input topic (the right side); it must be co-partitioned with the source (same partition count, same key partitioning)."),
-  window: zDuration.describe("JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
+  table: z
+    .boolean()
+    .prefault(false)
+    .describe(
+      "true: a stream–table join (KStream.join / leftJoin with a KTable). The `with` topic is read as a table (a compacted topic: the latest record per key is the key's value), " +
+        "materialised in a state store backed by its changelog; only source records trigger output, each joined with the table's value for its key when it is processed. " +
+        "Takes no window or grace; type inner or left.",
+    ),
+  window: zDuration
+    .optional()
+    .describe("Stream–stream joins (required there): JoinWindows.ofTimeDifference(d): a left record at t joins right records with timestamps in [t − d, t + d], both ends inclusive."),
   type: z
     .enum(["inner", "left", "outer"])
     .prefault("inner")
-    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed. outer: unmatched records of both sides too."),
-  grace: zDuration.describe("How long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
+    .describe("inner: one output per matching pair. left: also each left record that found no partner, once its window + grace closed (stream–table: at once, with a null table value). outer: unmatched records of both sides too (stream–stream only)."),
+  grace: zDuration
+    .optional()
+    .describe("Stream–stream joins (required there): how long after its window a record may still arrive and join (ofTimeDifferenceAndGrace / WithNoGrace: the current APIs make you choose)."),
   store: zName.prefault("join-store").describe("Name of the join's window stores; their changelog topic is <applicationId>-<store>-changelog."),
 });
 
@@ -86,7 +98,9 @@ const zStep = z
           "source): each record is re-keyed and written there by the instance's producer, and the same application's group reads it back as a second sub-topology whose tasks aggregate.",
       ),
     aggregate: zAggregate.optional().describe("groupByKey().windowedBy(...).count() or .aggregate(sum): a windowed aggregation backed by a changelogged window store."),
-    join: zJoin.optional().describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows)."),
+    join: zJoin
+      .optional()
+      .describe("A stream–stream join of the source with another topic (KStream.join / leftJoin / outerJoin with JoinWindows), or with `table: true` a stream–table join (KStream.join / leftJoin with a KTable)."),
     sink: z.string().optional().describe("The output topic (the last step): a normal topic other consumer groups may read."),
   })
   .refine((s) => [s.source, s.filter, s.map, s.aggregate, s.join, s.sink].filter((x) => x !== undefined).length === 1, {
@@ -95,10 +109,18 @@ const zStep = z
 
 const zFlink = z
   .strictObject({
-    outOfOrderness: zDuration.prefault("0ms").describe("forBoundedOutOfOrderness(B): the watermark is the largest event time seen − B − 1 ms."),
+    outOfOrderness: zDuration.prefault("0ms").describe(
+        "forBoundedOutOfOrderness(B), per input partition (a Kafka source split): its watermark is the largest event time it delivered − B − 1 ms; the keyed windows act on the minimum over the partitions.",
+      ),
     autoWatermarkInterval: zDuration.prefault("200ms").describe("pipeline.auto-watermark-interval: how often (processing time) the watermark is emitted."),
     allowedLateness: zDuration.prefault("0ms").describe("allowedLateness(L): a window keeps its state until watermark ≥ end − 1 + L; a late-but-allowed record fires it again."),
     lateOutput: z.string().optional().describe("sideOutputLateData: records too late for every window go to this topic instead of being dropped."),
+    idleness: zDuration
+      .optional()
+      .describe(
+        "WatermarkStrategy.withIdleness(d): an input partition that delivered no record for d of processing time is marked idle and stops holding back the watermark " +
+          "(the window operator takes the minimum over its non-idle inputs); it counts again from its next record. Without it, one partition with no records stalls every window.",
+      ),
   })
   .prefault({})
   .describe("Flink's time model (timeModel: flink).");
@@ -112,12 +134,16 @@ export const zProcessor = z.strictObject({
     .describe(
       "processing.guarantee. at_least_once: after a crash, records processed since the last commit are processed again. exactly_once_v2: each instance has a transactional " +
         "producer (transactional.id <applicationId>-<i>); the sink records, the changelog records and the input offsets of what it processed commit in one transaction " +
-        "(sendOffsetsToTransaction), after every processed poll batch; the changelog restore and the sink's readers use read_committed; an aborted transaction or a crash " +
+        "(sendOffsetsToTransaction), every commitInterval (checked after each processed poll batch and in the poll loop); the changelog restore and the sink's readers use read_committed; an aborted transaction or a crash " +
         "wipes the instance's local state, which is rebuilt from the committed changelog.",
     ),
   commitInterval: zDuration
     .optional()
-    .describe("commit.interval.ms: how often offsets are committed under at_least_once (Kafka Streams' default 30 s; 100 ms under exactly_once_v2, where every processed batch commits its transaction)."),
+    .describe(
+      "commit.interval.ms: how often offsets are committed. Kafka Streams' default is 30 s under at_least_once and 100 ms under exactly_once_v2, where it is how often the " +
+        "transaction commits: results stay invisible to read_committed readers until then, so their latency grows with it (and a transaction open longer than " +
+        "transaction.timeout.ms, 10 s for Streams, is aborted by the coordinator).",
+    ),
   numStandbyReplicas: z.number().int().min(0).max(10).prefault(0).describe("num.standby.replicas: instances that keep a warm copy of each task's state by reading its changelog, so a task that moves there restores almost nothing."),
   timeModel: z
     .enum(["kafka-streams", "flink"])
@@ -125,6 +151,20 @@ export const zProcessor = z.strictObject({
     .describe("kafka-streams: stream time and grace. flink: bounded-out-of-orderness watermarks and allowed lateness (windows are tumbling or hopping)."),
   flink: zFlink,
   processingTime: zDuration.prefault("100us").describe("Time one record takes to process."),
+  changelog: z
+    .strictObject({
+      segmentBytes: zBytes
+        .prefault("1GiB")
+        .describe("segment.bytes of the changelog topics: the active segment rolls past this size, and only rolled segments are ever cleaned. Default 1 GiB (the topic default), so short runs are never cleaned."),
+      minCleanableDirtyRatio: zProbability
+        .prefault(0.5)
+        .describe("min.cleanable.dirty.ratio: the log cleaner compacts a changelog partition once dirty bytes (not yet cleaned, outside the active segment) are at least this share of the log outside it."),
+    })
+    .prefault({})
+    .describe(
+      "Changelog topics are compacted (cleanup.policy=compact): the cleaner keeps only the latest record per store key in the rolled segments (deletions are kept as tombstones), " +
+        "so a restore reads the distinct keys of the cleaned part plus every record after it. A change record counts its store key plus 76 bytes.",
+    ),
   restoreRate: zRate
     .prefault("20000/s")
     .describe("Changelog records per second a restoring task replays (restore time = changelog records to replay / this rate), a property of the network and disks."),

@@ -21,7 +21,8 @@ import { Changelog, changelogTopicName } from "./changelog.ts";
 import { StreamTask } from "./stream-task.ts";
 import { WindowedAggregation, type AggResult } from "./window-aggregation.ts";
 import { StreamStreamJoin, type JoinResult } from "./stream-join.ts";
-import { FlinkWindowOperator } from "./flink-windows.ts";
+import { StreamTableJoin } from "./table-join.ts";
+import { FlinkWindowOperator, combinedWatermark } from "./flink-windows.ts";
 import { InstanceTargets } from "./instance-targets.ts";
 import { eventTimes } from "./event-time.ts";
 import { processorTopology, type ProcessorTopology } from "./topology.ts";
@@ -35,7 +36,7 @@ export class StreamsApplication implements RecordProcessingHook {
   readonly topology: ProcessorTopology;
   readonly actorId: number;
   readonly changelog: Changelog;
-  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | FlinkWindowOperator>[];
+  readonly tasks: StreamTask<WindowedAggregation | StreamStreamJoin | StreamTableJoin | FlinkWindowOperator>[];
   readonly stats: ProcessorStats;
   private readonly sinkProducers: Producer[] = [];
   private readonly changelogProducers: Producer[] = [];
@@ -59,6 +60,8 @@ export class StreamsApplication implements RecordProcessingHook {
     const op = this.topology.operator;
     const eos = spec.processingGuarantee === "exactly_once_v2";
     this.writesOwnOutputs = eos;
+    // Under exactly_once_v2 the transaction commits every commit.interval (100 ms by default), not per batch.
+    this.commitIntervalUs = eos ? (spec.commitInterval ?? 100_000) : undefined;
     // StreamsConfig: commit.interval.ms 30 s, or 100 ms under exactly_once_v2.
     const commitIntervalUs = spec.commitInterval ?? (eos ? 100_000 : 30_000_000);
     const source = world.scenario.topics.find((t) => t.name === this.topology.source)!;
@@ -96,16 +99,17 @@ export class StreamsApplication implements RecordProcessingHook {
     this.group = new ConsumerGroup(appWorld, cluster, groupSpec, 0);
     this.group.recordHook = this;
     this.actorId = this.group.actorId;
-    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos);
+    this.changelog = new Changelog(cluster, changelogTopicName(spec.applicationId, op.store), source, eos, spec.changelog);
     const flink = spec.timeModel === "flink" && op.kind === "aggregate" ? spec.flink : undefined;
-    const processor = (): WindowedAggregation | StreamStreamJoin | FlinkWindowOperator => {
+    const processor = (): WindowedAggregation | StreamStreamJoin | StreamTableJoin | FlinkWindowOperator => {
+      if (op.kind === "join" && op.table) return new StreamTableJoin(op.join.type);
       if (op.kind === "join") return new StreamStreamJoin(op.join.type, op.windowMs, op.windowMs, op.graceMs);
       if (!flink) return new WindowedAggregation(op.window, op.graceMs, op.aggregate.suppress === "untilWindowCloses");
       const w = op.window;
       const size = w.type === "hopping" || w.type === "tumbling" ? w.sizeMs : 1;
       return new FlinkWindowOperator(size, w.type === "hopping" ? w.advanceMs : size, Math.floor(flink.outOfOrderness / 1000), Math.floor(flink.allowedLateness / 1000));
     };
-    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor(), this.changelog));
+    this.tasks = Array.from({ length: source.partitions }, (_, p) => new StreamTask(p, processor, this.changelog));
     const sink = cluster.topics.get(this.topology.sink)!;
     for (let i = 0; i < spec.instances; i++) {
       const name = `${spec.applicationId}-${i}`;
@@ -126,6 +130,8 @@ export class StreamsApplication implements RecordProcessingHook {
 
   /** exactly_once_v2: results and store changes go through the member's transactional producer. */
   readonly writesOwnOutputs: boolean;
+  /** exactly_once_v2: how often the member's transaction commits (commit.interval.ms). */
+  readonly commitIntervalUs: number | undefined;
   private readonly txnProducers: (Producer | undefined)[] = [];
 
   private readonly repartitionTopic: Topic | undefined;
@@ -137,15 +143,16 @@ export class StreamsApplication implements RecordProcessingHook {
   private readonly watermarkKind: number;
   private readonly watermarkIntervalUs: number;
 
-  /** Every autoWatermarkInterval of processing time, each running task emits its watermark, firing windows. */
+  /** Every autoWatermarkInterval of processing time, the windows of each running task take the combined watermark. */
   private readonly emitWatermarks = (): void => {
+    const combined = combinedWatermark(this.tasks, this.world.sim.nowUs, this.spec.flink.idleness);
     for (const task of this.tasks) {
       const p = task.processor;
       if (!(p instanceof FlinkWindowOperator) || !task.owner) continue;
       const actor = this.world.history.actorId(task.owner.name) ?? -1;
       // A crashed instance emits nothing; the task's next owner restores it and carries on.
       if (this.crashCount(actor) !== task.owner.crashes || task.restoringUntilUs > this.world.sim.nowUs) continue;
-      this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark());
+      if (combined !== undefined) this.apply(this.instanceIndex.get(task.owner.name) ?? 0, task, -1, p.advanceWatermark(combined));
     }
     if (this.world.sim.nowUs + this.watermarkIntervalUs < this.world.endUs) this.world.sim.after(this.watermarkIntervalUs, this.emitWatermarks, undefined, this.watermarkKind, this.actorId);
   };
@@ -208,11 +215,13 @@ export class StreamsApplication implements RecordProcessingHook {
     const key = h.keyOf(r.msg);
     // Windowed aggregations drop records with a null key.
     if (this.repartitionTopic && r.tp.topic === this.topology.source) return this.repartition(host, r, key);
-    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
     const task = this.tasks[r.tp.partition];
     const ts = eventTimes(h)[r.msg];
     const p = task.processor;
-    if (p instanceof StreamStreamJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
+    // Flink generates watermarks at the source: every record of the split counts, even one a filter drops next.
+    if (p instanceof FlinkWindowOperator) p.observe(ts, this.world.sim.nowUs);
+    if (key === "" || (!this.repartitionTopic && !this.topology.keep(key))) return;
+    if (p instanceof StreamStreamJoin || p instanceof StreamTableJoin) return this.applyJoin(host, task, p.process(r.tp.topic === this.topology.source ? "left" : "right", key, ts, r.msg));
     const op = this.topology.operator;
     const origin = this.repartitionOrigin.get(r.msg) ?? r.msg;
     const value = op.kind === "aggregate" && op.aggregate.function === "sum" ? (this.valueBytes.get(h.msgProducer[origin]) ?? 0) : 1;

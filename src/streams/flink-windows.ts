@@ -11,8 +11,12 @@ import { flinkWatermark, flinkWindowFires, flinkWindowLate, flinkWindowsFor } fr
 const NO_WATERMARK = -Infinity;
 
 export class FlinkWindowOperator {
+  /** The largest event time this task's input partition (its source split) has delivered. */
   maxTsMs = NO_WATERMARK;
+  /** The watermark the window operator acts on: its own split's, or the minimum over every split (advanceWatermark). */
   watermarkMs = NO_WATERMARK;
+  /** Processing time of the split's last record: withIdleness marks the split idle once it is idleness old. */
+  lastRecordUs = 0;
   private readonly windows = new Map<string, WindowEntry>();
 
   constructor(
@@ -25,6 +29,12 @@ export class FlinkWindowOperator {
   /** What the report plots for this task: the watermark (the Kafka Streams model plots stream time). */
   get streamTimeMs(): number {
     return this.watermarkMs === NO_WATERMARK ? -1 : this.watermarkMs;
+  }
+
+  /** A record of the split reached the source: it moves the split's watermark and ends any idleness. */
+  observe(ts: number, nowUs: number): void {
+    this.maxTsMs = Math.max(this.maxTsMs, ts);
+    this.lastRecordUs = nowUs;
   }
 
   process(key: string, ts: number, value: number): AggResult {
@@ -50,11 +60,19 @@ export class FlinkWindowOperator {
     return out;
   }
 
-  /** A periodic watermark emission: fires windows the watermark passed, forgets windows past their lateness. */
-  advanceWatermark(): AggResult {
+  /** The watermark this task's split generates (maxTs − B − 1), -Infinity before its first record. */
+  get splitWatermarkMs(): number {
+    return this.maxTsMs === NO_WATERMARK ? NO_WATERMARK : flinkWatermark(this.maxTsMs, this.outOfOrdernessMs);
+  }
+
+  /**
+   * A periodic watermark emission: fires windows the watermark passed, forgets windows past their lateness.
+   * `w` is the watermark that reaches the window operator: the minimum over its input splits (a keyed window
+   * operator hears from every source split), by default this task's own split's. It never moves back.
+   */
+  advanceWatermark(w = this.splitWatermarkMs): AggResult {
     const out: AggResult = { events: [], changes: [] };
-    if (this.maxTsMs === NO_WATERMARK) return out;
-    const w = flinkWatermark(this.maxTsMs, this.outOfOrdernessMs);
+    if (w === NO_WATERMARK || !Number.isFinite(w)) return out;
     if (w <= this.watermarkMs) return out;
     this.watermarkMs = w;
     out.changes.push({ storeKey: "watermark", entry: null, streamTimeMs: w });
@@ -77,10 +95,12 @@ export class FlinkWindowOperator {
   }
 
   /** Rebuilds window state from the changelog; the watermark restarts from the largest one recorded. */
-  restore(changes: Iterable<StoreChange>): void {
-    this.windows.clear();
-    this.watermarkMs = NO_WATERMARK;
-    this.maxTsMs = NO_WATERMARK;
+  restore(changes: Iterable<StoreChange>, fresh = true): void {
+    if (fresh) {
+      this.windows.clear();
+      this.watermarkMs = NO_WATERMARK;
+      this.maxTsMs = NO_WATERMARK;
+    }
     for (const c of changes) {
       if (c.streamTimeMs >= 0) {
         this.watermarkMs = Math.max(this.watermarkMs, c.streamTimeMs);
@@ -91,4 +111,22 @@ export class FlinkWindowOperator {
       else this.windows.delete(c.storeKey);
     }
   }
+}
+
+/**
+ * The watermark a keyed window operator receives: the minimum over every input partition's (each split's
+ * bounded-out-of-orderness watermark), so one partition that delivers nothing holds every window back.
+ * withIdleness(idleUs): a partition whose last record is at least idleUs old (processing time; a partition that
+ * never delivered one counts from the start) is idle and left out until its next record. Undefined when there
+ * is nothing to advance to: every input idle, or an active input with no watermark yet.
+ */
+export function combinedWatermark(tasks: readonly { processor: unknown }[], nowUs: number, idleUs: number | undefined): number | undefined {
+  let min = Infinity;
+  for (const t of tasks) {
+    const p = t.processor;
+    if (!(p instanceof FlinkWindowOperator)) continue;
+    if (idleUs !== undefined && nowUs - p.lastRecordUs >= idleUs) continue;
+    min = Math.min(min, p.splitWatermarkMs);
+  }
+  return Number.isFinite(min) ? min : undefined;
 }

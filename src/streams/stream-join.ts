@@ -98,9 +98,11 @@ export class StreamStreamJoin {
     for (const k of gone) this.put(out, k, null);
   }
 
-  restore(changes: Iterable<StoreChange>): void {
-    this.store.clear();
-    this.streamTimeMs = -1;
+  restore(changes: Iterable<StoreChange>, fresh = true): void {
+    if (fresh) {
+      this.store.clear();
+      this.streamTimeMs = -1;
+    }
     for (const c of changes) {
       this.streamTimeMs = Math.max(this.streamTimeMs, c.streamTimeMs);
       if (c.entry) this.store.set(c.storeKey, { ...(c.entry as unknown as JoinRecordEntry) });

@@ -15,7 +15,8 @@ export interface InstanceRef {
 /** What a task runs: a windowed aggregation or a join, both rebuilt from changelog records. */
 export interface TaskProcessor {
   readonly streamTimeMs: number;
-  restore(changes: Iterable<StoreChange>): void;
+  /** Rebuilds the store from changelog records; `fresh` false applies them on top of what it holds (a catch-up). */
+  restore(changes: Iterable<StoreChange>, fresh?: boolean): void;
 }
 
 export interface RestorePlan {
@@ -31,12 +32,25 @@ export class StreamTask<P extends TaskProcessor = TaskProcessor> {
   standbys: InstanceRef[] = [];
   /** Changelog offset each former owner's local store was caught up to when it gave the task up. */
   private readonly checkpoints = new Map<string, InstanceRef & { offset: number }>();
+  /**
+   * Each instance's own copy of the store: a zombie (an instance that lost the task but does not know yet) keeps
+   * writing to its copy, never to the new owner's. Created on first use; dropped by a crash or a wipe.
+   */
+  private readonly copies = new Map<string, P>();
+  private current: P;
 
   constructor(
     readonly partition: number,
-    readonly processor: P,
+    private readonly makeProcessor: () => P,
     readonly changelog: Changelog,
-  ) {}
+  ) {
+    this.current = makeProcessor();
+  }
+
+  /** The store of the instance running the task now. */
+  get processor(): P {
+    return this.current;
+  }
 
   /**
    * exactly_once_v2: the instance's transaction aborted, so its store holds uncommitted changes. Kafka Streams
@@ -44,6 +58,7 @@ export class StreamTask<P extends TaskProcessor = TaskProcessor> {
    */
   wipe(name: string): void {
     this.checkpoints.delete(name);
+    this.copies.delete(name);
     if (this.owner?.name === name) this.owner = undefined;
   }
 
@@ -53,17 +68,27 @@ export class StreamTask<P extends TaskProcessor = TaskProcessor> {
 
   /**
    * The task starts on `to`: what it must replay. A former owner keeps a local checkpoint (a clean hand-off
-   * flushes the store); a crash since then, or never having run the task, means a replay from the log start.
+   * flushes the store) and its own copy, which it brings up to date with the changelog records written since;
+   * a crash since then, or never having run the task, means a fresh store replayed from the log start.
    */
   moveTo(to: InstanceRef, restoreRatePerS: number): RestorePlan {
     const end = this.changelog.endOffset(this.partition);
     if (this.owner) this.checkpoints.set(this.owner.name, { ...this.owner, offset: end });
     const standby = this.standbys.some((s) => s.name === to.name && s.crashes === to.crashes);
     const local = this.checkpoints.get(to.name);
-    const from = standby ? end : local && local.crashes === to.crashes ? local.offset : this.changelog.startOffset(this.partition);
-    const records = Math.max(0, end - from);
+    const warm = local !== undefined && local.crashes === to.crashes && this.copies.has(to.name);
+    const from = standby ? end : warm ? local.offset : this.changelog.startOffset(this.partition);
+    // A restore from the log start reads the compacted changelog: the cleaned part holds one record per key.
+    const records = !standby && !warm ? this.changelog.compactedRecords(this.partition).after : Math.max(0, end - from);
     this.owner = { ...to };
-    this.processor.restore(this.changelog.replay(this.partition));
+    if (warm) {
+      this.current = this.copies.get(to.name)!;
+      this.current.restore(this.changelog.replay(this.partition, local.offset), false);
+    } else {
+      this.current = this.makeProcessor();
+      this.copies.set(to.name, this.current);
+      this.current.restore(this.changelog.replay(this.partition));
+    }
     return { records, fromStandby: standby, durationUs: Math.round((records / restoreRatePerS) * 1e6) };
   }
 }

@@ -7,7 +7,7 @@ import type { WindowSpec } from "./windows.ts";
 
 export type TopologyOperator =
   | { kind: "aggregate"; aggregate: AggregateSpec; window: WindowSpec; graceMs: number; store: string }
-  | { kind: "join"; join: JoinSpec; right: string; windowMs: number; graceMs: number; store: string };
+  | { kind: "join"; join: JoinSpec; right: string; windowMs: number; graceMs: number; store: string; table: boolean };
 
 export interface ProcessorTopology {
   source: string;
@@ -43,7 +43,7 @@ export function processorTopology(spec: ProcessorSpec): ProcessorTopology {
   const join = steps.find((s) => s.join)?.join;
   const operator: TopologyOperator = agg
     ? { kind: "aggregate", aggregate: agg, window: windowSpecOf(agg), graceMs: ms(agg.grace), store: agg.store }
-    : { kind: "join", join: join!, right: join!.with, windowMs: ms(join!.window), graceMs: ms(join!.grace), store: join!.store };
+    : { kind: "join", join: join!, right: join!.with, windowMs: ms(join!.window ?? 0), graceMs: ms(join!.grace ?? 0), store: join!.store, table: join!.table };
   const source = steps[0].source!;
   const map = steps.find((s) => s.map)?.map;
   const pattern = map ? new RegExp(map.keyMatches) : undefined;

@@ -176,10 +176,12 @@ export class WindowedAggregation {
   }
 
   /** Rebuilds the store from changelog records in log order (the last value per store key wins). */
-  restore(changes: Iterable<StoreChange>): void {
-    this.store.clear();
-    this.sessions.clear();
-    this.streamTimeMs = -1;
+  restore(changes: Iterable<StoreChange>, fresh = true): void {
+    if (fresh) {
+      this.store.clear();
+      this.sessions.clear();
+      this.streamTimeMs = -1;
+    }
     for (const c of changes) {
       this.streamTimeMs = Math.max(this.streamTimeMs, c.streamTimeMs);
       if (c.entry) this.store.set(c.storeKey, { ...c.entry });

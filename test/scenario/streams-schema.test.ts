@@ -88,4 +88,24 @@ describe("processor settings", () => {
     const s = loadScenarioText(doc(with_("instances: 2")) + "faults: [{ at: 5s, crash: app-1 }]\n", "t.yaml");
     expect(s.faults).toHaveLength(1);
   });
+
 });
+
+describe("stream–table join settings", () => {
+  const topics = "topics: [{ name: clicks, partitions: 2 }, { name: users, partitions: 2 }, { name: counts, partitions: 2 }]";
+  const tdoc = (join: string) => doc(with_("", `topology: [{ source: clicks }, { join: ${join} }, { sink: counts }]`)).replace(/^topics: .*$/m, topics);
+  it("accepts table: true without window or grace, inner or left", () => {
+    const s = loadScenarioText(tdoc("{ with: users, table: true, type: left }"), "t.yaml");
+    const j = s.processors[0].topology[1].join!;
+    expect([j.with, j.table, j.type, j.window, j.grace]).toEqual(["users", true, "left", undefined, undefined]);
+  });
+  it("refuses a window, a grace or an outer type on a table join, and a stream–stream join without window or grace", () => {
+    expect(issuesOf(tdoc("{ with: users, table: true, window: 1s }"))).toContain("processors[0].topology[1].join.window: a stream–table join takes no window");
+    expect(issuesOf(tdoc("{ with: users, table: true, grace: 1s }"))).toContain("a stream–table join takes no grace");
+    expect(issuesOf(tdoc("{ with: users, table: true, type: outer }"))).toContain("processors[0].topology[1].join.type: a stream–table join is inner or left");
+    const missing = issuesOf(tdoc("{ with: users }"));
+    expect(missing).toContain("a stream–stream join needs a window");
+    expect(missing).toContain("a stream–stream join needs a grace");
+  });
+});
+

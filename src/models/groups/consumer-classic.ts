@@ -101,6 +101,7 @@ export class ClassicProtocolMember {
     };
     // Before an eager revocation, auto-commit (and the usual onPartitionsRevoked commit) saves the positions.
     const mode = this.spec.commit.mode;
+    if (!this.group.cooperative && ownedBefore.length > 0) this.data.commitOpenTransaction();
     if (!this.group.cooperative && ownedBefore.length > 0 && (mode === "auto" || mode === "async-after-processing")) {
       const offsets = mode === "auto" ? this.data.positionOffsets() : this.data.processedOffsets();
       this.data.commit(offsets, true, send);
@@ -177,6 +178,7 @@ export class ClassicProtocolMember {
       m.phase = "stable";
       if (revoked.length > 0) {
         // Cooperative: give up only what moves, after committing what was done, and rejoin at once.
+        this.data.commitOpenTransaction();
         this.data.commit(this.data.revocationOffsets(revoked), false);
         m.removePartitions(revoked, Op.PartitionRevoked);
         this.rejoinNeeded = true;

@@ -54,6 +54,8 @@ export interface RecordProcessingHook {
   readonly writesOwnOutputs?: boolean;
   /** Exactly-once: the member's transaction aborted and it rewound to the committed offsets. */
   aborted?(host: DataPathHost): void;
+  /** Exactly-once: commit the transaction at most this often (commit.interval.ms) instead of after every batch. */
+  readonly commitIntervalUs?: number;
 }
 
 export class ConsumerDataPath {
@@ -202,6 +204,14 @@ export class ConsumerDataPath {
   processedOffsets(): CommitOffset[] {
     if (this.parallel) return this.parallel.committable();
     return [...this.processed.values()];
+  }
+
+  /**
+   * exactly_once_v2 with a commit interval: a transaction left open is committed before partitions are given
+   * up (Kafka Streams commits its tasks on revocation), so the next owner restores and resumes from it.
+   */
+  commitOpenTransaction(): void {
+    if (this.eos?.hasUncommitted()) this.eos.commitBatch(this.processedOffsets(), () => undefined, () => this.rewind());
   }
 
   /** What the rebalance-listener commit saves before giving these partitions up (consumed or processed). */
@@ -378,6 +388,7 @@ export class ConsumerDataPath {
   };
 
   private batchDone(): void {
+    if (this.eos && !this.eos.commitDue()) return this.host.poll();
     if (this.eos) return this.eos.commitBatch(this.processedOffsets(), () => this.host.poll(), () => this.rewind());
     const mode = this.spec.commit.mode;
     const async = this.spec.processing.handoff === "async";
@@ -407,6 +418,8 @@ export class ConsumerDataPath {
       this.commit(this.positionOffsets(), false);
     }
     this.parallel?.commitIfAdvanced();
+    // Exactly-once with a commit interval: the poll loop commits a transaction left open once the interval passed.
+    if (this.eos?.idleCommitDue() && !this.working) this.eos.commitBatch(this.processedOffsets(), () => undefined, () => this.rewind());
   }
 
   /** commitSync (`sync`: `then` runs once answered) or commitAsync; nothing to commit runs `then` at once. */

@@ -228,6 +228,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       this.pending.push(() => this.commitBeforeRevoke(tps, release));
       return;
     }
+    this.data.commitOpenTransaction();
     const offsets = this.spec.commit.mode === "before-processing" ? [] : this.data.revocationOffsets(tps);
     this.data.commit(offsets, true, () => {
       release();

@@ -25,6 +25,10 @@ export class ReadProcessWrite {
   readonly producer: Producer;
   private readonly outputTopicActor: number;
   private outputs: number[] = [];
+  /** commit.interval.ms (a stream processor's): when the last commit began, whether one is out, whether work waits. */
+  private lastCommitUs = 0;
+  private committing = false;
+  private uncommitted = false;
 
   constructor(
     private readonly world: World,
@@ -56,8 +60,33 @@ export class ReadProcessWrite {
     this.outputs.push(out);
   }
 
+  /**
+   * After a processed batch: whether to commit now. Without a commit interval, always; with one, once it has
+   * passed since the last commit began (the transaction stays open meanwhile) and no commit is out.
+   */
+  commitDue(): boolean {
+    const iv = this.group.recordHook?.commitIntervalUs;
+    const due = iv === undefined || (!this.committing && this.world.sim.nowUs - this.lastCommitUs >= iv);
+    if (!due) this.uncommitted = true;
+    return due;
+  }
+
+  /** In the poll loop: a transaction left open by commitDue() is due (no new batch needs to arrive for it). */
+  idleCommitDue(): boolean {
+    const iv = this.group.recordHook?.commitIntervalUs;
+    return iv !== undefined && this.uncommitted && !this.committing && this.world.sim.nowUs - this.lastCommitUs >= iv;
+  }
+
+  /** Processed work waits in an open transaction (commitDue() said not yet) and no commit is out. */
+  hasUncommitted(): boolean {
+    return this.uncommitted && !this.committing;
+  }
+
   /** The batch is processed: send its results, add its offsets, commit. `rewind` runs when it aborted. */
   commitBatch(offsets: CommitOffset[], done: () => void, rewind: () => void): void {
+    this.lastCommitUs = this.world.sim.nowUs;
+    this.committing = true;
+    this.uncommitted = false;
     const outs = this.outputs;
     this.outputs = [];
     for (const m of outs) this.producer.publish(m);
@@ -70,6 +99,7 @@ export class ReadProcessWrite {
     // At commit the coordinator writes the offsets as the group's (Commit rows) — the transaction's offset commit.
     const apply = (): void => this.group.commitHandler({ client: client as never, memberId, generation, offsets, sync: false });
     this.producer.txn!.commitManual(offsets.length > 0 ? { valid, apply } : undefined, (committed) => {
+      this.committing = false;
       if (!committed) rewind();
       done();
     });
@@ -77,6 +107,8 @@ export class ReadProcessWrite {
 
   crash(): void {
     this.outputs = [];
+    this.committing = false;
+    this.uncommitted = false;
     this.producer.crash({ loseUnflushed: false });
   }
 

@@ -152,8 +152,10 @@ export class Broker implements FaultTarget {
         }
       }
       if (!duplicate) {
+        // The transaction is open from this offset before the append can move the high watermark: that wakes parked
+        // read_committed fetches at once, and they must already see the LSO held at the transaction's first offset.
+        if (b.transactional) b.partition.txn.onTransactionalAppend(b.producerId, r.log.logEndOffset);
         base = r.appendAsLeader(b.msgs, b.producerId, b.baseSequence, b.producerEpoch);
-        if (b.transactional) b.partition.txn.onTransactionalAppend(b.producerId, base);
         for (let k = 0; k < b.msgs.length; k++) h.record(Op.Append, now, b.msgs[k], b.partition.topicActor, b.partition.partition, base + k, r.leaderEpoch);
         this.wakeParkedFetches(b.partition);
       }
