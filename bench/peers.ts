@@ -30,7 +30,6 @@ interface Sample {
   verdicts?: string;
   compiled?: boolean;
   events?: number;
-  queuedEvents?: number;
 }
 
 interface Peer {
@@ -115,7 +114,6 @@ export function benchPeers(): object[] {
       "peak RSS MB": Math.round(median(s.map((x) => x.peakRssKB)) / 1024),
       "mean wait (theory 9)": Number(median(s.map((x) => x.meanWait)).toFixed(3)),
       ...(s[0]!.events !== undefined ? { "events/customer": Number((s[0]!.events! / s[0]!.customers).toFixed(2)) } : {}),
-      ...(s[0]!.queuedEvents !== undefined ? { "queued events/customer": Number((s[0]!.queuedEvents! / s[0]!.customers).toFixed(2)) } : {}),
       ...(s[0]!.verdicts !== undefined ? { checks: `${s.every((x) => x.passed) ? "expectations met" : "EXPECTATION FAILED"}` } : {}),
     });
   }

@@ -30,16 +30,13 @@ expect:
 `;
 const scenario = loadScenarioText(text, "mm1.yaml");
 const cpuSim = process.cpuUsage();
-let sim;
-const { result } = runScenario(scenario, { seed, file: "mm1.yaml", observe: (s) => { sim = s; } });
+const { result } = runScenario(scenario, { seed, file: "mm1.yaml" });
 const cpu = process.cpuUsage();
 const q = result.metrics.queues[0];
 console.log(JSON.stringify({
   customers: q.deliveries,
   meanWait: q.waitMeanExactUs / 1000,
   events: result.events,
-  // Events that took a trip through the event queue; the rest ran inline in the event before them.
-  queuedEvents: sim.inlineDispatched === undefined ? result.events : result.events - sim.inlineDispatched,
   passed: result.passed,
   verdicts: result.verdicts.map((v) => `${v.invariant}:${v.holds ? "holds" : "VIOLATED"}`).join(" "),
   compiled,

@@ -9,7 +9,7 @@ export type DispatchHook = (timeUs: number, kind: number, id: number) => void;
 export interface RunOptions {
   /** Run events at time <= untilUs, then set the clock to untilUs. */
   untilUs?: number;
-  /** Dispatch at most this many events in this call (the last may run a few more inline: see runInline). */
+  /** Dispatch at most this many events in this call. */
   maxEvents?: number;
 }
 
@@ -98,7 +98,6 @@ export class Simulation {
   private clockUs = 0;
   private nextSeq = 0;
   private dispatched = 0;
-  private inlineEvents = 0;
   private live = 0;
   private dead = 0;
   private running = false;
@@ -244,39 +243,9 @@ export class Simulation {
     return true;
   }
 
-  /**
-   * The insertion sequence the next scheduled event will get. A model that noted it right after scheduling an
-   * event can tell later whether anything has been scheduled since (see runInline).
-   */
-  get scheduledCount(): number {
-    return this.nextSeq;
-  }
-
-  /**
-   * Accounts for a step a model runs inside the current event instead of as an event of its own. Only for a step
-   * that would have been dispatched right after the current one anyway: scheduled at the same time, with the next
-   * insertion sequence and nothing scheduled between. It enters the fingerprint, the event count and the dispatch
-   * hook exactly as if it had been dispatched, so the run is the same event for event, minus a heap round trip.
-   */
-  runInline(kind: number, id: number): void {
-    const timeUs = this.clockUs;
-    this.dispatched++;
-    this.inlineEvents++;
-    const lo = timeUs >>> 0;
-    const hi = (timeUs - lo) / 4294967296;
-    this.fpA = foldLaneA(this.fpA, lo, hi, kind, id);
-    this.fpB = foldLaneB(this.fpB, lo, hi, kind, id);
-    if (this.onDispatch !== undefined) this.onDispatch(timeUs, kind, id);
-  }
-
-  /** Events of the count that ran inline (runInline) rather than through the queue; diagnostics and benchmarks. */
-  get inlineDispatched(): number {
-    return this.inlineEvents;
-  }
-
-  /** Dispatches the next event, if any (with the steps it runs inline). */
+  /** Dispatches the next event, if any. */
   step(): boolean {
-    return this.dispatchLoop(Infinity, 1) >= 1;
+    return this.dispatchLoop(Infinity, 1) === 1;
   }
 
   run(opts: RunOptions = {}): RunResult {
@@ -315,8 +284,7 @@ export class Simulation {
     if (this.running) throw new Error("Simulation.run/step called from inside an event handler");
     this.running = true;
     this.maybeCheckSequenceSpan(); // schedules made outside run() count too
-    // Counted from the total, so steps run inline (runInline) count against the budget too.
-    const dispatchedBefore = this.dispatched;
+    let events = 0;
     try {
       for (;;) {
         if (this.live === 0) {
@@ -335,7 +303,7 @@ export class Simulation {
           this.lastStop = "until";
           break;
         }
-        if (this.dispatched - dispatchedBefore >= maxEvents) {
+        if (events >= maxEvents) {
           this.lastStop = "maxEvents";
           break;
         }
@@ -358,6 +326,7 @@ export class Simulation {
         this.live--;
         this.clockUs = timeUs;
         this.dispatched++;
+        events++;
         const lo = timeUs >>> 0;
         const hi = (timeUs - lo) / 4294967296;
         this.fpA = foldLaneA(this.fpA, lo, hi, kind, id);
@@ -369,7 +338,7 @@ export class Simulation {
     } finally {
       this.running = false;
     }
-    return this.dispatched - dispatchedBefore;
+    return events;
   }
 
   /**

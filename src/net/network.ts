@@ -31,10 +31,6 @@ interface Packet {
   arg: unknown;
   to: string;
   incarnation: number;
-  /** The event id (fingerprint). */
-  id: number;
-  /** The packet delivered right after this one in the same event (see send). */
-  next: Packet | undefined;
 }
 
 export class Network {
@@ -51,15 +47,6 @@ export class Network {
   private readonly faultRng: Rng;
   /** Messages dropped by faults or dead nodes, for tests and the report. */
   dropped = 0;
-  /**
-   * The last packet of the newest chain, its arrival time and the kernel's insertion count right after its head
-   * was scheduled. A packet that arrives at the same time with nothing scheduled since would be dispatched right
-   * after the chain anyway (same time, next sequence), so it joins the chain instead of taking a queue round trip.
-   * A request and its answer at latency 0, or an ack and the next receive on one link, run as one event.
-   */
-  private chainTail: Packet | undefined = undefined;
-  private chainAtUs = -1;
-  private chainSeqEnd = -1;
 
   constructor(
     private readonly sim: Simulation,
@@ -111,43 +98,17 @@ export class Network {
       if (r.duplicate !== undefined && this.faultRng.bernoulli(r.duplicate)) copies = 2;
       if (r.extraLatencyUs !== undefined) extra += r.extraLatencyUs;
     }
-    const packet: Packet = { fn: fn as (a: unknown) => void, arg, to, incarnation: this.incarnations.get(to) ?? 0, id, next: undefined };
-    if (copies === 1) {
-      const at = this.arrivalUs(from, to, extra);
-      const tail = this.chainTail;
-      if (tail !== undefined && at === this.chainAtUs && this.sim.scheduledCount === this.chainSeqEnd) {
-        tail.next = packet;
-        this.chainTail = packet;
-        return;
-      }
-      this.sim.at(at, this.deliver, packet, this.kind, id);
-      this.chainTail = packet;
-      this.chainAtUs = at;
-      this.chainSeqEnd = this.sim.scheduledCount;
-      return;
-    }
-    // A duplicated packet is scheduled twice, so it can head no chain.
-    this.chainTail = undefined;
+    const packet: Packet = { fn: fn as (a: unknown) => void, arg, to, incarnation: this.incarnations.get(to) ?? 0 };
     for (let c = 0; c < copies; c++) this.sim.at(this.arrivalUs(from, to, extra), this.deliver, packet, this.kind, id);
   }
 
   private readonly deliver = (p: Packet): void => {
-    // The chain is closed once it runs: what is sent from here on starts a new one.
-    this.chainTail = undefined;
-    this.deliverOne(p);
-    for (let q = p.next; q !== undefined; q = q.next) {
-      this.sim.runInline(this.kind, q.id);
-      this.deliverOne(q);
-    }
-  };
-
-  private deliverOne(p: Packet): void {
     if (this.down.has(p.to) || (this.incarnations.get(p.to) ?? 0) !== p.incarnation) {
       this.dropped++;
       return;
     }
     p.fn(p.arg);
-  }
+  };
 
   /** False when a message from `from` would certainly not reach `to` now (dead node or a partition). */
   canReach(from: string, to: string): boolean {

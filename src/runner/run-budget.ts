@@ -81,8 +81,7 @@ export function runWithBudget(
   const budget = maxEvents ?? Infinity;
   const slice = onSlice ? 200_000 : Infinity;
   for (;;) {
-    // Steps run inline may carry the count a little past a slice's end, so what is left can be below zero.
-    const left = Math.max(0, budget - sim.processed);
+    const left = budget - sim.processed;
     const { stoppedBy } = sim.run({ untilUs, maxEvents: Math.min(left, slice) });
     if (stoppedBy !== "maxEvents") return undefined;
     if (sim.processed >= budget) {
