@@ -1,13 +1,11 @@
 // The replicated cluster under load: replication factor 3 on 3 brokers, 48 partitions, 1 million messages
 // (50,000/s for 20 s, acks=all, min.insync.replicas=2, idempotent producer) and broker-1 crashing at 10 s
 // (back at 20 s). Reports simulated messages per CPU-second of the whole run (simulation + checkers) and peak
-// memory (the process's max RSS). Runs in a child process so the peak belongs to this run alone.
+// memory (the process's max RSS). Runs in a child process (compiled when dist/ is built) so the peak belongs
+// to this run alone. BENCH_ROUNDS and BENCH_COMPARE_WITH as in bench/scenario.ts.
 // Alone: `npx tsx bench/cluster.ts`; in the suite: `npm run bench cluster`.
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { checkouts, isCompiled, median, runChild } from "./children/spawn.ts";
 
 const SCENARIO = `
 name: bench-cluster
@@ -25,32 +23,32 @@ expect:
   hold: [no-lost-write, no-duplicate-offsets, no-producer-reorder]
 `;
 
-async function measure(): Promise<Record<string, unknown>> {
-  const { loadScenarioText } = await import("../src/scenario/load.ts");
-  const { runScenario } = await import("../src/runner/run-scenario.ts");
-  const scenario = loadScenarioText(SCENARIO, "bench/cluster.ts");
-  const cpu0 = process.cpuUsage();
-  const { result } = runScenario(scenario, { seed: 1, file: "bench/cluster.ts" });
-  const cpu = process.cpuUsage(cpu0);
-  const cpuS = (cpu.user + cpu.system) / 1e6;
-  return {
-    messages: result.metrics.produced,
-    acknowledged: result.metrics.acknowledged,
-    events: result.events,
-    cpuS: Number(cpuS.toFixed(2)),
-    messagesPerCpuS: Math.round(result.metrics.produced / cpuS),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    expectationsMet: result.passed,
-  };
+export async function benchCluster(): Promise<Record<string, unknown>[]> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const samples = new Map<string, Record<string, unknown>[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const c of checkouts()) {
+      if (!samples.has(c.label)) samples.set(c.label, []);
+      samples.get(c.label)!.push(runChild(c.root, "run-scenario.mjs", ["-"], SCENARIO));
+    }
+  }
+  return checkouts().map((c) => {
+    const xs = samples.get(c.label)!;
+    const cpuS = median(xs.map((x) => x.cpuS as number));
+    const x = xs[0]!;
+    return {
+      checkout: c.label,
+      compiled: isCompiled(c.root),
+      messages: x.messages,
+      acknowledged: x.acknowledged,
+      events: x.events,
+      queuedEvents: x.queuedEvents,
+      cpuS: Number(cpuS.toFixed(2)),
+      messagesPerCpuS: Math.round((x.messages as number) / cpuS),
+      peakRssMB: median(xs.map((y) => y.peakRssMB as number)),
+      expectationsMet: xs.every((y) => y.passed),
+    };
+  });
 }
 
-export async function benchCluster(): Promise<Record<string, unknown>> {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child"], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes("--child")) console.log(JSON.stringify(await measure()));
-  else console.table(await benchCluster());
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.table(await benchCluster());
