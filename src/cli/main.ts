@@ -180,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
         code = await cmdDlq(args.result as string, args.json);
       },
     )
-    .demandCommand(1, "name a command: run, sweep, replay, shrink, merge, validate, list or partition")
+    .demandCommand(1, "name a command: run, compare, sweep, merge, shrink, replay, validate, list, partition, assign, schema check or dlq")
     .strict()
     .recommendCommands()
     .help()
