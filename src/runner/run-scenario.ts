@@ -88,6 +88,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const services = buildPublishingServices(world, cluster);
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
+    if (world.app) world.app.queueSystem = queues;
     streams = new StreamsRuntime(world, cluster);
     cluster.start();
     new FaultSchedule(world, cluster).install(scenario.faults);

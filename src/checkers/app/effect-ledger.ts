@@ -22,6 +22,8 @@ export interface MessageTrail {
   fateRows: number[];
   delivered: boolean;
   started: boolean;
+  /** Rows where the message was redriven out of a dead-letter topic or queue back to this owner's source. */
+  redrives: number[];
 }
 
 export interface EffectLedger {
@@ -74,7 +76,7 @@ export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effe
     const m = trails.get(owner);
     if (m === undefined) return undefined;
     let t = m.get(msg);
-    if (t === undefined) m.set(msg, (t = { effects: [], dedupRows: [], fateRows: [], delivered: false, started: false }));
+    if (t === undefined) m.set(msg, (t = { effects: [], dedupRows: [], fateRows: [], delivered: false, started: false, redrives: [] }));
     return t;
   };
   for (let i = 0; i < h.opCount; i++) {
@@ -96,6 +98,9 @@ export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effe
     } else if (k === Op.ProcessStart || k === Op.QueueProcessStart) {
       const t = trail(h.opAux[i], msg);
       if (t) t.started = true;
+    } else if (k === Op.QueueRedrive || k === Op.AppRedrive) {
+      // Back to the source it failed on: the same message, owed by whoever reads that source.
+      for (const o of owners) if (o.sources.has(h.opAux[i])) trail(o.owner, msg)?.redrives.push(i);
     } else if (FATES.has(k)) {
       if (k === Op.AppStalled) {
         const list = stalls.get(h.opAux[i]) ?? [];
@@ -137,4 +142,11 @@ export function fateOf(h: History, t: MessageTrail | undefined, ownerName: strin
   if (hit !== undefined) return { fate: "deduplicated-away", text: `its dedup check at ${s(h.opTimeUs[hit])} matched a key written by ${h.messageName(h.opOffset[hit])}, so its own effect was never applied` };
   if (!t.started) return { fate: "never-processed", text: `delivered to ${ownerName} but never processed (its offset was committed past it)` };
   return { fate: "unfinished", text: `delivered to ${ownerName} but its handler never completed` };
+}
+
+/** "; redriven from orders-dlq at 15.020s" for a message replayed out of a dead-letter topic or queue, else "". */
+export function redriveNote(h: History, t: MessageTrail | undefined): string {
+  if (t === undefined || t.redrives.length === 0) return "";
+  const s = (us: number): string => `${(us / 1e6).toFixed(3)}s`;
+  return "; redriven " + t.redrives.map((r) => `from ${h.actorNames[h.opActor[r]]} at ${s(h.opTimeUs[r])}`).join(", then ");
 }

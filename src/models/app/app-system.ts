@@ -17,6 +17,8 @@ import type { AppRecord, FailureCause, HandlerHost } from "./handler-types.ts";
 import { dlqTriage, type DeadLetterRow } from "./dlq-triage.ts";
 import type { AppRunMetrics, BreakerRunMetrics } from "./app-metrics.ts";
 import type { Cluster } from "../kafka/broker.ts";
+import type { QueueBase } from "../queue/queue-base.ts";
+import { startQueueRedrive } from "../queue/dlq-redrive-operation.ts";
 
 export type HandlerStep = z.output<ReturnType<typeof handlerStepSchema>>;
 export type ErrorHandlingSpec = z.output<typeof zErrorHandling>;
@@ -43,7 +45,8 @@ interface GroupWorker {
 
 export function usesApp(s: Scenario): boolean {
   const hasHandler = (c: object): boolean => (c as { handler?: unknown }).handler !== undefined;
-  return downstreamServices(s).length > 0 || s.stores.length > 0 || s.consumerGroups.some(hasHandler) || s.queueConsumers.some(hasHandler);
+  const redrive = s.faults.some((f) => "redrive" in f);
+  return downstreamServices(s).length > 0 || s.stores.length > 0 || s.consumerGroups.some(hasHandler) || s.queueConsumers.some(hasHandler) || redrive;
 }
 
 export function isAppFault(f: object): f is AppFaultSpec {
@@ -65,6 +68,8 @@ export class AppSystem {
   private readonly k: number;
   /** The Kafka cluster, for handlers' `produce` steps (known once a consumer group builds its members). */
   kafkaCluster: Cluster | undefined;
+  /** The queues, for a redrive whose `from` is a dead-letter queue (set by the runner once they are built). */
+  queueSystem: { queues: ReadonlyMap<string, QueueBase> } | undefined;
 
   constructor(readonly world: World) {
     const { scenario: s, history: h, sim, metrics } = world;
@@ -253,6 +258,8 @@ export class AppSystem {
       return { label: `slowdown ${f.slowdown.service} ×${f.slowdown.factor}`, actor: svc.actorId, forUs: f.for, end: () => svc.endSlowdown() };
     }
     const r = f.redrive;
+    const queues = this.queueSystem?.queues;
+    if (queues?.has(r.from)) return { ...startQueueRedrive(this.world, queues, r, index, () => this.redrivenCount++), end: () => undefined };
     const now = this.world.sim.nowUs;
     const until = r.window.to ?? now;
     const picked = this.deadLetters.filter((d) => d.destination === r.from && d.atUs >= r.window.from && d.atUs < until);
