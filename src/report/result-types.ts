@@ -4,6 +4,7 @@ import type { QueueSeries, QueueStats } from "../metrics/queue-metrics.ts";
 import type { QueueLedger } from "../checkers/queue-accounting.ts";
 import type { PartialRun } from "../runner/run-budget.ts";
 import type { AppRunMetrics } from "../models/app/app-metrics.ts";
+import type { MemberPauseWindows } from "../models/app/member-pauses.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -133,6 +134,8 @@ export interface RunMetrics {
   groups?: GroupRunMetrics[];
   /** Application layer: downstream services' load, circuit breakers, dead letters. Absent without one. */
   app?: AppRunMetrics;
+  /** Consumers that stood paused at their in-flight limit: when, per member (the report draws them as bands). */
+  memberPauses?: MemberPauseWindows[];
   /** Per stream processor: stream time, late drops, restores, changelog size, windows against the batch answer. */
   processors?: ProcessorRunMetrics[];
   /** The flow from publishing services to consumer groups and DLTs, with counts (src/report/flow-graph.ts). */

@@ -25,6 +25,7 @@ import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.t
 import { buildPublishingServices } from "../models/publish/publishing.ts";
 import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 import { AppSystem, usesApp } from "../models/app/app-system.ts";
+import { memberPausesMetric } from "../models/app/member-pauses.ts";
 import { StreamsRuntime } from "../streams/runtime.ts";
 
 export interface RunOptions {
@@ -144,6 +145,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
         ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
         ...flowMetrics(history, scenario, sim.nowUs),
+        ...memberPausesMetric(history, sim.nowUs, metrics.bucketUs),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
