@@ -29,6 +29,8 @@ export interface AppConsumer {
   process(rec: AppRecord, finished: () => void): void;
   /** The one entry point for a record that failed outside the handler (e.g. it could not be decoded). */
   failRecord(rec: AppRecord, cause: FailureCause, finished: () => void): void;
+  /** The member's process crashed: what lives in it (the produce steps' producers) goes with it. */
+  crashed?(): void;
 }
 
 /** A queue consumer's handler: one attempt per delivery; the queue's own rules (redelivery, DLQ) do the rest. */
@@ -66,6 +68,8 @@ export class AppSystem {
   private stalledCount = 0;
   private redrivenCount = 0;
   private readonly k: number;
+  /** Output record → the input record a produce step made it from (pipeline lineage). */
+  private readonly inputOf = new Map<number, number>();
   /** The Kafka cluster, for handlers' `produce` steps (known once a consumer group builds its members). */
   kafkaCluster: Cluster | undefined;
   /** The queues, for a redrive whose `from` is a dead-letter queue (set by the runner once they are built). */
@@ -112,6 +116,7 @@ export class AppSystem {
     return {
       process: (rec, finished) => handling.process(rec, finished),
       failRecord: (rec, cause, finished) => handling.failRecord(rec, cause, { attempts: 0, firstFailureUs: -1, lastFailureUs: -1 }, undefined, finished),
+      crashed: () => runner.crashed(),
     };
   }
 
@@ -173,7 +178,13 @@ export class AppSystem {
     return ((x ^ (x >>> 16)) >>> 0) / 4294967296;
   }
 
+  /** A produce step made record `out` from record `input`. */
+  noteProduced(out: number, input: number): void {
+    this.inputOf.set(out, input);
+  }
+
   private row(destination: string, rec: AppRecord, cause: FailureCause, trail: FailureTrail, member: string): DeadLetterRow {
+    const input = this.inputOf.get(rec.msg);
     return {
       destination,
       msg: rec.msg,
@@ -188,6 +199,7 @@ export class AppSystem {
       lastFailureUs: trail.lastFailureUs,
       atUs: this.world.sim.nowUs,
       member,
+      ...(input !== undefined ? { producedFrom: input } : {}),
     };
   }
 
