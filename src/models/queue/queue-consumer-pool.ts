@@ -113,7 +113,8 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   // ---------- receiving (SQS) ----------
 
   private poll(): void {
-    if (!this.up || this.receiving) return;
+    // A frozen process (a GC pause) sends nothing; it polls again when the pause ends.
+    if (!this.up || this.receiving || this.sim.nowUs < this.pausedUntilUs) return;
     const room = this.config.maxInFlight - this.held;
     if (room <= 0) return this.setPaused(true);
     this.setPaused(false);
@@ -280,6 +281,8 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   }
 
   private readonly onPauseOver = (epoch: number): void => {
-    if (epoch === this.epoch && this.sim.nowUs >= this.pausedUntilUs) this.dispatch();
+    if (epoch !== this.epoch || this.sim.nowUs < this.pausedUntilUs) return;
+    this.dispatch();
+    if (this.pull) this.poll();
   };
 }

@@ -98,6 +98,22 @@ describe("queue consumer worker pool", () => {
     }
   });
 
+  it("a GC pause freezes the pool: no handler starts or ends until it is over, then the pool carries on", () => {
+    const text = scenario("{ name: q, kind: sqs-standard, visibilityTimeout: 30s }", "maxMessages: 10, processing: { time: 50ms, concurrency: 4, maxInFlight: 8 }") + "faults: [{ at: 1s, pause: w-0, for: 500ms }]\n";
+    const r = run(text);
+    const h = r.history;
+    const w0 = h.actorId("w-0")!;
+    let after = 0;
+    for (let i = 0; i < h.opCount; i++) {
+      const t = h.opTimeUs[i];
+      const mine = h.opActor[i] === w0 && (h.opKind[i] === Op.QueueProcessStart || h.opKind[i] === Op.QueueProcessEnd);
+      if (mine) expect(t <= 1_000_000 || t >= 1_500_000).toBe(true);
+      if (mine && t >= 1_500_000) after++;
+    }
+    expect(after).toBeGreaterThan(0);
+    expect(verdict(r, "queue-accounting").holds).toBe(true);
+  });
+
   it("runs the handler steps with concurrency too", () => {
     const text = scenario("{ name: q, kind: sqs-standard, visibilityTimeout: 30s }", "maxMessages: 10, processing: { concurrency: 4 }, handler: [{ process: 30ms }, { effect: { store: db } }]") + "stores: [{ name: db }]\nexpect: { hold: [exactly-once-effects] }\n";
     const r = run(text);
