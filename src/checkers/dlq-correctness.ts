@@ -89,6 +89,8 @@ export const dlqCorrectness: Checker = (h: History, scenario: Scenario) => {
   let checked = 0;
   // Only messages that were dead-lettered or dropped need a trail; mark them first.
   const leaves = new Uint8Array(h.messageCount);
+  /** The last redrive of a message out of a dead-letter queue: its receives count again from there. */
+  const redrivenAt = new Map<number, number>();
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
     if ((k === Op.QueueDeadLetter || k === Op.QueueDrop) && h.opPartition[i] !== DeadLetterReason.Retention) leaves[h.opMsg[i]] = 1;
@@ -97,7 +99,9 @@ export const dlqCorrectness: Checker = (h: History, scenario: Scenario) => {
     const k = h.opKind[i];
     const m = h.opMsg[i];
     if (m < 0 || leaves[m] === 0) continue;
-    if (k === Op.QueueEnqueue) {
+    if (k === Op.QueueRedrive) {
+      redrivenAt.set(m, i);
+    } else if (k === Op.QueueEnqueue) {
       const key = `${h.opActor[i]}:${m}`;
       trails.delete(key);
       const carried = carry.get(key);
@@ -139,6 +143,7 @@ export const dlqCorrectness: Checker = (h: History, scenario: Scenario) => {
           `${h.messageName(m)} (key ${h.keyOf(m)}) left ${h.actorNames[q]} for reason ${DEAD_LETTER_REASON_NAMES[reason]} at ` +
           `${fmtS(h.opTimeUs[i])}, but ${problem}; receive history: ${history}` +
           (t.carried > 0 ? ` (after ${t.carried} delivery(ies) of earlier retry copies)` : "") +
+          (redrivenAt.has(m) ? ` (redriven from ${h.actorNames[h.opActor[redrivenAt.get(m)!]]} at ${fmtS(h.opTimeUs[redrivenAt.get(m)!])}; its receives count again from there)` : "") +
           `; x-death: ${formatDeaths(deaths.get(m))}`,
         messageIds: [m],
         keys: [h.keyOf(m)],

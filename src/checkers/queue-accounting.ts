@@ -45,6 +45,8 @@ interface Walk {
   holder: Int32Array;
   /** Retry letter topic actor → the queue whose consumers republish to it. */
   retryOf: Map<number, number>;
+  /** Times each message was redriven out of a dead-letter queue (it stays the same message). */
+  redriven: Uint8Array;
 }
 
 function walk(h: History): Walk {
@@ -56,6 +58,7 @@ function walk(h: History): Walk {
     confirmed: new Uint8Array(n),
     holder: new Int32Array(n).fill(-1),
     retryOf: new Map(),
+    redriven: new Uint8Array(n),
   };
   for (let i = 0; i < h.opCount; i++) {
     const k = h.opKind[i];
@@ -84,8 +87,11 @@ function walk(h: History): Walk {
         if (h.opAux[i] !== h.opActor[i] && !w.retryOf.has(h.opAux[i])) w.retryOf.set(h.opAux[i], h.opActor[i]);
         w.state[m] = S.Moved;
         break;
-      case Op.QueueDeadLetter:
       case Op.QueueRedrive:
+        if (w.redriven[m] < 255) w.redriven[m]++;
+        w.state[m] = S.Moved;
+        break;
+      case Op.QueueDeadLetter:
         w.state[m] = S.Moved;
         break;
       case Op.QueueDrop:
@@ -157,7 +163,9 @@ export const queueAccounting: Checker = (h: History) => {
       s === S.Sent
         ? "was confirmed to the producer but never stored"
         : s === S.Moved
-          ? `was moved out of ${h.actorNames[h.opActor[row]]} and never arrived anywhere`
+          ? h.opKind[row] === Op.QueueRedrive
+            ? `was redriven out of ${h.actorNames[h.opActor[row]]} toward ${h.actorNames[h.opAux[row]]} and never arrived`
+            : `was moved out of ${h.actorNames[h.opActor[row]]} and never arrived anywhere`
           : `was last held by ${h.actorNames[w.holder[m]]} but is neither acknowledged, dropped nor still held at the end`;
     anomalies.push({
       kind: "vanished",
@@ -173,7 +181,14 @@ export const queueAccounting: Checker = (h: History) => {
     anomalies,
     checked === 0
       ? "no message was sent to a queue"
-      : `every one of ${checked} queue messages ended acknowledged, deduplicated, dropped with a reason, or still held (see the ledger)`,
+      : `every one of ${checked} queue messages ended acknowledged, deduplicated, dropped with a reason, or still held (see the ledger)` + redrivenNote(w),
     (n) => `${n} queue message(s) vanished`,
   );
 };
+
+/** " (12 redriven from a dead-letter queue, each counted as the message it was)", or "" when none was. */
+function redrivenNote(w: Walk): string {
+  let n = 0;
+  for (let m = 0; m < w.redriven.length; m++) if (w.redriven[m] > 0 && w.sentTo[m] >= 0) n++;
+  return n === 0 ? "" : ` (${n} redriven from a dead-letter queue, each counted as the message it was)`;
+}

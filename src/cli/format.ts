@@ -145,6 +145,8 @@ export function formatRunSummary(r: RunResult): string[] {
         `avg depth ${q.timeAvgDepth.toFixed(2)}  redeliveries ${q.redeliveries}` +
         (l ? `  sent ${l.sent}: acked ${l.acked}, in DLQ ${l.inDeadLetterQueue}, dropped ${l.dropped}, dedup ${l.deduplicated}, left ${l.waiting + l.inFlight}` : `  enqueued ${q.enqueued}`),
     );
+    const paused = (m.memberPauses ?? []).filter((p) => p.owner === q.queue);
+    if (paused.length > 0) out.push(`  paused ${q.queue}`.padEnd(22) + `at maxInFlight (no ReceiveMessage): ${paused.map((p) => `${p.member} ${p.pauses}× ${formatDurationUs(p.pausedUs)}`).join(", ")}`);
   }
   out.push(`  simulated ${formatDurationUs(r.simulatedUs)} in ${r.events} events, fingerprint ${r.fingerprint}`);
   return out;

@@ -230,6 +230,8 @@ export const enum Op {
   AppMemberPaused = 154,
   /** The member resumed fetching (consumer.resume): actor = member, aux = group, offset = records in flight. */
   AppMemberResumed = 155,
+  /** A handler's produce step sent a record (a pipeline stage): msg = the output record, actor = member, aux = output topic, partition = step index, offset = the input message it was produced from. */
+  AppProduced = 156,
   // ---- Stream processing (200-229): aux = the application's group actor unless stated. Times in ms are Kafka timestamps. ----
   /** The producer stamped the record's event time: msg, actor = producer, offset = event time in ms. */
   EventTime = 200,
@@ -354,6 +356,7 @@ export const OP_NAMES: Record<number, string> = {
   153: "app-handler-done",
   154: "app-member-paused",
   155: "app-member-resumed",
+  156: "app-produced",
   200: "event-time",
   201: "stream-record-dropped",
   202: "window-result",

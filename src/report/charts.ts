@@ -6,6 +6,7 @@ import { queueChartSpecs } from "./queue-charts.ts";
 import { appChartSpecs } from "./app-charts.ts";
 import { streamChartSpecs } from "./stream-charts.ts";
 import { producerChartSpecs } from "./producer-charts.ts";
+import { pauseChartSpecs } from "./pause-charts.ts";
 
 // Exported for the page's CSS, so the charts' text and the page's text are set in the same font.
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -181,7 +182,7 @@ export function queueOnly(result: RunResult): boolean {
 
 /** The vega-lite specs of the report's charts, keyed by the chart's `data-chart` name. */
 export function chartSpecs(result: RunResult): Record<string, object> {
-  if (queueOnly(result)) return queueChartSpecs(result, timeChart);
+  if (queueOnly(result)) return { ...queueChartSpecs(result, timeChart), ...pauseChartSpecs(result, faultLayers) };
   const { series, faults } = result.metrics;
   const rebalances = (result.metrics.groups ?? []).flatMap((g) => g.markers);
   const totalS = result.simulatedUs / 1e6;
@@ -234,6 +235,7 @@ export function chartSpecs(result: RunResult): Record<string, object> {
     ...appChartSpecs(result, timeChart),
     ...streamChartSpecs(result, timeChart),
     ...producerChartSpecs(result, timeChart),
+    ...pauseChartSpecs(result, faultLayers),
   };
 }
 

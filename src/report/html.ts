@@ -15,6 +15,7 @@ import { STREAM_CHART_TITLES } from "./stream-charts.ts";
 import { PRODUCER_CHART_TITLES } from "./producer-charts.ts";
 import { diagramsSections } from "./diagrams-section.ts";
 import { latencyChartSpecs, latencySection } from "./latency-charts.ts";
+import { PAUSE_CHART_TITLES } from "./pause-charts.ts";
 
 // The chart specs live in charts.ts; re-exported so the tests and the sweep report keep their import paths.
 export { chartSpecs } from "./charts.ts";
@@ -226,7 +227,7 @@ function metricsSection(r: RunResult): string {
 
 function chartsSection(names: string[]): string {
   const figures = names
-    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? QUEUE_CHART_TITLES[n] ?? APP_CHART_TITLES[n] ?? STREAM_CHART_TITLES[n] ?? PRODUCER_CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
+    .map((n) => `<figure class="chart" data-chart="${n}"><figcaption>${escapeHtml(CHART_TITLES[n] ?? QUEUE_CHART_TITLES[n] ?? APP_CHART_TITLES[n] ?? STREAM_CHART_TITLES[n] ?? PRODUCER_CHART_TITLES[n] ?? PAUSE_CHART_TITLES[n] ?? n)}</figcaption><div class="chart-body"></div></figure>`)
     .join("\n");
   return `<section><h2>Over time</h2>
 <p class="muted">Shaded bands are fault windows. Drag to pan, scroll to zoom the time axis, double-click to reset.</p>

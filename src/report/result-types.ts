@@ -5,6 +5,7 @@ import type { QueueLedger } from "../checkers/queue-accounting.ts";
 import type { PartialRun } from "../runner/run-budget.ts";
 import type { AppRunMetrics } from "../models/app/app-metrics.ts";
 import type { LatencyBreakdown } from "../latency/types.ts";
+import type { MemberPauseWindows } from "../models/app/member-pauses.ts";
 
 /** One thing that went wrong, with enough evidence for a person to follow it. */
 export interface Anomaly {
@@ -136,6 +137,8 @@ export interface RunMetrics {
   app?: AppRunMetrics;
   /** End-to-end latency per group and per queue: phases, p99 over time, and why a latency bound failed (src/latency/). */
   latencyBreakdown?: LatencyBreakdown;
+  /** Consumers that stood paused at their in-flight limit: when, per member (the report draws them as bands). */
+  memberPauses?: MemberPauseWindows[];
   /** Per stream processor: stream time, late drops, restores, changelog size, windows against the batch answer. */
   processors?: ProcessorRunMetrics[];
   /** The flow from publishing services to consumer groups and DLTs, with counts (src/report/flow-graph.ts). */

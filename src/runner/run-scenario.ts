@@ -26,6 +26,7 @@ import { finishVerdicts, type AnomalyRecord } from "../checkers/anomaly-ledger.t
 import { buildPublishingServices } from "../models/publish/publishing.ts";
 import { attachSchemaRuntime } from "../schema/schema-runtime.ts";
 import { AppSystem, usesApp } from "../models/app/app-system.ts";
+import { memberPausesMetric } from "../models/app/member-pauses.ts";
 import { StreamsRuntime } from "../streams/runtime.ts";
 import { analyseLatency, explainPooledOutcome } from "../latency/breakdown.ts";
 
@@ -90,6 +91,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     const services = buildPublishingServices(world, cluster);
     // Queues, their producers and consumers (registered as fault targets before the schedule is installed).
     queues = scenario.queues.length > 0 ? new QueueSystem(world) : undefined;
+    if (world.app) world.app.queueSystem = queues;
     streams = new StreamsRuntime(world, cluster);
     cluster.start();
     new FaultSchedule(world, cluster).install(scenario.faults);
@@ -151,6 +153,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(latencyAnalysis.breakdown.subjects.length > 0 ? { latencyBreakdown: latencyAnalysis.breakdown } : {}),
         ...flowMetrics(history, scenario, sim.nowUs),
         ...diagramMetrics(history, scenario, anomalies, sim.nowUs),
+        ...memberPausesMetric(history, sim.nowUs, metrics.bucketUs),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),

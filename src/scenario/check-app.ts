@@ -5,6 +5,7 @@ import { zProducer, type Scenario } from "./schema.ts";
 import type { YamlSource } from "./load-yaml.ts";
 import { didYouMean, type ScenarioIssue } from "./errors.ts";
 import { groupTopics } from "./group-topics.ts";
+import { isQueueRedrive, queueAppIssues, queueRedriveIssues } from "./check-app-queues.ts";
 
 export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIssue[] {
   const issues: ScenarioIssue[] = [];
@@ -97,6 +98,7 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
     else if ("brownout" in f) svcRef(["faults", i, "brownout", "service"], f.brownout.service);
     else if ("slowdown" in f) svcRef(["faults", i, "slowdown", "service"], f.slowdown.service);
     else if ("random" in f && (f.random === "outage" || f.random === "brownout")) f.targets.forEach((n, ni) => svcRef(["faults", i, "targets", ni], n));
+    else if ("redrive" in f && isQueueRedrive(s, f.redrive.from)) issues.push(...queueRedriveIssues(s, source, i));
     else if ("redrive" in f) {
       ref(["faults", i, "redrive", "from"], f.redrive.from, dlts, "dead-letter topic", "a group with a handler: its topic's <topic>.DLT or <topic>-dlt");
       const from = f.redrive.from.replace(/(\.DLT|-dlt)$/, "");
@@ -129,5 +131,6 @@ export function appReferenceIssues(s: Scenario, source: YamlSource): ScenarioIss
       issues.push(source.issue(at("concurrency"), "a transactional (read-process-write) group processes each poll batch in one transaction, one record after another", { expected: "concurrency: 1", hint: "drop concurrency, or the group's transactional setting", code: "E_SCHEMA" }));
     }
   });
+  issues.push(...queueAppIssues(s, source));
   return issues;
 }

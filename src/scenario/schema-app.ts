@@ -213,15 +213,15 @@ export const zRedrive = z.strictObject({
   at: zDuration.describe("When the redrive starts (after the fix)."),
   redrive: z
     .strictObject({
-      from: z.string().min(1).describe("The dead-letter topic (`<topic>.DLT` or `<topic>-dlt`) to replay."),
-      to: z.string().min(1).describe("Where the records go back (the group's original topic)."),
+      from: z.string().min(1).describe("The dead-letter topic (`<topic>.DLT` or `<topic>-dlt`) or dead-letter queue (SQS, RabbitMQ) to replay."),
+      to: z.string().min(1).describe("Where the records go back: the group's original topic, or the queue whose deadLetter names `from`."),
       window: z
         .strictObject({ from: zDuration.prefault(0).describe("Dead-lettered at or after this time."), to: zDuration.optional().describe("...and before this time (default: when the redrive starts).") })
         .prefault({})
         .describe("Which dead-lettered records to replay, by when they were dead-lettered."),
       rate: zRate.prefault("100/s").describe("Replay rate."),
     })
-    .describe("Not a fault but an operation: replay a dead-letter topic's records after a fix; each replay keeps the original message id."),
+    .describe("Not a fault but an operation: replay a dead-letter topic's or queue's messages after a fix (for a queue: the operator's DLQ redrive / shovel, oldest first, moving only what is still in the DLQ); each replay keeps the original message id."),
 });
 
 /** Appended to the faults union by schema-faults.ts. */
@@ -258,6 +258,24 @@ export const parallelProcessingFields = {
     .enum(["key", "partition", "unordered"])
     .prefault("key")
     .describe("concurrency > 1: key: records of one key never run at the same time, so per-key order holds; partition: one record per partition at a time; unordered: any record may run, giving up per-key order within a partition."),
+};
+
+/** Queue consumers' worker pool (processing.concurrency / maxInFlight of a `queueConsumers` entry). */
+export const queueConcurrencyFields = {
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .prefault(1)
+    .describe("Handlers one consumer runs at the same time (a worker pool). 1: one message after another. Above 1: SQS keeps receiving while messages are in hand (see maxInFlight); RabbitMQ and Pulsar run this many of the deliveries their prefetch lets in, the rest wait in the client."),
+  maxInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(120_000)
+    .optional()
+    .describe("SQS, concurrency > 1: most messages received and not yet deleted or released; at the limit the consumer sends no ReceiveMessage until a handler finishes (shown as a pause). Visibility timeouts run from the receive, so a limit far above the concurrency holds messages past their timeout and they are received again. Default: twice the concurrency. RabbitMQ and Pulsar: use prefetch."),
 };
 
 /** processing.batch: the poll's records handled as one batch (a bulk write, a batch API call). */

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { zDuration, zProbability, zRate } from "./zod-units.ts";
 import type { Scenario } from "./schema.ts";
-import { handlerFields, type Dist } from "./schema-app.ts";
+import { handlerFields, queueConcurrencyFields, type Dist } from "./schema-app.ts";
 
 export const QUEUE_KINDS = ["sqs-standard", "sqs-fifo", "rabbitmq-classic", "rabbitmq-quorum", "pulsar"] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
@@ -139,6 +139,7 @@ export function queueSchemas<N extends z.ZodType<string>, K extends z.ZodType, R
           })
           .prefault({})
           .describe("Poison messages: their handler always fails."),
+        ...queueConcurrencyFields,
       })
       .prefault({})
       .describe("How the handler behaves."),

@@ -74,5 +74,6 @@ export function withDecodeFailures(app: AppConsumer | undefined, failures: () =>
       app.failRecord(rec, { step: -1, stepKind: "deserialize", error: `DeserializationException (${error.code}): ${error.message}`, retryable: false }, finished);
     },
     failRecord: (rec, cause, finished) => app.failRecord(rec, cause, finished),
+    crashed: () => app.crashed?.(),
   };
 }

@@ -22,6 +22,8 @@ export interface MessageTrail {
   fateRows: number[];
   delivered: boolean;
   started: boolean;
+  /** Rows where the message was redriven out of a dead-letter topic or queue back to this owner's source. */
+  redrives: number[];
 }
 
 export interface EffectLedger {
@@ -35,6 +37,8 @@ export interface EffectLedger {
   partitionOf: Int32Array;
   /** owner → the records its consumers stopped at (onFailure stop). */
   stalls: Map<number, { msg: number; topic: number; partition: number; offset: number; atUs: number }[]>;
+  /** Output record → the AppProduced row of the pipeline stage that wrote it (offset = its input record). */
+  producedBy: Map<number, number>;
 }
 
 /** Owners whose handler has an effect step (consumer groups by name; effects are recorded with the group's actor). */
@@ -70,11 +74,12 @@ export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effe
   const crashes = new Map<number, number[]>();
   const partitionOf = new Int32Array(h.messageCount).fill(-1);
   const stalls: EffectLedger["stalls"] = new Map();
+  const producedBy = new Map<number, number>();
   const trail = (owner: number, msg: number): MessageTrail | undefined => {
     const m = trails.get(owner);
     if (m === undefined) return undefined;
     let t = m.get(msg);
-    if (t === undefined) m.set(msg, (t = { effects: [], dedupRows: [], fateRows: [], delivered: false, started: false }));
+    if (t === undefined) m.set(msg, (t = { effects: [], dedupRows: [], fateRows: [], delivered: false, started: false, redrives: [] }));
     return t;
   };
   for (let i = 0; i < h.opCount; i++) {
@@ -96,6 +101,11 @@ export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effe
     } else if (k === Op.ProcessStart || k === Op.QueueProcessStart) {
       const t = trail(h.opAux[i], msg);
       if (t) t.started = true;
+    } else if (k === Op.AppProduced) {
+      producedBy.set(msg, i);
+    } else if (k === Op.QueueRedrive || k === Op.AppRedrive) {
+      // Back to the source it failed on: the same message, owed by whoever reads that source.
+      for (const o of owners) if (o.sources.has(h.opAux[i])) trail(o.owner, msg)?.redrives.push(i);
     } else if (FATES.has(k)) {
       if (k === Op.AppStalled) {
         const list = stalls.get(h.opAux[i]) ?? [];
@@ -110,7 +120,7 @@ export function effectLedger(h: History, s: Scenario, owners: OwnerSpec[] = effe
       }
     }
   }
-  return { owners, trails, ackedUs, crashes, partitionOf, stalls };
+  return { owners, trails, ackedUs, crashes, partitionOf, stalls, producedBy };
 }
 
 /** "m-7 was dead-lettered to orders.DLT after 10 attempt(s) at 12.000s", or why no effect exists. */
@@ -137,4 +147,23 @@ export function fateOf(h: History, t: MessageTrail | undefined, ownerName: strin
   if (hit !== undefined) return { fate: "deduplicated-away", text: `its dedup check at ${s(h.opTimeUs[hit])} matched a key written by ${h.messageName(h.opOffset[hit])}, so its own effect was never applied` };
   if (!t.started) return { fate: "never-processed", text: `delivered to ${ownerName} but never processed (its offset was committed past it)` };
   return { fate: "unfinished", text: `delivered to ${ownerName} but its handler never completed` };
+}
+
+/** "; redriven from orders-dlq at 15.020s" for a message replayed out of a dead-letter topic or queue, else "". */
+export function redriveNote(h: History, t: MessageTrail | undefined): string {
+  if (t === undefined || t.redrives.length === 0) return "";
+  const s = (us: number): string => `${(us / 1e6).toFixed(3)}s`;
+  return "; redriven " + t.redrives.map((r) => `from ${h.actorNames[h.opActor[r]]} at ${s(h.opTimeUs[r])}`).join(", then ");
+}
+
+/** "; produced by billing-0 from m-12 (itself produced by enrich-1 from m-3)": the stages a record came through. */
+export function upstreamNote(h: History, L: EffectLedger, msg: number): string {
+  const hops: string[] = [];
+  const seen = new Set<number>();
+  for (let m = msg, row = L.producedBy.get(m); row !== undefined && hops.length < 8 && !seen.has(m); m = h.opOffset[row], row = L.producedBy.get(m)) {
+    seen.add(m);
+    hops.push(`produced by ${h.actorNames[h.opActor[row]]} from ${h.messageName(h.opOffset[row])}`);
+  }
+  if (hops.length === 0) return "";
+  return `; ${hops[0]}` + hops.slice(1).map((x) => ` (itself ${x})`).join("");
 }

@@ -8,7 +8,7 @@ import type { Anomaly } from "../../report/result-types.ts";
 import type { Scenario } from "../../scenario/schema.ts";
 import { fmtS, verdictOf, type Checker } from "../verdict.ts";
 import { DedupMissReason } from "../../models/app/handler-types.ts";
-import { effectLedger, fateOf, type EffectLedger, type MessageTrail, type OwnerSpec } from "./effect-ledger.ts";
+import { effectLedger, fateOf, redriveNote, upstreamNote, type EffectLedger, type MessageTrail, type OwnerSpec } from "./effect-ledger.ts";
 
 function dedupStepOf(o: OwnerSpec) {
   for (const s of o.steps) if ("dedup" in s) return s.dedup;
@@ -69,7 +69,7 @@ export function checkEffects(h: History, s: Scenario, duplicatesToo: boolean, ow
         const fate = fateOf(h, t, o.name, msg, L, o.owner);
         anomalies.push({
           kind: "missing-effect",
-          explanation: `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(L.ackedUs[msg])} but ${o.name} never applied its effect: ${fate.text}`,
+          explanation: `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(L.ackedUs[msg])} but ${o.name} never applied its effect: ${fate.text}${redriveNote(h, t)}${upstreamNote(h, L, msg)}`,
           messageIds: [msg],
           keys: [h.keyOf(msg)],
           timesUs: [L.ackedUs[msg]],
@@ -81,7 +81,7 @@ export function checkEffects(h: History, s: Scenario, duplicatesToo: boolean, ow
           kind: "duplicate-effect",
           explanation:
             `${o.name} applied the effect of ${h.messageName(msg)} (key ${h.keyOf(msg)}) ${effects.length} times: ` +
-            `by ${h.actorNames[h.opActor[first]]} at ${fmtS(h.opTimeUs[first])} and by ${h.actorNames[h.opActor[second]]} at ${fmtS(h.opTimeUs[second])}; ${why.text}`,
+            `by ${h.actorNames[h.opActor[first]]} at ${fmtS(h.opTimeUs[first])} and by ${h.actorNames[h.opActor[second]]} at ${fmtS(h.opTimeUs[second])}; ${why.text}${redriveNote(h, t)}`,
           messageIds: [msg],
           keys: [h.keyOf(msg)],
           timesUs: effects.map((r) => h.opTimeUs[r]),

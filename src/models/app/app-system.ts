@@ -17,6 +17,8 @@ import type { AppRecord, FailureCause, HandlerHost } from "./handler-types.ts";
 import { dlqTriage, type DeadLetterRow } from "./dlq-triage.ts";
 import type { AppRunMetrics, BreakerRunMetrics } from "./app-metrics.ts";
 import type { Cluster } from "../kafka/broker.ts";
+import type { QueueBase } from "../queue/queue-base.ts";
+import { startQueueRedrive } from "../queue/dlq-redrive-operation.ts";
 
 export type HandlerStep = z.output<ReturnType<typeof handlerStepSchema>>;
 export type ErrorHandlingSpec = z.output<typeof zErrorHandling>;
@@ -27,6 +29,8 @@ export interface AppConsumer {
   process(rec: AppRecord, finished: () => void): void;
   /** The one entry point for a record that failed outside the handler (e.g. it could not be decoded). */
   failRecord(rec: AppRecord, cause: FailureCause, finished: () => void): void;
+  /** The member's process crashed: what lives in it (the produce steps' producers) goes with it. */
+  crashed?(): void;
 }
 
 /** A queue consumer's handler: one attempt per delivery; the queue's own rules (redelivery, DLQ) do the rest. */
@@ -43,7 +47,8 @@ interface GroupWorker {
 
 export function usesApp(s: Scenario): boolean {
   const hasHandler = (c: object): boolean => (c as { handler?: unknown }).handler !== undefined;
-  return downstreamServices(s).length > 0 || s.stores.length > 0 || s.consumerGroups.some(hasHandler) || s.queueConsumers.some(hasHandler);
+  const redrive = s.faults.some((f) => "redrive" in f);
+  return downstreamServices(s).length > 0 || s.stores.length > 0 || s.consumerGroups.some(hasHandler) || s.queueConsumers.some(hasHandler) || redrive;
 }
 
 export function isAppFault(f: object): f is AppFaultSpec {
@@ -63,8 +68,12 @@ export class AppSystem {
   private stalledCount = 0;
   private redrivenCount = 0;
   private readonly k: number;
+  /** Output record → the input record a produce step made it from (pipeline lineage). */
+  private readonly inputOf = new Map<number, number>();
   /** The Kafka cluster, for handlers' `produce` steps (known once a consumer group builds its members). */
   kafkaCluster: Cluster | undefined;
+  /** The queues, for a redrive whose `from` is a dead-letter queue (set by the runner once they are built). */
+  queueSystem: { queues: ReadonlyMap<string, QueueBase> } | undefined;
 
   constructor(readonly world: World) {
     const { scenario: s, history: h, sim, metrics } = world;
@@ -107,6 +116,7 @@ export class AppSystem {
     return {
       process: (rec, finished) => handling.process(rec, finished),
       failRecord: (rec, cause, finished) => handling.failRecord(rec, cause, { attempts: 0, firstFailureUs: -1, lastFailureUs: -1 }, undefined, finished),
+      crashed: () => runner.crashed(),
     };
   }
 
@@ -168,7 +178,13 @@ export class AppSystem {
     return ((x ^ (x >>> 16)) >>> 0) / 4294967296;
   }
 
+  /** A produce step made record `out` from record `input`. */
+  noteProduced(out: number, input: number): void {
+    this.inputOf.set(out, input);
+  }
+
   private row(destination: string, rec: AppRecord, cause: FailureCause, trail: FailureTrail, member: string): DeadLetterRow {
+    const input = this.inputOf.get(rec.msg);
     return {
       destination,
       msg: rec.msg,
@@ -183,6 +199,7 @@ export class AppSystem {
       lastFailureUs: trail.lastFailureUs,
       atUs: this.world.sim.nowUs,
       member,
+      ...(input !== undefined ? { producedFrom: input } : {}),
     };
   }
 
@@ -253,6 +270,8 @@ export class AppSystem {
       return { label: `slowdown ${f.slowdown.service} ×${f.slowdown.factor}`, actor: svc.actorId, forUs: f.for, end: () => svc.endSlowdown() };
     }
     const r = f.redrive;
+    const queues = this.queueSystem?.queues;
+    if (queues?.has(r.from)) return { ...startQueueRedrive(this.world, queues, r, index, () => this.redrivenCount++), end: () => undefined };
     const now = this.world.sim.nowUs;
     const until = r.window.to ?? now;
     const picked = this.deadLetters.filter((d) => d.destination === r.from && d.atUs >= r.window.from && d.atUs < until);

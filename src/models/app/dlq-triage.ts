@@ -18,6 +18,8 @@ export interface DeadLetterRow {
   lastFailureUs: number;
   atUs: number;
   member: string;
+  /** A record written by a pipeline stage's produce step: the input record it was produced from. */
+  producedFrom?: number;
 }
 
 export interface DlqTriageRow {

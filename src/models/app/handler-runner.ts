@@ -45,7 +45,7 @@ export class HandlerRunner {
     this.memoryIncarnation = host.incarnation();
     steps.forEach((s, i) => {
       if ("process" in s) this.samplers.set(i, makeSampler(s.process, rng.fork(`process-${i}`)));
-      if ("produce" in s && app.kafkaCluster) this.producers.set(i, new ProduceStep(app.world, app.kafkaCluster, host.name, i, s.produce.topic, s.produce.producer));
+      if ("produce" in s && app.kafkaCluster) this.producers.set(i, new ProduceStep(app.world, app.kafkaCluster, host.name, host.actorId, i, s.produce.topic, s.produce.producer));
       if ("call" in s && s.call.circuitBreaker) {
         const cb = s.call.circuitBreaker;
         const service = app.service(s.call.service);
@@ -195,6 +195,11 @@ export class HandlerRunner {
         this.advance(a);
       },
     );
+  }
+
+  /** The member's process crashed: its produce steps' producers die with it. */
+  crashed(): void {
+    for (const p of this.producers.values()) p.crash();
   }
 
   // ---------- produce ----------

@@ -120,6 +120,7 @@ export class ConsumerDataPath {
   dropFetch(): void {
     this.fetchInFlight = 0;
     this.eos?.crash();
+    this.app?.crashed?.();
   }
 
   /** A restart starts from nothing: positions come back from the coordinator's committed offsets. */

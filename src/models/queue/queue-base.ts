@@ -213,6 +213,24 @@ export abstract class QueueBase {
     return undefined;
   }
 
+  /** Messages waiting here (not in flight, not delayed) that entered at or after `fromUs` and before `toUs`, oldest first. */
+  waitingEnteredBetween(fromUs: number, toUs: number): number[] {
+    const out: number[] = [];
+    for (const m of this.held.values()) if (m.holder === -1 && !m.timer && m.enqueuedUs >= fromUs && m.enqueuedUs < toUs) out.push(m.msg);
+    return out;
+  }
+
+  /** Removes one waiting message for an operator's redrive; undefined when it no longer waits here. */
+  takeForRedrive(msg: number): QueueMessage | undefined {
+    const m = this.held.get(msg);
+    if (m === undefined || m.holder !== -1 || m.timer) return undefined;
+    this.held.delete(msg);
+    this.readyCount--;
+    m.holder = -2;
+    this.levels();
+    return m;
+  }
+
   census(): void {
     this.metrics.advance(this.sim.nowUs);
     for (const m of this.held.values()) {

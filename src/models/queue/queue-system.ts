@@ -10,7 +10,8 @@ import { PulsarSubscription } from "./pulsar-subscription.ts";
 import type { QueueBase } from "./queue-base.ts";
 import type { QueueService, Settlement } from "./queue-types.ts";
 import { QueueProducer } from "./queue-producer.ts";
-import { QueueConsumer } from "./queue-consumer.ts";
+import type { QueueConsumer } from "./queue-consumer.ts";
+import { makeQueueConsumer, type PooledQueueConsumer } from "./queue-consumer-pool.ts";
 import { RedriveTask } from "./dead-letter.ts";
 import { deadLetterTopicName, retryTopicName } from "./pulsar-retry.ts";
 import type { QueueConsumerSpec, QueueSpec } from "../../scenario/schema-queues.ts";
@@ -77,9 +78,9 @@ export class QueueSystem {
   readonly queues = new Map<string, AnyQueue>();
   readonly metrics: QueueMetrics[] = [];
   readonly producers: QueueProducer[] = [];
-  readonly consumers: QueueConsumer[] = [];
+  readonly consumers: (QueueConsumer | PooledQueueConsumer)[] = [];
   private readonly redrives: RedriveTask[] = [];
-  private readonly crashes: { consumer: QueueConsumer; atUs: number; restartAfterUs?: number }[] = [];
+  private readonly crashes: { consumer: QueueConsumer | PooledQueueConsumer; atUs: number; restartAfterUs?: number }[] = [];
 
   constructor(private readonly world: World) {
     const s = world.scenario;
@@ -110,7 +111,7 @@ export class QueueSystem {
       const poisonKeys = new Set(c.processing.poison.keys.map((k) => world.history.key(k)));
       for (let i = 0; i < c.count; i++) {
         const name = `${c.name}-${i}`;
-        const consumer = new QueueConsumer(world.sim, world.rng.fork(`queue-consumer/${name}`), world.history, world.net, queue, queue.metrics, {
+        const consumer = makeQueueConsumer(c.processing, world.sim, world.rng.fork(`queue-consumer/${name}`), world.history, world.net, queue, queue.metrics, {
           name,
           processingTime: c.processing.time,
           failureProbability: c.processing.failureProbability,
