@@ -40,6 +40,9 @@ export const APP_WORDS: Record<number, Words> = {
   [Op.AppBreakerTransition]: {
     say: (r, n) => `${n.name(r.actor)}'s circuit breaker for service ${n.name(r.aux)} went ${BREAKER_STATE_NAMES[r.offset] ?? r.offset} → ${BREAKER_STATE_NAMES[r.partition] ?? r.partition}`,
   },
+  [Op.AppProduced]: {
+    say: (r, n) => `${n.name(r.actor)}'s produce step (step ${r.partition + 1}) sent it to topic ${n.name(r.aux)}, produced from ${n.message(r.offset)}`,
+  },
   [Op.AppHandlerFailed]: { say: (r, n) => `${n.name(r.actor)}'s handler failed at step ${r.partition + 1} (delivery attempt ${r.offset})` },
   [Op.AppDeadLetter]: { say: (r, n) => `${n.name(r.actor)} published it to dead-letter topic ${n.name(r.aux)} after ${r.offset} attempt${r.offset === 1 ? "" : "s"}`, where: atPartition },
   [Op.AppSkipped]: { say: (r, n) => `${n.name(r.actor)} skipped it after ${r.offset} attempt${r.offset === 1 ? "" : "s"} (error policy: skip)`, where: atPartition },
