@@ -71,6 +71,16 @@ function explain(h: History, rows: number[], firstEnd: number, second: number, s
     const reason = h.opPartition[r];
     if (reason === ReturnReason.VisibilityTimeout || reason === ReturnReason.AckTimeout) {
       const what = reason === ReturnReason.VisibilityTimeout ? "the visibility timeout" : "the ack timeout";
+      // A pooled consumer holds received messages until a worker is free: a timeout can run out before the
+      // handler even started, which is a different lesson (too many messages in hand) from a slow handler.
+      const started = rows.find((x) => x > firstStart && x < firstEnd && h.opKind[x] === Op.QueueProcessStart && h.opOffset[x] === h.opOffset[firstEnd]);
+      if (started !== undefined && h.opTimeUs[started] > h.opTimeUs[r]) {
+        return {
+          kind: "duplicate",
+          why: `${what} expired at ${fmtS(h.opTimeUs[r])} while the message still waited in ${firstBy}'s hand for a free worker (processing started at ${fmtS(h.opTimeUs[started])}, finished at ${fmtS(h.opTimeUs[firstEnd])})`,
+          cause: `${h.actorNames[h.opActor[r]] ?? "the queue"}: ${what} expired while messages waited in a consumer's hand`,
+        };
+      }
       return {
         kind: "duplicate",
         why: `${what} expired at ${fmtS(h.opTimeUs[r])} while ${firstBy} was still processing it (it finished at ${fmtS(h.opTimeUs[firstEnd])})`,

@@ -106,6 +106,21 @@ describe("queue-duplicates", () => {
     expect(v.anomalies[0].explanation).toContain("visibility timeout expired at 1.000s while w-0 was still processing it");
   });
 
+  it("says the message waited in a pooled consumer's hand when the timeout ran out before its handler started", () => {
+    const b = new QueueHistory();
+    const m = b.send("q", "a", 0);
+    const h1 = b.deliver("q", m, "w-0", 10);
+    b.returned("q", m, ReturnReason.VisibilityTimeout, h1, 1_000_010);
+    const h2 = b.deliver("q", m, "w-1", 1_000_020);
+    b.handle_("q", m, "w-0", h1, 1_200_000, 1_500_000);
+    b.handle_("q", m, "w-1", h2, 1_000_020, 1_000_500);
+    b.ack("q", m, "w-1", h2, 1_000_501);
+    const v = queueDuplicates(b.h, none);
+    expect(v.holds).toBe(false);
+    expect(v.anomalies[0].explanation).toContain("visibility timeout expired at 1.000s while the message still waited in w-0's hand for a free worker (processing started at 1.200s");
+    expect(v.anomalies[0].explanation).not.toContain("still processing");
+  });
+
   it("explains a duplicate of a producer re-send that the queue did not deduplicate", () => {
     const b = new QueueHistory();
     const m = b.send("q", "a", 0);
