@@ -39,6 +39,7 @@ export function degenerateValueIssues(s: Scenario, source: YamlSource): Scenario
     positive(at("consumerSessionTimeout"), g.consumerSessionTimeout, "a session timeout");
     positive(at("maxPollInterval"), g.maxPollInterval, "a poll interval");
     positive(at("fetchMaxWait"), g.fetchMaxWait, "a fetch wait (the pause of an empty poll)");
+    positive(at("requestTimeout"), g.requestTimeout, "a request timeout (a fetch to a silent broker is retried after it)");
     if (g.commit.mode === "auto") positive(at("commit", "interval"), g.commit.interval, "an auto-commit interval");
     if (g.recovery.within !== undefined) positive(at("recovery", "within"), g.recovery.within, "a recovery bound");
     g.events.forEach((e, j) => {

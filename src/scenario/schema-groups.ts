@@ -75,6 +75,11 @@ export function makeConsumerGroupSchema(zDurationDistribution: typeof DurationDi
       .describe("true: the group was already running when the run starts (generation 1, assignment in place, no join). false: members join at 0 s, so the first rebalance and its initial delay are part of the run."),
     maxPollRecords: z.number().int().min(1).prefault(500).describe("max.poll.records: the most records one poll returns."),
     fetchMaxWait: zDuration.prefault("500ms").describe("fetch.max.wait.ms: how long a fetch waits at the broker when there is no data."),
+    requestTimeout: zDuration
+      .prefault("30s")
+      .describe(
+        "request.timeout.ms of the consumer: a fetch with no answer by fetchMaxWait + this is given up and retried. A crashed broker is modelled as silent (no connection reset), so this is how long a member's fetch to it stalls.",
+      ),
     ...metadataMaxAgeField,
     ...groupIsolationFields,
     autoOffsetReset: z

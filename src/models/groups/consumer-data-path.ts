@@ -231,8 +231,8 @@ export class ConsumerDataPath {
     const seq = ++this.fetchSeq;
     this.fetchInFlight = seq;
     this.group.world.net.send(name, leader, this.onFetchAtBroker, { inc: this.host.incarnation(), seq, tps, leader }, this.host.actorId);
-    // request.timeout.ms (30 s): a fetch to a broker that died is given up and retried.
-    this.host.after(this.spec.fetchMaxWait + 30_000_000, this.fetchTimeout, seq, this.k.fetch);
+    // request.timeout.ms (30 s by default): a fetch to a broker that died is given up and retried.
+    this.host.after(this.spec.fetchMaxWait + this.spec.requestTimeout, this.fetchTimeout, seq, this.k.fetch);
   }
 
   private readonly fetchTimeout = (seq: number): void => {
