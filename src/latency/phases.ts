@@ -44,6 +44,8 @@ export function newSubjectRecords(kind: "group" | "queue", name: string, actor: 
   };
 }
 
+const EMPTY = new Float64Array(0);
+
 function nanColumn(n: number): Float64Array {
   return new Float64Array(n).fill(NaN);
 }
@@ -91,13 +93,19 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
       started[a] = nanColumn(n);
     }
   }
-  const appendFirstUs = nanColumn(n);
-  const appendFirstOffset = nanColumn(n);
-  const appendLastUs = nanColumn(n);
-  const ackUs = nanColumn(n);
-  const enqueueUs = nanColumn(n);
-  const firstReceiveUs = nanColumn(n);
-  const lastReceiveUs = nanColumn(n);
+  // A column per message costs 8 bytes per message at the run's peak memory: build only the family's columns
+  // that some subject reads (an empty column ignores writes, and no subject of the other family reads it).
+  const hasGroup = order.some((a) => subjectOf[a]!.kind === "group");
+  const hasQueue = order.some((a) => subjectOf[a]!.kind === "queue");
+  const kafkaColumn = (): Float64Array => (hasGroup ? nanColumn(n) : EMPTY);
+  const queueColumn = (): Float64Array => (hasQueue ? nanColumn(n) : EMPTY);
+  const appendFirstUs = kafkaColumn();
+  const appendFirstOffset = kafkaColumn();
+  const appendLastUs = kafkaColumn();
+  const ackUs = kafkaColumn();
+  const enqueueUs = queueColumn();
+  const firstReceiveUs = queueColumn();
+  const lastReceiveUs = queueColumn();
   const b = new Float64Array(6);
   for (let i = 0; i < h.opCount; i++) {
     const kind = kinds[i];
