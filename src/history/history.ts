@@ -14,7 +14,7 @@ import { grow, growInPlace } from "../kernel/typed-arrays.ts";
 export const enum Op {
   /** A producer sent (or re-sent) the message: msg, actor = producer. */
   ProduceAttempt = 1,
-  /** A partition leader appended it: partition, offset. */
+  /** A partition leader appended it: actor = topic, partition, offset, aux = the leader's epoch. */
   Append = 2,
   /** The producer got the acknowledgement: partition, offset; aux = the idempotent producer's epoch (-1 without idempotence). */
   Ack = 3,
@@ -478,7 +478,12 @@ export class History {
     return this.keyNames[this.msgKey[msg]];
   }
 
-  /** Every operation row touching one message, in time order (the log is already in time order). */
+  /**
+   * Every row whose msg column equals `msg`, in time order (the log is already in time order). Some ops use that
+   * column for something else (Truncate and LogRetention: a record count; LeaderElection and
+   * UncleanLeaderElection: an epoch; FinalLogRange: a range end; ProducerEpochBump: an epoch), so a reader that
+   * wants the message's own rows filters those out (explore/narrate marks them `notMessage`).
+   */
   lineage(msg: number): number[] {
     const rows: number[] = [];
     for (let i = 0; i < this.opCount; i++) if (this.opMsg[i] === msg) rows.push(i);
