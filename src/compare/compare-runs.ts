@@ -106,11 +106,48 @@ export function runMetricDiffs(a: RunResult, b: RunResult): MetricDiff[] {
       diff(`partitions unowned, summed (${g})`, "s", da ? da.partitionUnownedUs / 1e6 : null, db ? db.partitionUnownedUs / 1e6 : null, "lower", missing),
     );
   }
+  rows.push(...queueMetricDiffs(a, b, why));
   rows.push(
     diff("messages produced", "messages", na.produced ? null : a.metrics.produced, nb.produced ? null : b.metrics.produced, "neither", why(na.produced, nb.produced)),
     diff("messages processed", "messages", na.processed ? null : a.metrics.consumed, nb.processed ? null : b.metrics.consumed, "neither", processedWhy),
     diff("anomalies", "count", totalAnomalies(a), totalAnomalies(b), "lower"),
   );
+  return rows;
+}
+
+/** The queues of either side, in the first side's order. */
+function queueNames(a: RunResult, b: RunResult): string[] {
+  return [...new Set([...(a.metrics.queues ?? []), ...(b.metrics.queues ?? [])].map((q) => q.queue))];
+}
+
+/**
+ * Per queue: what went in and out (sent, acknowledged, delivered again, dead-lettered), the wait before a
+ * receive and the handling time, and the deepest backlog; a queue run has no consumer groups, so without these
+ * a comparison of two queue designs would show only dashes.
+ */
+function queueMetricDiffs(a: RunResult, b: RunResult, why: (x: string | undefined, y: string | undefined) => string | undefined): MetricDiff[] {
+  const rows: MetricDiff[] = [];
+  for (const name of queueNames(a, b)) {
+    const qa = a.metrics.queues?.find((q) => q.queue === name);
+    const qb = b.metrics.queues?.find((q) => q.queue === name);
+    const missing = why(qa ? undefined : "no such queue", qb ? undefined : "no such queue");
+    const num = (q: typeof qa, pick: (q: NonNullable<typeof qa>) => number): number | null => (q ? pick(q) : null);
+    // End to end (send → ack) from the latency breakdown, when the result has one.
+    const e2e = (r: RunResult): number | null => {
+      const subject = r.metrics.latencyBreakdown?.subjects.find((x) => x.kind === "queue" && x.name === name);
+      return subject && subject.summary.count > 0 ? ms(subject.summary.p99) : null;
+    };
+    rows.push(
+      diff(`send → ack p99 (${name})`, "ms", e2e(a), e2e(b), "lower", missing ?? (e2e(a) === null || e2e(b) === null ? "no acknowledged message on a side, or an older result file" : undefined)),
+      diff(`sent (${name})`, "messages", num(qa, (q) => q.sent), num(qb, (q) => q.sent), "neither", missing),
+      diff(`acknowledged (${name})`, "messages", num(qa, (q) => q.acked), num(qb, (q) => q.acked), "higher", missing),
+      diff(`redeliveries (${name})`, "count", num(qa, (q) => q.redeliveries), num(qb, (q) => q.redeliveries), "lower", missing),
+      diff(`dead-lettered (${name})`, "messages", num(qa, (q) => q.deadLettered), num(qb, (q) => q.deadLettered), "lower", missing),
+      diff(`queue wait p99 (${name})`, "ms", num(qa, (q) => ms(q.queueWaitUs.p99)), num(qb, (q) => ms(q.queueWaitUs.p99)), "lower", missing),
+      diff(`processing p99 (${name})`, "ms", num(qa, (q) => ms(q.processingUs.p99)), num(qb, (q) => ms(q.processingUs.p99)), "lower", missing),
+      diff(`max depth (${name})`, "messages", num(qa, (q) => q.maxDepth), num(qb, (q) => q.maxDepth), "lower", missing),
+    );
+  }
   return rows;
 }
 

@@ -6,6 +6,9 @@ import { formatCompareTable, formatDelta } from "../../src/compare/compare-forma
 import { HistoryBuilder } from "../../src/history/history.ts";
 import type { RunResult, Verdict } from "../../src/report/result-types.ts";
 import { buildFixtureResult } from "../report/fixture.ts";
+import { join } from "node:path";
+import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/runner/run-scenario.ts";
 
 const verdict = (invariant: string, holds: boolean, extra: Partial<Verdict> = {}): Verdict => ({
   invariant,
@@ -122,5 +125,33 @@ describe("two groups of one run", () => {
     const c = compareGroups(r, fast, slow);
     expect(c.mode).toBe("groups");
     expect(c.metrics.find((m) => m.metric === "latency p99")).toMatchObject({ a: 2, b: 60, favours: "a" });
+  });
+});
+
+describe("queue designs side by side", () => {
+  it("compares each queue's flow, redeliveries, waits and depth, where stream figures have nothing to show", () => {
+    const run = (name: string) => runScenario(loadScenarioFile(join(import.meta.dirname, "..", "..", "scenarios", `${name}.yaml`)), { seed: 1, file: `${name}.yaml` }).result;
+    const rows = runMetricDiffs(run("queue-sqs-backlog-in-hand"), run("queue-sqs-bounded-in-hand"));
+    const redeliveries = rows.find((r) => r.metric.startsWith("redeliveries ("));
+    expect(redeliveries, rows.map((r) => r.metric).join(", ")).toBeDefined();
+    expect(redeliveries!.a).toBeGreaterThan(100);
+    expect(redeliveries!.b).toBe(0);
+    expect(redeliveries!.favours).toBe("b");
+    const acked = rows.find((r) => r.metric.startsWith("acknowledged ("))!;
+    expect(acked.b).toBeGreaterThan(acked.a!);
+    expect(acked.favours).toBe("b");
+    const e2e = rows.find((r) => r.metric.startsWith("send → ack p99 ("))!;
+    expect(e2e.a).toBeGreaterThan(0);
+    expect(e2e.b).toBeGreaterThan(0);
+    for (const m of ["sent (", "dead-lettered (", "queue wait p99 (", "processing p99 (", "max depth ("]) expect(rows.some((r) => r.metric.startsWith(m)), m).toBe(true);
+  });
+
+  it("says which side has no such queue instead of showing a zero", () => {
+    const a = buildFixtureResult({ name: "a" });
+    const q = { queue: "jobs", sent: 5, acked: 5, redeliveries: 0, deadLettered: 0, maxDepth: 2, queueWaitUs: { p99: 1000 }, processingUs: { p99: 2000 } };
+    const withQueue = { ...a, metrics: { ...a.metrics, queues: [q as never] } };
+    const rows = runMetricDiffs(withQueue, { ...a, metrics: { ...a.metrics, queues: [] } });
+    const sent = rows.find((r) => r.metric === "sent (jobs)")!;
+    expect(sent).toMatchObject({ a: 5, b: null, favours: "n/a", note: "b: no such queue" });
   });
 });
