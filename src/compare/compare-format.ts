@@ -28,6 +28,8 @@ export function formatDelta(d: MetricDiff): string {
   if (d.delta === 0) return "same";
   const sign = d.delta > 0 ? "+" : "−";
   const abs = formatValue(d.unit, Math.abs(d.delta));
+  // Down to zero on the second side: "(to none)" says more than a ratio of 0.00×.
+  if (d.ratio === 0) return `${sign}${abs} (to none)`;
   return d.ratio === null ? `${sign}${abs}` : `${sign}${abs} (${formatRatio(d.ratio)})`;
 }
 

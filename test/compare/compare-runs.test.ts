@@ -46,6 +46,10 @@ describe("a metric difference", () => {
     expect(diff("latency p99", "ms", null, 4, "lower", "a: no consumer group")).toMatchObject({ delta: null, ratio: null, favours: "n/a", note: "a: no consumer group" });
   });
 
+  it("writes a drop to zero as such, not as 0.00×", () => {
+    expect(formatDelta(diff("redeliveries", "count", 598, 0, "lower"))).toBe("−598 (to none)");
+  });
+
   it("writes a large drop as a fraction, not as 0.00×", () => {
     expect(formatDelta(diff("latency p99", "ms", 40_000, 16, "lower"))).toBe("−39,984 ms (1/2,500)");
   });
@@ -103,7 +107,7 @@ describe("the metrics of two runs", () => {
     const lines = formatCompareTable(compareRuns(a, b));
     expect(lines[0]).toMatch(/^ +a +b +difference$/);
     expect(lines.find((l) => l.includes("no-loss"))).toMatch(/VIOLATED \(3\) +holds +DIFFERS$/);
-    expect(lines.find((l) => l.includes("anomalies "))).toMatch(/−3 \(0\.00×\) {2}b lower$/);
+    expect(lines.find((l) => l.includes("anomalies "))).toMatch(/−3 \(to none\) {2}b lower$/);
   });
 });
 
