@@ -10,24 +10,12 @@ import { PERCENTILE_KEYS } from "../scenario/schema-latency.ts";
 import { formatDurationUs } from "../scenario/units.ts";
 import { collectLatencyRecords, newSubjectRecords, retriesPerMessage, type SubjectRecords } from "./phases.ts";
 import { explainTail } from "./explain.ts";
+import { histogramSummary } from "../metrics/collector.ts";
 import { KAFKA_PHASES, QUEUE_PHASES, type LatencyBreakdown, type LatencyExplanation, type LatencySubject } from "./types.ts";
 
 hdr.initWebAssemblySync();
 const newHistogram = () => hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
 const PERCENTILES: Record<(typeof PERCENTILE_KEYS)[number], number> = { p50: 50, p90: 90, p99: 99, p999: 99.9, max: 100 };
-
-function summaryOf(h: hdr.Histogram): LatencySummaryUs {
-  if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-  return {
-    count: h.totalCount,
-    mean: Math.round(h.mean),
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
-  };
-}
 
 /** Summary, phases and p99 per bucket of one subject's records (they come in processing-end order). */
 export function summariseSubject(r: SubjectRecords, bucketUs: number, bucketCount: number): LatencySubject {
@@ -61,7 +49,7 @@ export function summariseSubject(r: SubjectRecords, bucketUs: number, bucketCoun
     return {
       kind: r.kind,
       name: r.name,
-      summary: summaryOf(all),
+      summary: histogramSummary(all),
       phases: names.map((phase, p) => ({
         phase,
         meanUs: n > 0 ? Math.round(phaseSum[p] / n) : 0,

@@ -4,6 +4,23 @@
 import * as hdr from "hdr-histogram-js";
 import type { LatencySummaryUs, TimeSeries } from "../report/result-types.ts";
 
+/**
+ * A latency summary from an HDR histogram (the percentiles at its 3 significant digits). `sumUs`, when the caller
+ * kept the exact sum, gives the exact mean instead of the histogram's bucketed one.
+ */
+export function histogramSummary(h: hdr.Histogram, sumUs?: number): LatencySummaryUs {
+  if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count: h.totalCount,
+    mean: Math.round(sumUs === undefined ? h.mean : sumUs / h.totalCount),
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+  };
+}
+
 hdr.initWebAssemblySync();
 
 function newHistogram(): hdr.Histogram {
@@ -111,17 +128,7 @@ export class MetricsCollector {
   }
 
   latencySummary(): LatencySummaryUs {
-    const h = this.overall;
-    if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-    return {
-      count: h.totalCount,
-      mean: Math.round(h.mean),
-      p50: h.getValueAtPercentile(50),
-      p90: h.getValueAtPercentile(90),
-      p99: h.getValueAtPercentile(99),
-      p999: h.getValueAtPercentile(99.9),
-      max: h.maxValue,
-    };
+    return histogramSummary(this.overall);
   }
 
   /** Closes the open bucket and returns the series; call once, at the end of the run. */

@@ -4,7 +4,7 @@
 // counters for redeliveries and dead-lettering. Means are exact sums; percentiles come from HDR histograms.
 import * as hdr from "hdr-histogram-js";
 import type { LatencySummaryUs } from "../report/result-types.ts";
-import { chooseBucketUs } from "./collector.ts";
+import { chooseBucketUs, histogramSummary } from "./collector.ts";
 
 hdr.initWebAssemblySync();
 
@@ -58,19 +58,6 @@ export interface QueueStats {
   maxDepth: number;
   /** Little's law check: deliveries per second × mean wait, next to the measured time-averaged depth. */
   littlesLaw: { arrivalRatePerS: number; meanWaitS: number; predictedDepth: number; measuredDepth: number };
-}
-
-function summary(h: hdr.Histogram, sum: number): LatencySummaryUs {
-  if (h.totalCount === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-  return {
-    count: h.totalCount,
-    mean: Math.round(sum / h.totalCount),
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
-  };
 }
 
 export class QueueMetrics {
@@ -188,7 +175,7 @@ export class QueueMetrics {
     this.advance(endUs);
     const span = Math.max(1, endUs);
     const timeAvgDepth = this.depthAreaUs / span;
-    const wait = summary(this.waitHist, this.waitSumUs);
+    const wait = histogramSummary(this.waitHist, this.waitSumUs);
     const rate = this.deliveries / (span / 1e6);
     const meanWaitS = this.deliveries > 0 ? this.waitSumUs / this.deliveries / 1e6 : 0;
     return {
@@ -204,8 +191,8 @@ export class QueueMetrics {
       dropped: this.dropped,
       queueWaitUs: wait,
       waitMeanExactUs: this.deliveries > 0 ? round6(this.waitSumUs / this.deliveries) : 0,
-      processingUs: summary(this.procHist, this.procSumUs),
-      confirmLatencyUs: summary(this.confirmHist, this.confirmSumUs),
+      processingUs: histogramSummary(this.procHist, this.procSumUs),
+      confirmLatencyUs: histogramSummary(this.confirmHist, this.confirmSumUs),
       ...(this.deadLetters.length > 0 ? { deadLetters: this.deadLetters } : {}),
       timeAvgDepth: round6(timeAvgDepth),
       timeAvgInFlight: round6(this.inFlightAreaUs / span),
