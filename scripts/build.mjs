@@ -13,6 +13,7 @@ import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative, sep } from "node:path";
+import { buildIdentity } from "./build-identity.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -88,4 +89,6 @@ try {
   console.error(`build failed: ${err.message}`);
   process.exit(1);
 }
+// The git commit the build came from, so a compiled run need not ask git at every start (src/cli/code-identity.ts).
+writeFileSync(join(dist, "code-identity.json"), `${JSON.stringify(buildIdentity(root))}\n`);
 writeFileSync(join(dist, ".built"), "compiled from src/ by scripts/build.mjs\n");
