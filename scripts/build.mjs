@@ -66,6 +66,26 @@ const hdrNativeInflate = {
   },
 };
 
+/**
+ * zod's `z` namespace re-exports every locale (`z.locales`, `z.core.locales`, ~370 kB of message tables), which esbuild cannot
+ * shake out of a namespace; parsing them cost every start. brokersim's messages are English (zod registers `en`
+ * itself, from its own module), and nothing reads z.locales, so the namespace keeps `en` only.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer, resolveDir }) => {
+      if (!/zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(importer)) return undefined;
+      return { path: join(resolveDir, "..", "locales", "index.js"), namespace: "zod-locales" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, ({ path }) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(path), "en.js"))};\n`,
+      loader: "js",
+      resolveDir: dirname(path),
+    }));
+  },
+};
+
 async function bundle(esbuild) {
   await esbuild.build({
     absWorkingDir: root,
@@ -80,7 +100,7 @@ async function bundle(esbuild) {
     external: EXTERNAL,
     // Bundled CommonJS packages (yaml, seedrandom, hdr-histogram-js) call require() for Node's built-ins.
     banner: { js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);' },
-    plugins: [hdrNativeInflate],
+    plugins: [hdrNativeInflate, zodEnglishOnly],
     logLevel: "warning",
   });
   // Modules find the package root and each other from import.meta.url, two directories up (src/cli/paths.ts,
