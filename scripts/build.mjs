@@ -86,6 +86,28 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * hdr-histogram-js's index loads all of the package, including its log reader and writer, whose module body
+ * builds an Intl.NumberFormat (~25 ms of ICU start-up) and pulls in pako. brokersim uses two functions (src/metrics,
+ * src/latency: build and initWebAssemblySync); the bundle takes them from their own modules. A new use of
+ * another export fails the build ("No matching export"): add it here.
+ */
+const HDR_USED = { build: "HistogramBuilder.js", initWebAssemblySync: "wasm/index.js" };
+const hdrUsedOnly = {
+  name: "hdr-used-only",
+  setup(b) {
+    b.onResolve({ filter: /^hdr-histogram-js$/ }, ({ importer }) => {
+      if (!importer.startsWith(join(root, "src"))) return undefined;
+      return { path: dirname(createRequire(join(root, "package.json")).resolve("hdr-histogram-js")), namespace: "hdr-used" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "hdr-used" }, ({ path }) => ({
+      contents: Object.entries(HDR_USED).map(([name, file]) => `export { ${name} } from ${JSON.stringify(join(path, file))};\n`).join(""),
+      loader: "js",
+      resolveDir: path,
+    }));
+  },
+};
+
 async function bundle(esbuild) {
   await esbuild.build({
     absWorkingDir: root,
@@ -100,7 +122,7 @@ async function bundle(esbuild) {
     external: EXTERNAL,
     // Bundled CommonJS packages (yaml, seedrandom, hdr-histogram-js) call require() for Node's built-ins.
     banner: { js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);' },
-    plugins: [hdrNativeInflate, zodEnglishOnly],
+    plugins: [hdrNativeInflate, zodEnglishOnly, hdrUsedOnly],
     logLevel: "warning",
   });
   // Modules find the package root and each other from import.meta.url, two directories up (src/cli/paths.ts,
