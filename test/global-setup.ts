@@ -22,7 +22,10 @@ export default function setup(): void {
   if (!existsSync(dist)) return;
   const stamp = join(dist, ".built");
   const builtMs = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-  const sources = Math.max(newestMtimeMs(join(ROOT, "src")), statSync(join(ROOT, "tsconfig.build.json")).mtimeMs);
+  const sources = Math.max(
+    newestMtimeMs(join(ROOT, "src")),
+    ...["tsconfig.build.json", "scripts/build.mjs"].map((f) => statSync(join(ROOT, f)).mtimeMs),
+  );
   if (sources <= builtMs) return;
   const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
   if (r.status !== 0) throw new Error("dist/ is older than src/ and rebuilding it failed: run `npm run build`");

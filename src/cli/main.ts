@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The command line. The only layer that touches the terminal, files, the environment and the wall clock.
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
+import { quickRunArgs, commandLineArgs } from "./quick-args.ts";
 import { BrokersimError } from "../scenario/errors.ts";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { InternalRunError } from "./internal-error.ts";
@@ -13,6 +12,10 @@ export const EXIT = { ok: 0, expectationFailed: 1, badInput: 2, internal: 3 } as
 
 async function main(argv: string[]): Promise<number> {
   checkRawArgs(argv);
+  // A plain `run` needs no argument parser; everything else loads yargs on demand (see quick-args.ts).
+  const quick = quickRunArgs(argv);
+  if (quick) return cmdRun(quick);
+  const { default: yargs } = await import("yargs");
   let code: number = EXIT.ok;
   const parser = yargs(argv)
     .scriptName("brokersim")
@@ -201,7 +204,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 try {
-  process.exitCode = await main(hideBin(process.argv));
+  process.exitCode = await main(commandLineArgs(process.argv));
 } catch (err) {
   if (err instanceof InternalRunError) {
     process.stderr.write(

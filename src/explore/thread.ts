@@ -5,6 +5,7 @@
 const COMPILED = import.meta.url.endsWith(".js");
 
 export function workerEntry(name: "worker-entry.mjs" | "determinism-worker-entry.mjs"): URL {
-  if (COMPILED) return new URL(name === "worker-entry.mjs" ? "./worker.js" : "./determinism-worker.js", import.meta.url);
+  // "../explore/": the compiled build may bundle this module into dist/chunks/ rather than dist/explore/.
+  if (COMPILED) return new URL(name === "worker-entry.mjs" ? "../explore/worker.js" : "../explore/determinism-worker.js", import.meta.url);
   return new URL(`./${name}`, import.meta.url);
 }

@@ -1,13 +1,20 @@
 // Reading an Avro schema (.avsc text) into an avsc Type, with errors that name the file and line. avsc does the
 // parsing and every later decision; the walk here only finds *where* a schema is wrong, because avsc's own
 // messages carry no position ("undefined type name: foo").
-import avro from "avsc";
+import type avro from "avsc";
+import { createRequire } from "node:module";
 import { LineCounter, parseDocument } from "yaml";
 import { ScenarioError, formatPath, type ScenarioIssue } from "../scenario/errors.ts";
 import { locate } from "../scenario/load-yaml.ts";
 import { firstJsonError } from "./json-position.ts";
 
 export type AvroType = avro.Type;
+
+let avsc: typeof avro | undefined;
+/** avsc, loaded on the first schema: most scenarios have none, and loading it costs a short run ~15 ms of CPU. */
+function avroLibrary(): typeof avro {
+  return (avsc ??= createRequire(import.meta.url)("avsc") as typeof avro);
+}
 
 /** A parsed schema: the avsc type, its canonical JSON (what the registry compares), and where it came from. */
 export interface AvroSchema {
@@ -49,7 +56,7 @@ export function avroSchemaFromJson(
   if (problem) throw new ScenarioError([issueAt(file, locator(), problem.path, problem.message, problem.hint)]);
   let type: AvroType;
   try {
-    type = avro.Type.forSchema(json as avro.Schema, parseOptions());
+    type = avroLibrary().Type.forSchema(json as avro.Schema, parseOptions());
   } catch (err) {
     // A problem our walk does not look for (a bad default value, a duplicate name): avsc's words, no finer place.
     throw new ScenarioError([issueAt(file, locator(), [], `not a valid Avro schema: ${(err as Error).message}`,
