@@ -6,6 +6,12 @@ import { readFileSync, rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// The build bundles with esbuild, which strips types without checking them, so the type check runs here and
+// counts as one test: a type error fails CI as it did when the build was tsc.
+const tsc = spawnSync(process.execPath, [join("node_modules", "typescript", "bin", "tsc"), "--noEmit"], { stdio: "inherit" });
+const typesOk = tsc.status === 0;
+console.log(typesOk ? "type check: passed" : "type check: FAILED (tsc --noEmit above)");
+
 const dir = mkdtempSync(join(tmpdir(), "brokersim-tests-"));
 const out = join(dir, "vitest.json");
 const run = spawnSync(
@@ -29,6 +35,8 @@ try {
   failed = Math.max(1, failed);
 }
 rmSync(dir, { recursive: true, force: true });
+if (typesOk) passed++;
+else failed++;
 if (passed === 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(run.status === 0 && failed === 0 ? 0 : 1);
