@@ -46,8 +46,25 @@ export function newSubjectRecords(kind: "group" | "queue", name: string, actor: 
 
 const EMPTY = new Float64Array(0);
 
-function nanColumn(n: number): Float64Array {
-  return new Float64Array(n).fill(NaN);
+/**
+ * A time per message, stored as t + 1 so that 0 means "none": 4 bytes a message while every time fits 32 bits
+ * (as in the history's own time column), else 8. These columns set the run's peak memory; read them with `at`.
+ */
+type TimeColumn = Uint32Array | Float64Array;
+
+/** True when some time would not fit a Uint32 column as t + 1. */
+function needsWideTimes(h: History): boolean {
+  return !(h.opTimeUs instanceof Uint32Array) || h.opTimeUs.subarray(0, h.opCount).indexOf(0xffffffff) >= 0;
+}
+
+function timeColumn(wide: boolean, n: number): TimeColumn {
+  return wide ? new Float64Array(n) : new Uint32Array(n);
+}
+
+/** The time stored for message m, NaN when none. */
+function at(c: TimeColumn, m: number): number {
+  const v = c[m];
+  return v === 0 ? NaN : v - 1;
 }
 
 /**
@@ -83,24 +100,26 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
   const subjectOf: (SubjectRecords | undefined)[] = new Array(h.actorNames.length);
   const filled = new Int32Array(h.actorNames.length);
   // Per group actor: when the message was last fetched and last started by that group.
-  const fetched: (Float64Array | undefined)[] = new Array(h.actorNames.length);
-  const started: (Float64Array | undefined)[] = new Array(h.actorNames.length);
+  const wide = needsWideTimes(h);
+  const fetched: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
+  const started: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
   for (const a of order) {
     const k = h.actorKinds[a] === "group" ? "group" : "queue";
     subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a]);
     if (k === "group") {
-      fetched[a] = nanColumn(n);
-      started[a] = nanColumn(n);
+      fetched[a] = timeColumn(wide, n);
+      started[a] = timeColumn(wide, n);
     }
   }
   // A column per message costs 8 bytes per message at the run's peak memory: build only the family's columns
   // that some subject reads (an empty column ignores writes, and no subject of the other family reads it).
   const hasGroup = order.some((a) => subjectOf[a]!.kind === "group");
   const hasQueue = order.some((a) => subjectOf[a]!.kind === "queue");
-  const kafkaColumn = (): Float64Array => (hasGroup ? nanColumn(n) : EMPTY);
-  const queueColumn = (): Float64Array => (hasQueue ? nanColumn(n) : EMPTY);
+  const kafkaColumn = (): TimeColumn => (hasGroup ? timeColumn(wide, n) : EMPTY);
+  const queueColumn = (): TimeColumn => (hasQueue ? timeColumn(wide, n) : EMPTY);
   const appendFirstUs = kafkaColumn();
-  const appendFirstOffset = kafkaColumn();
+  // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
+  const appendFirstOffset = hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY;
   const appendLastUs = kafkaColumn();
   const ackUs = kafkaColumn();
   const enqueueUs = queueColumn();
@@ -114,23 +133,23 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
     const t = h.opTimeUs[i];
     switch (kind) {
       case Op.Append:
-        if (appendFirstUs[m] !== appendFirstUs[m]) {
-          appendFirstUs[m] = t;
+        if (appendFirstUs[m] === 0) {
+          appendFirstUs[m] = t + 1;
           appendFirstOffset[m] = h.opOffset[i];
         }
-        appendLastUs[m] = t;
+        appendLastUs[m] = t + 1;
         break;
       case Op.Ack:
-        ackUs[m] = t;
+        ackUs[m] = t + 1;
         break;
       case Op.Deliver: {
         const c = fetched[aux[i]];
-        if (c !== undefined) c[m] = t;
+        if (c !== undefined) c[m] = t + 1;
         break;
       }
       case Op.ProcessStart: {
         const c = started[aux[i]];
-        if (c !== undefined) c[m] = t;
+        if (c !== undefined) c[m] = t + 1;
         break;
       }
       case Op.ProcessEnd: {
@@ -138,14 +157,14 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         const s = subjectOf[g];
         if (s === undefined || s.kind !== "group") break;
         const created = h.msgCreatedUs[m];
-        const fetchUs = fetched[g]![m];
+        const fetchUs = at(fetched[g]!, m);
         // The copy the consumer read: the first append when its offset matches, else the latest (a retry's copy).
-        const acked = ackUs[m];
+        const acked = at(ackUs, m);
         b[0] = created;
-        b[1] = appendFirstOffset[m] === h.opOffset[i] ? appendFirstUs[m] : appendLastUs[m];
+        b[1] = appendFirstUs[m] !== 0 && appendFirstOffset[m] === h.opOffset[i] ? at(appendFirstUs, m) : at(appendLastUs, m);
         b[2] = acked !== acked ? NaN : fetchUs !== fetchUs ? acked : Math.min(acked, fetchUs);
         b[3] = fetchUs;
-        b[4] = started[g]![m];
+        b[4] = at(started[g]!, m);
         b[5] = t;
         const r = filled[g]++;
         s.msg[r] = m;
@@ -156,11 +175,11 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         break;
       }
       case Op.QueueEnqueue:
-        if (enqueueUs[m] !== enqueueUs[m]) enqueueUs[m] = t;
+        if (enqueueUs[m] === 0) enqueueUs[m] = t + 1;
         break;
       case Op.QueueDeliver:
-        if (firstReceiveUs[m] !== firstReceiveUs[m]) firstReceiveUs[m] = t;
-        lastReceiveUs[m] = t;
+        if (firstReceiveUs[m] === 0) firstReceiveUs[m] = t + 1;
+        lastReceiveUs[m] = t + 1;
         break;
       case Op.QueueAck: {
         const q = aux[i];
@@ -168,9 +187,9 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         if (s === undefined || s.kind !== "queue") break;
         const created = h.msgCreatedUs[m];
         b[0] = created;
-        b[1] = enqueueUs[m];
-        b[2] = firstReceiveUs[m];
-        b[3] = lastReceiveUs[m];
+        b[1] = at(enqueueUs, m);
+        b[2] = at(firstReceiveUs, m);
+        b[3] = at(lastReceiveUs, m);
         b[4] = t;
         const r = filled[q]++;
         s.msg[r] = m;
