@@ -13,10 +13,11 @@ export interface SubjectRecords {
   actor: number;
   phaseCount: number;
   msg: Int32Array;
-  endUs: Float64Array;
-  latencyUs: Float64Array;
+  // Int32 when every time of the run is below 2^31 µs (35 minutes): every value is then exact in 32 bits.
+  endUs: Float64Array | Int32Array;
+  latencyUs: Float64Array | Int32Array;
   /** phaseCount values per record, flat: record i's phase p is phases[i * phaseCount + p]. */
-  phases: Float64Array;
+  phases: Float64Array | Int32Array;
   /** topic actor * 65536 + partition; -1 for a queue. */
   partition: Int32Array;
 }
@@ -29,17 +30,18 @@ export function partitionLabel(h: History, code: number): string {
   return code < 0 ? "-" : `${h.actorNames[Math.floor(code / 65536)]}/${code % 65536}`;
 }
 
-export function newSubjectRecords(kind: "group" | "queue", name: string, actor: number, count: number): SubjectRecords {
+export function newSubjectRecords(kind: "group" | "queue", name: string, actor: number, count: number, narrow = false): SubjectRecords {
   const phaseCount = kind === "group" ? KAFKA_PHASES.length : QUEUE_PHASES.length;
+  const Column = narrow ? Int32Array : Float64Array;
   return {
     kind,
     name,
     actor,
     phaseCount,
     msg: new Int32Array(count),
-    endUs: new Float64Array(count),
-    latencyUs: new Float64Array(count),
-    phases: new Float64Array(count * phaseCount),
+    endUs: new Column(count),
+    latencyUs: new Column(count),
+    phases: new Column(count * phaseCount),
     partition: new Int32Array(count),
   };
 }
@@ -51,6 +53,14 @@ const EMPTY = new Float64Array(0);
  * (as in the history's own time column), else 8. These columns set the run's peak memory; read them with `at`.
  */
 type TimeColumn = Uint32Array | Float64Array;
+
+/** True when every time in the log and the message table is below 2^31 µs (records then fit Int32 columns). */
+function timesBelow2e31(h: History): boolean {
+  const t = h.opTimeUs, c = h.msgCreatedUs;
+  for (let i = 0; i < h.opCount; i++) if (!(t[i] >= 0 && t[i] < 2 ** 31)) return false;
+  for (let i = 0; i < h.messageCount; i++) if (!(c[i] >= 0 && c[i] < 2 ** 31)) return false;
+  return true;
+}
 
 /** True when some time would not fit a Uint32 column as t + 1. */
 function needsWideTimes(h: History): boolean {
@@ -71,7 +81,7 @@ function at(c: TimeColumn, m: number): number {
  * Writes the phases between boundaries b[0] ≤ … ≤ b[last] at out[at…]; a missing boundary (NaN) takes the next
  * one's time, and each is clamped to be at least the previous, so the phases always sum to b[last] − b[0].
  */
-function writePhases(out: Float64Array, at: number, b: Float64Array, count: number): void {
+function writePhases(out: Float64Array | Int32Array, at: number, b: Float64Array, count: number): void {
   for (let i = count - 2; i >= 1; i--) if (b[i] !== b[i]) b[i] = b[i + 1];
   for (let i = 1; i < count; i++) if (b[i] < b[i - 1]) b[i] = b[i - 1];
   for (let i = 1; i < count; i++) out[at + i - 1] = b[i] - b[i - 1];
@@ -101,11 +111,14 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
   const filled = new Int32Array(h.actorNames.length);
   // Per group actor: when the message was last fetched and last started by that group.
   const wide = needsWideTimes(h);
+  // The records are the biggest arrays of the analysis: 32-bit when every value fits (times below 2^31 µs,
+  // so latencies and phases, differences of such times, fit too), which saves 24-28 bytes a record.
+  const narrow = timesBelow2e31(h);
   const fetched: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
   const started: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
   for (const a of order) {
     const k = h.actorKinds[a] === "group" ? "group" : "queue";
-    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a]);
+    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a], narrow);
     if (k === "group") {
       fetched[a] = timeColumn(wide, n);
       started[a] = timeColumn(wide, n);
