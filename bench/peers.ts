@@ -34,8 +34,14 @@ interface Sample {
 
 interface Peer {
   name: string;
-  command: () => [string, string[]] | string;
+  /** The command for a run of `customers` customers (the fixed footprint is a run of FIXED_CUSTOMERS). */
+  command: (customers?: number) => [string, string[]] | string;
 }
+
+/** Customers of the tiny run whose peak RSS stands for a process's fixed footprint (code, heap at rest). */
+const FIXED_CUSTOMERS = 1000;
+/** Issue target: peak RSS above the fixed footprint per simulated message. */
+const BYTES_PER_MESSAGE_TARGET = 300;
 
 function simpyAvailable(): string | undefined {
   if (!existsSync(PYTHON)) return `${PYTHON} not found`;
@@ -45,28 +51,28 @@ function simpyAvailable(): string | undefined {
 }
 
 function peers(customers: number, seed: number): Peer[] {
-  const args = [String(LAMBDA), String(MU), String(customers), String(seed)];
+  const args = (n = customers) => [String(LAMBDA), String(MU), String(n), String(seed)];
   const compiled = existsSync(join(ROOT, "dist", "runner", "run-scenario.js"));
   const simpyMissing = simpyAvailable();
   return [
     {
       name: compiled ? "brokersim" : "brokersim (sources via tsx; run `npm run build`)",
-      command: () => [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), join(PEERS, "mm1-brokersim.mjs"), ...args]],
+      command: (n) => [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), join(PEERS, "mm1-brokersim.mjs"), ...args(n)]],
     },
     ...compareWith(args),
-    { name: "simjs 2.0.3", command: () => [process.execPath, [join(PEERS, "mm1-simjs.cjs"), ...args]] },
-    { name: "SimPy 3", command: () => simpyMissing ?? [PYTHON, [join(PEERS, "mm1_simpy.py"), ...args]] },
+    { name: "simjs 2.0.3", command: (n) => [process.execPath, [join(PEERS, "mm1-simjs.cjs"), ...args(n)]] },
+    { name: "SimPy 3", command: (n) => simpyMissing ?? [PYTHON, [join(PEERS, "mm1_simpy.py"), ...args(n)]] },
   ];
 }
 
-function compareWith(args: string[]): Peer[] {
+function compareWith(args: (n?: number) => string[]): Peer[] {
   const other = process.env.BENCH_COMPARE_WITH;
   if (!other) return [];
   const child = join(other, "bench", "peers", "mm1-brokersim.mjs");
   const compiled = existsSync(join(other, "dist", "runner", "run-scenario.js"));
   return [{
     name: `brokersim at ${other}`,
-    command: () => existsSync(child) ? [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), child, ...args]] : `${child} not found (copy it there)`,
+    command: (n) => existsSync(child) ? [process.execPath, [...(compiled ? [] : ["--import", "tsx"]), child, ...args(n)]] : `${child} not found (copy it there)`,
   }];
 }
 
@@ -87,6 +93,7 @@ export function benchPeers(): object[] {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const list = peers(customers, 1);
   const samples = new Map<string, Sample[]>(list.map((p) => [p.name, []]));
+  const fixed = new Map<string, number[]>(list.map((p) => [p.name, []]));
   const notes: string[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const p of list) {
@@ -96,6 +103,8 @@ export function benchPeers(): object[] {
         continue;
       }
       samples.get(p.name)!.push(runOnce(cmd));
+      // The same program on a tiny run: its peak RSS is the fixed footprint the per-customer figure excludes.
+      fixed.get(p.name)!.push(runOnce(p.command(FIXED_CUSTOMERS) as [string, string[]]).peakRssKB);
     }
   }
   const theory = (LAMBDA / MU) / (MU - LAMBDA);
@@ -112,6 +121,8 @@ export function benchPeers(): object[] {
       "sim only µs/customer": Number(simPerCustomer.toFixed(2)),
       "start-up CPU s": Number(median(s.map((x) => x.setupCpuUs / 1e6)).toFixed(2)),
       "peak RSS MB": Math.round(median(s.map((x) => x.peakRssKB)) / 1024),
+      "fixed RSS MB": Math.round(median(fixed.get(p.name)!) / 1024),
+      "B/customer above fixed": Math.round(((median(s.map((x) => x.peakRssKB)) - median(fixed.get(p.name)!)) * 1024) / s[0]!.customers),
       "mean wait (theory 9)": Number(median(s.map((x) => x.meanWait)).toFixed(3)),
       ...(s[0]!.events !== undefined ? { "events/customer": Number((s[0]!.events! / s[0]!.customers).toFixed(2)) } : {}),
       ...(s[0]!.verdicts !== undefined ? { checks: `${s.every((x) => x.passed) ? "expectations met" : "EXPECTATION FAILED"}` } : {}),
@@ -125,6 +136,8 @@ export function benchPeers(): object[] {
   // At load 0.9 one run of 10^6 customers has ~2% standard error on the mean wait: 10% apart means a wrong model.
   const bw = b["mean wait (theory 9)"] as number;
   if (Math.abs(bw - theory) / theory > 0.1) notes.push(`brokersim mean wait ${bw} is more than 10% from M/M/1's ${theory}: the model is not M/M/1`);
+  const bytes = b["B/customer above fixed"] as number;
+  notes.push(`brokersim peak RSS per customer above its fixed footprint: ${bytes} B (target <= ${BYTES_PER_MESSAGE_TARGET}: ${bytes <= BYTES_PER_MESSAGE_TARGET ? "met" : "NOT met"})`);
   for (const n of notes) console.log(`note: ${n}`);
   return rows;
 }

@@ -15,10 +15,14 @@ export async function benchScenario(): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
   for (const [file, s] of cases) {
     const samples = new Map<string, Record<string, unknown>[]>();
+    const fixed = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       for (const c of checkouts()) {
         if (!samples.has(c.label)) samples.set(c.label, []);
+        if (!fixed.has(c.label)) fixed.set(c.label, []);
         samples.get(c.label)!.push(runChild(c.root, "run-scenario.mjs", [file, String(s)]));
+        // The same scenario for 1 simulated second: its peak RSS is the fixed footprint (code, heap at rest).
+        fixed.get(c.label)!.push(runChild(c.root, "run-scenario.mjs", [file, "1"]).peakRssMB as number);
       }
     }
     for (const c of checkouts()) {
@@ -37,6 +41,9 @@ export async function benchScenario(): Promise<Record<string, unknown>[]> {
         messagesPerCpuS: Math.round((x.messages as number) / cpuS),
         eventsPerCpuS: Math.round((x.events as number) / cpuS),
         peakRssMB: median(xs.map((y) => y.peakRssMB as number)),
+        fixedRssMB: median(fixed.get(c.label)!),
+        // Issue target: <= 300 bytes of peak RSS per simulated message above the fixed footprint.
+        bytesPerMessage: Math.round(((median(xs.map((y) => y.peakRssMB as number)) - median(fixed.get(c.label)!)) * 1048576) / (x.messages as number)),
         fingerprint: x.fingerprint,
       });
     }

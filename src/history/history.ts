@@ -1,7 +1,26 @@
 // The record of a run, Jepsen-style: a message table (one row per message created) and an operation log
 // (one row per step in a message's life or per offset commit), both in growable typed arrays so a million
 // messages stay cheap. Checkers read it; models only append to it.
-import { grow, growInPlace } from "../kernel/typed-arrays.ts";
+import { grow, growInPlace, widen } from "../kernel/typed-arrays.ts";
+
+/** Columns of small integers (actor ids, partitions, counts): 8 bits until a value needs 16, then 32. */
+export type SmallIntColumn = Int8Array | Int16Array | Int32Array;
+/** Columns of integer µs or offsets: 32 bits until a value needs more (or is not an integer). */
+export type WideColumn = Uint32Array | Int32Array | Float64Array;
+
+/**
+ * The next column wide enough for `v` (Int8 → Int16 → Int32). An Int32 column stays as it is: a value outside
+ * 32 bits wraps there, as it always did in these columns.
+ */
+function widerInt(col: SmallIntColumn, v: number): SmallIntColumn {
+  if (col instanceof Int32Array) return col;
+  return col instanceof Int8Array && v === (v << 16) >> 16 ? widen(col, Int16Array) : widen(col, Int32Array);
+}
+
+/** A Float64 copy of a 32-bit column (a Float64 column, e.g. holding a NaN, stays as it is). */
+function widerNumber(col: WideColumn): WideColumn {
+  return col instanceof Float64Array ? col : widen(col, Float64Array);
+}
 
 /**
  * Every kind of row in the operation log. Values are stable: they are part of the trace format.
@@ -379,13 +398,15 @@ export class History {
   private readonly keyIndex = new Map<string, number>();
 
   // Message table, indexed by message id (0-based).
+  // Columns start narrow and widen on the first value that does not fit (see typed-arrays.ts): a queue message
+  // costs 7 op rows, so 33 bytes a row was most of a long run's memory; 16 bytes hold the same values.
   messageCount = 0;
-  msgProducer = new Int32Array(1024);
-  msgKey = new Int32Array(1024);
-  msgTopic = new Int32Array(1024);
+  msgProducer: SmallIntColumn = new Int8Array(1024);
+  msgKey: SmallIntColumn = new Int8Array(1024);
+  msgTopic: SmallIntColumn = new Int8Array(1024);
   /** Per-(producer, key) send sequence, so "produce order within a key" is a plain integer compare. */
-  msgKeySeq = new Int32Array(1024);
-  msgCreatedUs = new Float64Array(1024);
+  msgKeySeq: SmallIntColumn = new Int8Array(1024);
+  msgCreatedUs: WideColumn = new Uint32Array(1024);
   /**
    * Next send sequence per key, one column per producer actor (key ids are dense). A Map keyed by
    * producer * 2^31 + key hashed a boxed double on every message: 10% of the cluster benchmark's CPU.
@@ -395,12 +416,12 @@ export class History {
   // Operation log. Big columns grow in place (growInPlace): the arrays keep their identity and are never copied.
   opCount = 0;
   opKind = new Uint8Array(4096);
-  opTimeUs = new Float64Array(4096);
+  opTimeUs: WideColumn = new Uint32Array(4096);
   opMsg = new Int32Array(4096);
-  opActor = new Int32Array(4096);
-  opAux = new Int32Array(4096);
-  opPartition = new Int32Array(4096);
-  opOffset = new Float64Array(4096);
+  opActor: SmallIntColumn = new Int8Array(4096);
+  opAux: SmallIntColumn = new Int8Array(4096);
+  opPartition: SmallIntColumn = new Int8Array(4096);
+  opOffset: WideColumn = new Int32Array(4096);
 
   actor(name: string, kind: ActorKind): number {
     let id = this.actorIndex.get(name);
@@ -438,13 +459,16 @@ export class History {
       this.msgKeySeq = growInPlace(this.msgKeySeq, n);
       this.msgCreatedUs = growInPlace(this.msgCreatedUs, n);
     }
-    this.msgProducer[id] = producer;
-    this.msgKey[id] = key;
-    this.msgTopic[id] = topic;
-    this.msgCreatedUs[id] = createdUs;
+    const p = this.msgProducer, k = this.msgKey, t = this.msgTopic, c = this.msgCreatedUs, q = this.msgKeySeq;
     let next = this.keySeqNext[producer];
     if (next === undefined || key >= next.length) next = this.keySeqNext[producer] = grow(next ?? new Int32Array(64), key + 1);
-    this.msgKeySeq[id] = next[key]++;
+    const seq = next[key]++;
+    p[id] = producer;
+    k[id] = key;
+    t[id] = topic;
+    c[id] = createdUs;
+    q[id] = seq;
+    if (p[id] !== producer || k[id] !== key || t[id] !== topic || c[id] !== createdUs || q[id] !== seq) this.widenMessage(id, producer, key, topic, createdUs, seq);
     return id;
   }
 
@@ -461,12 +485,33 @@ export class History {
       this.opOffset = growInPlace(this.opOffset, n);
     }
     this.opKind[i] = kind;
-    this.opTimeUs[i] = timeUs;
     this.opMsg[i] = msg;
-    this.opActor[i] = actor;
-    this.opAux[i] = aux;
-    this.opPartition[i] = partition;
-    this.opOffset[i] = offset;
+    const t = this.opTimeUs, a = this.opActor, x = this.opAux, p = this.opPartition, o = this.opOffset;
+    t[i] = timeUs;
+    a[i] = actor;
+    x[i] = aux;
+    p[i] = partition;
+    o[i] = offset;
+    if (t[i] !== timeUs || a[i] !== actor || x[i] !== aux || p[i] !== partition || o[i] !== offset) this.widenRow(i, timeUs, actor, partition, offset, aux);
+  }
+
+  // A value did not fit a narrow column: widen that column (at most twice per column and run) and write the value again.
+  // Int32 columns keep today's 32-bit semantics (a wider value wraps, as it always did), and a NaN never
+  // compares equal, so both stop here without widening further.
+  private widenRow(i: number, timeUs: number, actor: number, partition: number, offset: number, aux: number): void {
+    if (this.opTimeUs[i] !== timeUs) (this.opTimeUs = widerNumber(this.opTimeUs))[i] = timeUs;
+    if (this.opOffset[i] !== offset) (this.opOffset = widerNumber(this.opOffset))[i] = offset;
+    if (this.opActor[i] !== actor) (this.opActor = widerInt(this.opActor, actor))[i] = actor;
+    if (this.opAux[i] !== aux) (this.opAux = widerInt(this.opAux, aux))[i] = aux;
+    if (this.opPartition[i] !== partition) (this.opPartition = widerInt(this.opPartition, partition))[i] = partition;
+  }
+
+  private widenMessage(id: number, producer: number, key: number, topic: number, createdUs: number, seq: number): void {
+    if (this.msgProducer[id] !== producer) (this.msgProducer = widerInt(this.msgProducer, producer))[id] = producer;
+    if (this.msgKey[id] !== key) (this.msgKey = widerInt(this.msgKey, key))[id] = key;
+    if (this.msgTopic[id] !== topic) (this.msgTopic = widerInt(this.msgTopic, topic))[id] = topic;
+    if (this.msgCreatedUs[id] !== createdUs) (this.msgCreatedUs = widerNumber(this.msgCreatedUs))[id] = createdUs;
+    if (this.msgKeySeq[id] !== seq) (this.msgKeySeq = widerInt(this.msgKeySeq, seq))[id] = seq;
   }
 
   /** Readable name of a message, used in explanations. */

@@ -1,6 +1,6 @@
 // Growable columns: histories and logs keep one typed array per field and double it when full, so appends stay
 // amortised O(1) without an object per row.
-export type Column = Float64Array | Int32Array | Uint8Array | Uint16Array;
+export type Column = Float64Array | Int32Array | Uint8Array | Uint16Array | Int8Array | Int16Array | Uint32Array;
 
 /** `a` itself when it already holds `need` elements, else a copy with at least twice the length. */
 export function grow<T extends Column>(a: T, need: number): T {
@@ -52,6 +52,29 @@ export function growInPlace<T extends Column>(a: T, need: number): T {
   while (reserve < n) reserve *= 8;
   const ArrayBufferWithMax = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
   const b = new ctor(new ArrayBufferWithMax(n * bytes, { maxByteLength: reserve * bytes }));
+  b.set(a);
+  return b;
+}
+
+// ---------- columns that start narrow ----------
+// Most values a history records are small integers (actor ids, partitions, delivery counts) or integer
+// microseconds that fit 32 bits, yet a few runs record wider ones (a 12-hour visibility timeout in µs, a run
+// longer than 71 minutes). A narrow column holds them all until the first value that does not fit; that write
+// widens the column once (a copy into the wider type, same length and growth regime). The writer checks by
+// reading the element back: a narrow typed array stores a value that does not fit as a different value.
+
+/**
+ * A copy of `a` as a `ctor` column of the same length (on a reserved, resizable range when `a` is on one),
+ * holding `a`'s elements converted exactly (callers only widen: Int16 → Int32, 32-bit → Float64).
+ */
+export function widen<T extends Column>(a: Column, ctor: ColumnCtor<T>): T {
+  const buf = a.buffer as ResizableBuffer;
+  let b: T;
+  if (buf.resizable) {
+    const maxElements = buf.maxByteLength / a.BYTES_PER_ELEMENT;
+    const ArrayBufferWithMax = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+    b = new ctor(new ArrayBufferWithMax(a.length * ctor.BYTES_PER_ELEMENT, { maxByteLength: maxElements * ctor.BYTES_PER_ELEMENT }));
+  } else b = new ctor(a.length);
   b.set(a);
   return b;
 }

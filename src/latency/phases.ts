@@ -13,10 +13,11 @@ export interface SubjectRecords {
   actor: number;
   phaseCount: number;
   msg: Int32Array;
-  endUs: Float64Array;
-  latencyUs: Float64Array;
+  // Int32 when every time of the run is below 2^31 µs (35 minutes): every value is then exact in 32 bits.
+  endUs: Float64Array | Int32Array;
+  latencyUs: Float64Array | Int32Array;
   /** phaseCount values per record, flat: record i's phase p is phases[i * phaseCount + p]. */
-  phases: Float64Array;
+  phases: Float64Array | Int32Array;
   /** topic actor * 65536 + partition; -1 for a queue. */
   partition: Int32Array;
 }
@@ -29,32 +30,58 @@ export function partitionLabel(h: History, code: number): string {
   return code < 0 ? "-" : `${h.actorNames[Math.floor(code / 65536)]}/${code % 65536}`;
 }
 
-export function newSubjectRecords(kind: "group" | "queue", name: string, actor: number, count: number): SubjectRecords {
+export function newSubjectRecords(kind: "group" | "queue", name: string, actor: number, count: number, narrow = false): SubjectRecords {
   const phaseCount = kind === "group" ? KAFKA_PHASES.length : QUEUE_PHASES.length;
+  const Column = narrow ? Int32Array : Float64Array;
   return {
     kind,
     name,
     actor,
     phaseCount,
     msg: new Int32Array(count),
-    endUs: new Float64Array(count),
-    latencyUs: new Float64Array(count),
-    phases: new Float64Array(count * phaseCount),
+    endUs: new Column(count),
+    latencyUs: new Column(count),
+    phases: new Column(count * phaseCount),
     partition: new Int32Array(count),
   };
 }
 
 const EMPTY = new Float64Array(0);
 
-function nanColumn(n: number): Float64Array {
-  return new Float64Array(n).fill(NaN);
+/**
+ * A time per message, stored as t + 1 so that 0 means "none": 4 bytes a message while every time fits 32 bits
+ * (as in the history's own time column), else 8. These columns set the run's peak memory; read them with `at`.
+ */
+type TimeColumn = Uint32Array | Float64Array;
+
+/** True when every time in the log and the message table is below 2^31 µs (records then fit Int32 columns). */
+function timesBelow2e31(h: History): boolean {
+  const t = h.opTimeUs, c = h.msgCreatedUs;
+  for (let i = 0; i < h.opCount; i++) if (!(t[i] >= 0 && t[i] < 2 ** 31)) return false;
+  for (let i = 0; i < h.messageCount; i++) if (!(c[i] >= 0 && c[i] < 2 ** 31)) return false;
+  return true;
+}
+
+/** True when some time would not fit a Uint32 column as t + 1. */
+function needsWideTimes(h: History): boolean {
+  return !(h.opTimeUs instanceof Uint32Array) || h.opTimeUs.subarray(0, h.opCount).indexOf(0xffffffff) >= 0;
+}
+
+function timeColumn(wide: boolean, n: number): TimeColumn {
+  return wide ? new Float64Array(n) : new Uint32Array(n);
+}
+
+/** The time stored for message m, NaN when none. */
+function at(c: TimeColumn, m: number): number {
+  const v = c[m];
+  return v === 0 ? NaN : v - 1;
 }
 
 /**
  * Writes the phases between boundaries b[0] ≤ … ≤ b[last] at out[at…]; a missing boundary (NaN) takes the next
  * one's time, and each is clamped to be at least the previous, so the phases always sum to b[last] − b[0].
  */
-function writePhases(out: Float64Array, at: number, b: Float64Array, count: number): void {
+function writePhases(out: Float64Array | Int32Array, at: number, b: Float64Array, count: number): void {
   for (let i = count - 2; i >= 1; i--) if (b[i] !== b[i]) b[i] = b[i + 1];
   for (let i = 1; i < count; i++) if (b[i] < b[i - 1]) b[i] = b[i - 1];
   for (let i = 1; i < count; i++) out[at + i - 1] = b[i] - b[i - 1];
@@ -83,24 +110,29 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
   const subjectOf: (SubjectRecords | undefined)[] = new Array(h.actorNames.length);
   const filled = new Int32Array(h.actorNames.length);
   // Per group actor: when the message was last fetched and last started by that group.
-  const fetched: (Float64Array | undefined)[] = new Array(h.actorNames.length);
-  const started: (Float64Array | undefined)[] = new Array(h.actorNames.length);
+  const wide = needsWideTimes(h);
+  // The records are the biggest arrays of the analysis: 32-bit when every value fits (times below 2^31 µs,
+  // so latencies and phases, differences of such times, fit too), which saves 24-28 bytes a record.
+  const narrow = timesBelow2e31(h);
+  const fetched: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
+  const started: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
   for (const a of order) {
     const k = h.actorKinds[a] === "group" ? "group" : "queue";
-    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a]);
+    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a], narrow);
     if (k === "group") {
-      fetched[a] = nanColumn(n);
-      started[a] = nanColumn(n);
+      fetched[a] = timeColumn(wide, n);
+      started[a] = timeColumn(wide, n);
     }
   }
   // A column per message costs 8 bytes per message at the run's peak memory: build only the family's columns
   // that some subject reads (an empty column ignores writes, and no subject of the other family reads it).
   const hasGroup = order.some((a) => subjectOf[a]!.kind === "group");
   const hasQueue = order.some((a) => subjectOf[a]!.kind === "queue");
-  const kafkaColumn = (): Float64Array => (hasGroup ? nanColumn(n) : EMPTY);
-  const queueColumn = (): Float64Array => (hasQueue ? nanColumn(n) : EMPTY);
+  const kafkaColumn = (): TimeColumn => (hasGroup ? timeColumn(wide, n) : EMPTY);
+  const queueColumn = (): TimeColumn => (hasQueue ? timeColumn(wide, n) : EMPTY);
   const appendFirstUs = kafkaColumn();
-  const appendFirstOffset = kafkaColumn();
+  // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
+  const appendFirstOffset = hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY;
   const appendLastUs = kafkaColumn();
   const ackUs = kafkaColumn();
   const enqueueUs = queueColumn();
@@ -114,23 +146,23 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
     const t = h.opTimeUs[i];
     switch (kind) {
       case Op.Append:
-        if (appendFirstUs[m] !== appendFirstUs[m]) {
-          appendFirstUs[m] = t;
+        if (appendFirstUs[m] === 0) {
+          appendFirstUs[m] = t + 1;
           appendFirstOffset[m] = h.opOffset[i];
         }
-        appendLastUs[m] = t;
+        appendLastUs[m] = t + 1;
         break;
       case Op.Ack:
-        ackUs[m] = t;
+        ackUs[m] = t + 1;
         break;
       case Op.Deliver: {
         const c = fetched[aux[i]];
-        if (c !== undefined) c[m] = t;
+        if (c !== undefined) c[m] = t + 1;
         break;
       }
       case Op.ProcessStart: {
         const c = started[aux[i]];
-        if (c !== undefined) c[m] = t;
+        if (c !== undefined) c[m] = t + 1;
         break;
       }
       case Op.ProcessEnd: {
@@ -138,14 +170,14 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         const s = subjectOf[g];
         if (s === undefined || s.kind !== "group") break;
         const created = h.msgCreatedUs[m];
-        const fetchUs = fetched[g]![m];
+        const fetchUs = at(fetched[g]!, m);
         // The copy the consumer read: the first append when its offset matches, else the latest (a retry's copy).
-        const acked = ackUs[m];
+        const acked = at(ackUs, m);
         b[0] = created;
-        b[1] = appendFirstOffset[m] === h.opOffset[i] ? appendFirstUs[m] : appendLastUs[m];
+        b[1] = appendFirstUs[m] !== 0 && appendFirstOffset[m] === h.opOffset[i] ? at(appendFirstUs, m) : at(appendLastUs, m);
         b[2] = acked !== acked ? NaN : fetchUs !== fetchUs ? acked : Math.min(acked, fetchUs);
         b[3] = fetchUs;
-        b[4] = started[g]![m];
+        b[4] = at(started[g]!, m);
         b[5] = t;
         const r = filled[g]++;
         s.msg[r] = m;
@@ -156,11 +188,11 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         break;
       }
       case Op.QueueEnqueue:
-        if (enqueueUs[m] !== enqueueUs[m]) enqueueUs[m] = t;
+        if (enqueueUs[m] === 0) enqueueUs[m] = t + 1;
         break;
       case Op.QueueDeliver:
-        if (firstReceiveUs[m] !== firstReceiveUs[m]) firstReceiveUs[m] = t;
-        lastReceiveUs[m] = t;
+        if (firstReceiveUs[m] === 0) firstReceiveUs[m] = t + 1;
+        lastReceiveUs[m] = t + 1;
         break;
       case Op.QueueAck: {
         const q = aux[i];
@@ -168,9 +200,9 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         if (s === undefined || s.kind !== "queue") break;
         const created = h.msgCreatedUs[m];
         b[0] = created;
-        b[1] = enqueueUs[m];
-        b[2] = firstReceiveUs[m];
-        b[3] = lastReceiveUs[m];
+        b[1] = at(enqueueUs, m);
+        b[2] = at(firstReceiveUs, m);
+        b[3] = at(lastReceiveUs, m);
         b[4] = t;
         const r = filled[q]++;
         s.msg[r] = m;

@@ -29,6 +29,7 @@ import { AppSystem, usesApp } from "../models/app/app-system.ts";
 import { memberPausesMetric } from "../models/app/member-pauses.ts";
 import { StreamsRuntime } from "../streams/runtime.ts";
 import { analyseLatency, explainPooledOutcome } from "../latency/breakdown.ts";
+import { keepYoungGenerationSmall } from "./heap-policy.ts";
 
 export interface RunOptions {
   seed: number;
@@ -59,6 +60,7 @@ export function replayCommand(file: string, seed: number): string {
 }
 
 export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
+  keepYoungGenerationSmall();
   const sim = new Simulation();
   const rng = new Rng(opts.seed);
   const history = new History();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grow, growInPlace } from "../../src/kernel/typed-arrays.ts";
+import { grow, growInPlace, widen } from "../../src/kernel/typed-arrays.ts";
 
 describe("growInPlace", () => {
   it("returns the same column while it has room", () => {
@@ -41,5 +41,27 @@ describe("growInPlace", () => {
       y[i] = i * 3 - 7;
     }
     expect(y.subarray(0, 200_000)).toEqual(x.subarray(0, 200_000));
+  });
+});
+
+describe("widen", () => {
+  it("copies a small column into a wider type, same length, values exact", () => {
+    const a = Int8Array.from([-1, 0, 127, -128]);
+    const b = widen(a, Int32Array);
+    expect(b).toBeInstanceOf(Int32Array);
+    expect(Array.from(b)).toEqual([-1, 0, 127, -128]);
+  });
+
+  it("keeps a column on a reserved range there, so it still grows in place", () => {
+    let a = new Uint32Array(1 << 16);
+    a[100] = 4_000_000_000;
+    a = growInPlace(a, (1 << 16) + 1);
+    let b = widen(a, Float64Array);
+    expect((b.buffer as ArrayBuffer & { resizable: boolean }).resizable).toBe(true);
+    expect(b.length).toBe(a.length);
+    expect(b[100]).toBe(4_000_000_000);
+    const moved = b;
+    b = growInPlace(b, a.length * 4);
+    expect(b).toBe(moved);
   });
 });
