@@ -165,56 +165,12 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
           break;
         }
         checked++;
-        const topic = h.msgTopic[msg];
-        const partition = h.opPartition[i];
-        const offset = h.opOffset[i];
-        const member = h.opActor[i];
-        const pos = positions.get(partKey(group, topic, partition, member));
-        const where = `${tpName(h, topic, partition)}@${offset}`;
-        const head = `group ${h.actorNames[group]} processed ${h.messageName(msg)} (key ${h.keyOf(msg)}, ${where}) again at ${fmtS(t)} by ${h.actorNames[member]}; ${h.actorNames[prev.member]} had processed it at ${fmtS(prev.timeUs)}`;
-        const base = { messageIds: [msg], keys: [h.keyOf(msg)], partition, offsets: [offset], timesUs: [prev.timeUs, t] };
-        const inLogTwice = prev.offset !== offset ? twice.get(msg) : undefined;
-        if (inLogTwice && inLogTwice.some((r) => h.opOffset[r] === prev.offset) && inLogTwice.some((r) => h.opOffset[r] === offset)) {
-          // Not a re-delivery: the log holds the message at two offsets, and each copy was processed once.
+        const pos = positions.get(partKey(group, h.msgTopic[msg], h.opPartition[i], h.opActor[i]));
+        const found = explainRepeat(h, scenario, twice, retries, removed, i, prev, pos);
+        if (found.explained) {
           explainedCount++;
-          explained.push({
-            kind: "duplicate-in-log",
-            explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`,
-            ...base,
-            cause: retries.has(msg) && (scenario === undefined || duplicationPermittedBy(scenario, h.actorNames[h.msgProducer[msg]]).length > 0)
-              ? `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`
-              : `${h.actorNames[h.msgProducer[msg]]}: re-published records already in the log`,
-          });
-        } else if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
-          explainedCount++;
-          const from = pos.reset
-            ? `auto.offset.reset put it at ${pos.offset}`
-            : pos.commit
-              ? `it resumed from the committed offset ${pos.offset}, committed by ${h.actorNames[pos.commit.member]} at ${fmtS(pos.commit.timeUs)}`
-              : `it resumed from offset ${pos.offset}`;
-          const why = pos.disruption ? ` after ${pos.disruption}` : "";
-          explained.push({
-            kind: "duplicate-explained",
-            explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`,
-            ...base,
-            cause: `group ${h.actorNames[group]}: ${pos.disruption ?? (pos.reset ? "an offset reset" : "a partition move")} rewound partitions to their committed offsets`,
-          });
-        } else if (prev.zombie !== undefined && pos) {
-          // The first processing was the zombie's; this one is the partition's rightful owner catching up.
-          explainedCount++;
-          explained.push({
-            kind: "duplicate-explained",
-            explanation: `${head}. ${h.actorNames[prev.member]} ${prev.zombie} and processed it as a zombie; ${h.actorNames[member]} owned the partition from ${fmtS(pos.timeUs)}, starting at offset ${pos.offset}`,
-            ...base,
-          });
-        } else if (removed.has(member)) {
-          // A zombie: paused or too slow, it was expelled and its partitions moved, but records it had already
-          // fetched still reach its handler before it learns it is out.
-          explainedCount++;
-          explained.push({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} ${removed.get(member)} and processed a record it had fetched before, as a zombie`, ...base });
-        } else {
-          unexplained.push({ kind: "duplicate-unexplained", explanation: `${head}, and no rebalance, crash or offset reset rewound the partition in between`, ...base });
-        }
+          explained.push(found.anomaly);
+        } else unexplained.push(found.anomaly);
       }
     }
   }
@@ -234,3 +190,70 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
   };
   return verdict;
 };
+
+/** A repeated processing, explained by its lineage or not: the explanations, apart from the scan over every row. */
+function explainRepeat(
+  h: History,
+  scenario: Scenario | undefined,
+  twice: ReturnType<typeof appendedTwice>,
+  retries: ReturnType<typeof firstRetries>,
+  removed: Map<number, string>,
+  i: number,
+  prev: Seen,
+  pos: Position | undefined,
+): { explained: boolean; anomaly: Anomaly } {
+  const msg = h.opMsg[i];
+  const group = h.opAux[i];
+  const t = h.opTimeUs[i];
+  const topic = h.msgTopic[msg];
+  const partition = h.opPartition[i];
+  const offset = h.opOffset[i];
+  const member = h.opActor[i];
+  const where = `${tpName(h, topic, partition)}@${offset}`;
+  const head = `group ${h.actorNames[group]} processed ${h.messageName(msg)} (key ${h.keyOf(msg)}, ${where}) again at ${fmtS(t)} by ${h.actorNames[member]}; ${h.actorNames[prev.member]} had processed it at ${fmtS(prev.timeUs)}`;
+  const base = { messageIds: [msg], keys: [h.keyOf(msg)], partition, offsets: [offset], timesUs: [prev.timeUs, t] };
+  const inLogTwice = prev.offset !== offset ? twice.get(msg) : undefined;
+  if (inLogTwice && inLogTwice.some((r) => h.opOffset[r] === prev.offset) && inLogTwice.some((r) => h.opOffset[r] === offset)) {
+    // Not a re-delivery: the log holds the message at two offsets, and each copy was processed once.
+    return explainedBy({
+      kind: "duplicate-in-log",
+      explanation: `${head}. It was written twice in the log: ${describeDoubleWrite(h, scenario, msg, inLogTwice, retries)}`,
+      ...base,
+      cause: retries.has(msg) && (scenario === undefined || duplicationPermittedBy(scenario, h.actorNames[h.msgProducer[msg]]).length > 0)
+        ? `${h.actorNames[h.msgProducer[msg]]}: a retry without idempotence appended records a second time`
+        : `${h.actorNames[h.msgProducer[msg]]}: re-published records already in the log`,
+    });
+  }
+  if (pos && pos.offset <= offset && pos.timeUs >= prev.timeUs) {
+    const from = pos.reset
+      ? `auto.offset.reset put it at ${pos.offset}`
+      : pos.commit
+        ? `it resumed from the committed offset ${pos.offset}, committed by ${h.actorNames[pos.commit.member]} at ${fmtS(pos.commit.timeUs)}`
+        : `it resumed from offset ${pos.offset}`;
+    const why = pos.disruption ? ` after ${pos.disruption}` : "";
+    return explainedBy({
+      kind: "duplicate-explained",
+      explanation: `${head}. ${h.actorNames[member]} took the partition at ${fmtS(pos.timeUs)}${why} and ${from}, below what had been processed`,
+      ...base,
+      cause: `group ${h.actorNames[group]}: ${pos.disruption ?? (pos.reset ? "an offset reset" : "a partition move")} rewound partitions to their committed offsets`,
+    });
+  }
+  if (prev.zombie !== undefined && pos) {
+    // The first processing was the zombie's; this one is the partition's rightful owner catching up.
+    return explainedBy({
+      kind: "duplicate-explained",
+      explanation: `${head}. ${h.actorNames[prev.member]} ${prev.zombie} and processed it as a zombie; ${h.actorNames[member]} owned the partition from ${fmtS(pos.timeUs)}, starting at offset ${pos.offset}`,
+      ...base,
+    });
+  }
+  if (removed.has(member)) {
+    // A zombie: paused or too slow, it was expelled and its partitions moved, but records it had already
+    // fetched still reach its handler before it learns it is out.
+    return explainedBy({ kind: "duplicate-explained", explanation: `${head}. ${h.actorNames[member]} ${removed.get(member)} and processed a record it had fetched before, as a zombie`, ...base });
+  }
+  return { explained: false, anomaly: { kind: "duplicate-unexplained", explanation: `${head}, and no rebalance, crash or offset reset rewound the partition in between`, ...base } };
+}
+
+function explainedBy(anomaly: Anomaly): { explained: boolean; anomaly: Anomaly } {
+  return { explained: true, anomaly };
+}

@@ -7,34 +7,19 @@ import { fmtS, verdictOf, type Checker } from "./verdict.ts";
 import { lossPermittedBy, withPermission } from "./kafka-log.ts";
 
 export const inconsistentOffsets: Checker = (h: History, scenario) => {
-  // Per (topic, partition): offset → first observation row (ack or delivery) + 1, 0 = none; grown as needed.
-  const seen = new Map<number, Int32Array>();
   const reported = new Set<string>();
   const anomalies: Anomaly[] = [];
   const permitted = new Set<string>();
   let unpermitted = 0;
-  let checked = 0;
-  for (let i = 0; i < h.opCount; i++) {
-    const k = h.opKind[i];
-    if ((k !== Op.Ack && k !== Op.Deliver) || h.opOffset[i] < 0) continue;
+  const clashes: number[] = [];
+  const checked = offsetClashes(h, clashes);
+  for (let j = 0; j < clashes.length; j += 2) {
+    const i = clashes[j];
+    const prev = clashes[j + 1];
     const msg = h.opMsg[i];
-    const pk = h.msgTopic[msg] * 65536 + h.opPartition[i];
-    const o = h.opOffset[i];
-    checked++;
-    let rows = seen.get(pk);
-    if (!rows || o >= rows.length) {
-      const bigger = new Int32Array(Math.max(1024, 2 * (o + 1)));
-      if (rows) bigger.set(rows);
-      seen.set(pk, (rows = bigger));
-    }
-    const prev = rows[o] - 1;
-    if (prev < 0) {
-      rows[o] = i + 1;
-      continue;
-    }
-    const key = `${pk}:${o}`;
+    const key = `${h.msgTopic[msg] * 65536 + h.opPartition[i]}:${h.opOffset[i]}`;
     const other = h.opMsg[prev];
-    if (other === msg || reported.has(key)) continue;
+    if (reported.has(key)) continue;
     reported.add(key);
     const topic = h.actorNames[h.msgTopic[msg]];
     const why = [...lossPermittedBy(scenario, h.actorNames[h.msgProducer[msg]], topic), ...lossPermittedBy(scenario, h.actorNames[h.msgProducer[other]], topic)];
@@ -62,3 +47,38 @@ export const inconsistentOffsets: Checker = (h: History, scenario) => {
   );
   return withPermission(verdict, permitted, unpermitted);
 };
+
+/**
+ * The scan over every row, apart from the explanations so a sweep thread compiles a small loop once: pushes
+ * (row, the first row that observed the same partition and offset) for each ack or delivery whose message
+ * differs from the first observed there; returns the observations checked.
+ */
+function offsetClashes(h: History, out: number[]): number {
+  // Per (topic, partition): offset → first observation row (ack or delivery) + 1, 0 = none; grown as needed.
+  const seen = new Map<number, Int32Array>();
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const opOffset = h.opOffset;
+  const opPartition = h.opPartition;
+  const msgTopic = h.msgTopic;
+  const count = h.opCount;
+  let checked = 0;
+  for (let i = 0; i < count; i++) {
+    const k = opKind[i];
+    if ((k !== Op.Ack && k !== Op.Deliver) || opOffset[i] < 0) continue;
+    const msg = opMsg[i];
+    const pk = msgTopic[msg] * 65536 + opPartition[i];
+    const o = opOffset[i];
+    checked++;
+    let rows = seen.get(pk);
+    if (!rows || o >= rows.length) {
+      const bigger = new Int32Array(Math.max(1024, 2 * (o + 1)));
+      if (rows) bigger.set(rows);
+      seen.set(pk, (rows = bigger));
+    }
+    const prev = rows[o] - 1;
+    if (prev < 0) rows[o] = i + 1;
+    else if (opMsg[prev] !== msg) out.push(i, prev);
+  }
+  return checked;
+}

@@ -34,24 +34,27 @@ export function readKafkaLog(h: History): KafkaLogView {
   return view;
 }
 
+// The two scans over every row run once per run; each sits in a small function of its own (apart from the
+// string-keyed bookkeeping of the few final-log rows) so a sweep thread compiles two small loops once and keeps
+// them from one seed to the next, instead of re-optimising one big function every seed.
+const EVENT_OP_MASK = new Uint8Array(256);
+for (const op of EVENT_OPS) EVENT_OP_MASK[op] = 1;
+
 function computeKafkaLog(h: History): KafkaLogView {
   const n = h.messageCount;
-  const ranges = new Map<string, [number, number, number][]>();
-  const finalEnd = new Map<string, number>();
   const appendRow = new Int32Array(n).fill(-1);
   const ackRow = new Int32Array(n).fill(-1);
   const eventRows: number[] = [];
-  for (let i = 0; i < h.opCount; i++) {
-    const k = h.opKind[i];
-    if (k === Op.FinalLogRange) {
-      const key = `${h.opActor[i]}:${h.opPartition[i]}`;
-      let list = ranges.get(key);
-      if (!list) ranges.set(key, (list = []));
-      list.push([h.opOffset[i], h.opMsg[i], h.opAux[i]]);
-      finalEnd.set(key, Math.max(finalEnd.get(key) ?? 0, h.opMsg[i]));
-    } else if (k === Op.Append) appendRow[h.opMsg[i]] = i;
-    else if (k === Op.Ack) ackRow[h.opMsg[i]] = i;
-    else if (EVENT_OPS.has(k)) eventRows.push(i);
+  const rangeRows: number[] = [];
+  scanLogRows(h, appendRow, ackRow, eventRows, rangeRows);
+  const ranges = new Map<string, [number, number, number][]>();
+  const finalEnd = new Map<string, number>();
+  for (const i of rangeRows) {
+    const key = `${h.opActor[i]}:${h.opPartition[i]}`;
+    let list = ranges.get(key);
+    if (!list) ranges.set(key, (list = []));
+    list.push([h.opOffset[i], h.opMsg[i], h.opAux[i]]);
+    finalEnd.set(key, Math.max(finalEnd.get(key) ?? 0, h.opMsg[i]));
   }
   for (const key of finalEnd.keys()) if (!ranges.has(key)) ranges.set(key, []);
   const survivingCount = new Uint16Array(n);
@@ -63,23 +66,58 @@ function computeKafkaLog(h: History): KafkaLogView {
     const [t, p] = key.split(":").map(Number);
     byNumber.set(t * 65536 + p, list);
   }
-  for (let i = 0; i < h.opCount; i++) {
-    if (h.opKind[i] !== Op.Append) continue;
-    const list = byNumber.get(h.opActor[i] * 65536 + h.opPartition[i]);
+  markSurvivors(h, byNumber, survivingCount, survivingOffset, survivingPartition);
+  return { finalEnd, survivingCount, survivingOffset, survivingPartition, appendRow, ackRow, eventRows };
+}
+
+/** Each message's last Append and Ack row; the rows of cluster events and of final-log ranges, in row order. */
+function scanLogRows(h: History, appendRow: Int32Array, ackRow: Int32Array, eventRows: number[], rangeRows: number[]): void {
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    const k = opKind[i];
+    if (k === Op.FinalLogRange) rangeRows.push(i);
+    else if (k === Op.Append) appendRow[opMsg[i]] = i;
+    else if (k === Op.Ack) ackRow[opMsg[i]] = i;
+    else if (EVENT_OP_MASK[k] === 1) eventRows.push(i);
+  }
+}
+
+/** Which appended records the final log holds: an Append survived iff its epoch is the final log's at its offset. */
+function markSurvivors(
+  h: History,
+  byNumber: Map<number, [number, number, number][]>,
+  survivingCount: Uint16Array,
+  survivingOffset: Float64Array,
+  survivingPartition: Int32Array,
+): void {
+  const opKind = h.opKind;
+  const opActor = h.opActor;
+  const opPartition = h.opPartition;
+  const opOffset = h.opOffset;
+  const opAux = h.opAux;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    if (opKind[i] !== Op.Append) continue;
+    const list = byNumber.get(opActor[i] * 65536 + opPartition[i]);
     if (!list) continue;
-    const o = h.opOffset[i];
+    const o = opOffset[i];
     // Ranges are few per partition (one per leader epoch), so a linear scan is fine.
     let epoch = -2;
-    for (const [start, end, e] of list) if (o >= start && o < end) epoch = e;
-    if (epoch !== h.opAux[i]) continue;
-    const m = h.opMsg[i];
+    for (let r = 0; r < list.length; r++) {
+      const range = list[r];
+      if (o >= range[0] && o < range[1]) epoch = range[2];
+    }
+    if (epoch !== opAux[i]) continue;
+    const m = opMsg[i];
     if (survivingCount[m] === 0) {
       survivingOffset[m] = o;
-      survivingPartition[m] = h.opPartition[i];
+      survivingPartition[m] = opPartition[i];
     } else if (o < survivingOffset[m]) survivingOffset[m] = o;
     survivingCount[m]++;
   }
-  return { finalEnd, survivingCount, survivingOffset, survivingPartition, appendRow, ackRow, eventRows };
 }
 
 /** True when the history holds the final log of the message's partition (else nothing can be said). */

@@ -24,6 +24,94 @@ function lossPermitted(g: Group): string | undefined {
   return undefined;
 }
 
+/** What one group's rows say, per message (columns indexed by message id, not an object per message). */
+interface GroupRows {
+  /** Processed by the group? */
+  processed: Uint8Array;
+  /** Delivered to whom (-1: never), when? */
+  deliveredTo: Int32Array;
+  deliveredUs: Float64Array;
+  /** Where it was acknowledged (the last ack wins); -1: never. */
+  ackPartition: Int32Array;
+  ackOffset: Float64Array;
+  /** Acknowledged messages in first-ack order. */
+  ackOrder: number[];
+  /** The group's commit rows, in time order. */
+  commitRows: number[];
+  /** Each member's first crash. */
+  crashes: Map<number, number>;
+}
+
+/** Topic ids as a mask indexed by actor id, so the scan below tests a byte instead of hashing into a Set. */
+function topicMask(h: History, topics: Set<number>): Uint8Array {
+  const mask = new Uint8Array(h.actorNames.length);
+  for (const t of topics) mask[t] = 1;
+  return mask;
+}
+
+// The scan over every row is the hot part of this checker, and it runs once per group per run: kept apart from
+// the explanations (string building, rarely run) so the optimising compiler compiles a small loop, once, and
+// its code stays valid from one seed to the next in a sweep thread.
+function scanGroupRows(h: History, group: number, topics: Uint8Array): GroupRows {
+  const n = h.messageCount;
+  const out: GroupRows = {
+    processed: new Uint8Array(n),
+    deliveredTo: new Int32Array(n).fill(-1),
+    deliveredUs: new Float64Array(n),
+    ackPartition: new Int32Array(n).fill(-1),
+    ackOffset: new Float64Array(n),
+    ackOrder: [],
+    commitRows: [],
+    crashes: new Map(),
+  };
+  const { processed, deliveredTo, deliveredUs, ackPartition, ackOffset, ackOrder, commitRows, crashes } = out;
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const opAux = h.opAux;
+  const opActor = h.opActor;
+  const opTimeUs = h.opTimeUs;
+  const msgTopic = h.msgTopic;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    const kind = opKind[i];
+    const msg = opMsg[i];
+    if (kind === Op.Ack && topics[msgTopic[msg]] === 1) {
+      if (ackPartition[msg] < 0) ackOrder.push(msg);
+      ackPartition[msg] = h.opPartition[i];
+      ackOffset[msg] = h.opOffset[i];
+    }
+    if (opAux[i] !== group) continue;
+    if (kind === Op.ProcessEnd) processed[msg] = 1;
+    else if (kind === Op.Deliver) {
+      deliveredTo[msg] = opActor[i];
+      deliveredUs[msg] = opTimeUs[i];
+    } else if (kind === Op.ConsumerCrashed && !crashes.has(opActor[i])) crashes.set(opActor[i], opTimeUs[i]);
+    else if (kind === Op.Commit) commitRows.push(i);
+  }
+  return out;
+}
+
+type CommitRow = { offset: number; member: number; timeUs: number };
+
+/** Commits per "topic:partition", in time order. */
+function commitsByPartition(h: History, rows: number[]): Map<string, CommitRow[]> {
+  const commits = new Map<string, CommitRow[]>();
+  for (const i of rows) {
+    const k = `${topicOfRow(h, i)}:${h.opPartition[i]}`;
+    let list = commits.get(k);
+    if (!list) commits.set(k, (list = []));
+    list.push({ offset: h.opOffset[i], member: h.opActor[i], timeUs: h.opTimeUs[i] });
+  }
+  return commits;
+}
+
+/** The acknowledged messages the group never processed, in first-ack order. */
+function unprocessed(ackOrder: number[], processed: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < ackOrder.length; j++) if (processed[ackOrder[j]] === 0) out.push(ackOrder[j]);
+  return out;
+}
+
 export const lossExplained: Checker = (h: History, scenario: Scenario) => {
   const anomalies: Anomaly[] = [];
   const explained: Anomaly[] = [];
@@ -35,40 +123,11 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
     const group = h.actorId(g.name);
     if (group === undefined) continue;
     const topics = new Set([...groupTopics(g), ...(g.memberTopics ?? []).flat()].map((t) => h.actorId(t)).filter((t) => t !== undefined));
-    // Per message (columns indexed by message id, not an object per message: this checker ran over every
-    // acknowledged record and was the largest single cost of a long run): processed by the group? delivered to
-    // whom, when? where was it acknowledged (the last ack wins; messages are visited in first-ack order)?
-    // Per partition: commits in time order.
-    const n = h.messageCount;
-    const processed = new Uint8Array(n);
-    const deliveredTo = new Int32Array(n).fill(-1);
-    const deliveredUs = new Float64Array(n);
-    const ackPartition = new Int32Array(n).fill(-1);
-    const ackOffset = new Float64Array(n);
-    const ackOrder: number[] = [];
-    const commits = new Map<string, { offset: number; member: number; timeUs: number }[]>();
-    const crashes = new Map<number, number>();
-    for (let i = 0; i < h.opCount; i++) {
-      const kind = h.opKind[i];
-      const msg = h.opMsg[i];
-      if (kind === Op.Ack && topics.has(h.msgTopic[msg])) {
-        if (ackPartition[msg] < 0) ackOrder.push(msg);
-        ackPartition[msg] = h.opPartition[i];
-        ackOffset[msg] = h.opOffset[i];
-      }
-      if (h.opAux[i] !== group) continue;
-      if (kind === Op.ProcessEnd) processed[msg] = 1;
-      else if (kind === Op.Deliver) {
-        deliveredTo[msg] = h.opActor[i];
-        deliveredUs[msg] = h.opTimeUs[i];
-      } else if (kind === Op.ConsumerCrashed && !crashes.has(h.opActor[i])) crashes.set(h.opActor[i], h.opTimeUs[i]);
-      else if (kind === Op.Commit) {
-        const k = `${topicOfRow(h, i)}:${h.opPartition[i]}`;
-        let list = commits.get(k);
-        if (!list) commits.set(k, (list = []));
-        list.push({ offset: h.opOffset[i], member: h.opActor[i], timeUs: h.opTimeUs[i] });
-      }
-    }
+    const { processed, deliveredTo, deliveredUs, ackPartition, ackOffset, ackOrder, commitRows, crashes } = scanGroupRows(h, group, topicMask(h, topics));
+    // Commits only matter for records the group never processed; most runs have none.
+    const lost = unprocessed(ackOrder, processed);
+    if (lost.length === 0) continue;
+    const commits = commitsByPartition(h, commitRows);
     // The first commit (in time order) past an offset is the first whose running maximum exceeds it; the running
     // maximum never decreases, so a binary search finds it (a linear scan per record was quadratic in long runs).
     const runningMax = new Map<string, Float64Array>();
@@ -91,8 +150,7 @@ export const lossExplained: Checker = (h: History, scenario: Scenario) => {
       return commits.get(k)![lo];
     };
     const permitted = lossPermitted(g);
-    for (const msg of ackOrder) {
-      if (processed[msg] === 1) continue;
+    for (const msg of lost) {
       const w = { topic: h.msgTopic[msg], partition: ackPartition[msg], offset: ackOffset[msg] };
       const past = firstCommitPast(`${w.topic}:${w.partition}`, w.offset);
       if (!past) continue;

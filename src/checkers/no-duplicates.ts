@@ -5,18 +5,12 @@ import { fmtS, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
 export const noDuplicates: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
-  // (group, msg) → first processing row.
-  const first = new PerGroupTable(h.messageCount);
-  let checked = 0;
-  for (let i = 0; i < h.opCount; i++) {
-    if (h.opKind[i] !== Op.ProcessStart) continue;
-    checked++;
+  const repeats: number[] = [];
+  const checked = repeatedProcessings(h, repeats);
+  for (let j = 0; j < repeats.length; j += 2) {
+    const i = repeats[j];
+    const prev = repeats[j + 1];
     const msg = h.opMsg[i];
-    const prev = first.get(h.opAux[i], msg);
-    if (prev < 0) {
-      first.set(h.opAux[i], msg, i);
-      continue;
-    }
     const group = h.actorNames[h.opAux[i]];
     anomalies.push({
       kind: "duplicate",
@@ -39,3 +33,27 @@ export const noDuplicates: Checker = (h: History) => {
     (n) => `${n} duplicate processing(s)`,
   );
 };
+
+/**
+ * The scan over every row, apart from the explanations so a sweep thread compiles a small loop once: pushes
+ * (row, the group's first processing row of that message) for each repeated processing; returns the
+ * processings checked.
+ */
+function repeatedProcessings(h: History, out: number[]): number {
+  // (group, msg) → first processing row.
+  const first = new PerGroupTable(h.messageCount);
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const opAux = h.opAux;
+  const count = h.opCount;
+  let checked = 0;
+  for (let i = 0; i < count; i++) {
+    if (opKind[i] !== Op.ProcessStart) continue;
+    checked++;
+    const msg = opMsg[i];
+    const prev = first.get(opAux[i], msg);
+    if (prev < 0) first.set(opAux[i], msg, i);
+    else out.push(i, prev);
+  }
+  return checked;
+}

@@ -17,62 +17,53 @@ export const noLoss: Checker = (h: History, scenario) => {
   const ackRow = new Int32Array(n).fill(-1);
   const appendRow = new Int32Array(n).fill(-1);
   const processed = new PerGroupTable(n);
+  const commitRows: number[] = [];
+  scanRows(h, ackRow, appendRow, processed, commitRows);
   // Highest committed offset per (group, partition), to explain where the group stood at the end.
-  const committed = new Map<string, number>();
-  for (let i = 0; i < h.opCount; i++) {
-    const kind = h.opKind[i];
-    const msg = h.opMsg[i];
-    if (kind === Op.Ack) ackRow[msg] = i;
-    else if (kind === Op.Append) appendRow[msg] = i;
-    else if (kind === Op.ProcessEnd) processed.set(h.opAux[i], msg, i);
-    else if (kind === Op.Commit) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
-  }
+  const committed = lastCommits(h, commitRows);
   const finalLog = readKafkaLog(h);
   const subscribed = groupsByTopic(h, scenario);
   const anomalies: Anomaly[] = [];
   const skips = readSkips(h, scenario);
   const permitted = new Set<string>();
   let unpermitted = 0;
-  let checked = 0;
-  for (let msg = 0; msg < n; msg++) {
+  const missing: number[] = [];
+  const checked = unprocessedPairs(h, ackRow, subscribed, processed, missing);
+  for (let j = 0; j < missing.length; j += 2) {
+    const msg = missing[j];
     const a = ackRow[msg];
-    if (a < 0) continue;
-    const groups = subscribed.get(h.msgTopic[msg]) ?? [];
-    for (const g of groups) {
-      checked++;
-      if (processed.get(g.group, msg) >= 0) continue;
-      const partition = h.opPartition[a];
-      const offset = h.opOffset[a];
-      const hasFinalLog = finalLog.finalEnd.has(`${h.msgTopic[msg]}:${partition}`);
-      const inLog = appendRow[msg] >= 0 && (!hasFinalLog || finalLog.survivingCount[msg] > 0);
-      const at = committed.get(`${g.group}:${partition}`);
-      const skip = skips.explain(g.group, h.msgTopic[msg], partition, offset);
-      if (skip) permitted.add(skip.permittedBy);
-      else unpermitted++;
-      // Still in the log but behind the group's committed offset: the group moved past it without processing it
-      // (loss-explained names the commit and the crash), which is not lag.
-      const committedPast = inLog && !skip && at !== undefined && at > offset;
-      anomalies.push({
-        kind: skip ? "skipped" : committedPast ? "committed-unprocessed" : inLog ? "unseen" : "lost-write",
-        explanation:
-          `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
-          `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
-          (skip
-            ? `: ${skip.story}; expected under ${skip.permittedBy}`
-            : (committedPast
-                ? ": the group committed past it without processing it (loss-explained names the commit)"
-                : inLog
-                  ? ": still in the log, not consumed before the end of the run"
-                  : ": lost by the broker (the final log no longer holds it; no-lost-write names the chain)") +
-              (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`)),
-        messageIds: [msg],
-        keys: [h.keyOf(msg)],
-        partition,
-        offsets: [offset],
-        timesUs: [h.opTimeUs[a]],
-        ...(skip || committedPast ? {} : { cause: inLog ? notConsumedCause(g.name) : logLossCause(h, finalLog, h.msgTopic[msg], partition, h.opTimeUs[appendRow[msg] >= 0 ? appendRow[msg] : a]) }),
-      });
-    }
+    const g = subscribed.get(h.msgTopic[msg])![missing[j + 1]];
+    const partition = h.opPartition[a];
+    const offset = h.opOffset[a];
+    const hasFinalLog = finalLog.finalEnd.has(`${h.msgTopic[msg]}:${partition}`);
+    const inLog = appendRow[msg] >= 0 && (!hasFinalLog || finalLog.survivingCount[msg] > 0);
+    const at = committed.get(`${g.group}:${partition}`);
+    const skip = skips.explain(g.group, h.msgTopic[msg], partition, offset);
+    if (skip) permitted.add(skip.permittedBy);
+    else unpermitted++;
+    // Still in the log but behind the group's committed offset: the group moved past it without processing it
+    // (loss-explained names the commit and the crash), which is not lag.
+    const committedPast = inLog && !skip && at !== undefined && at > offset;
+    anomalies.push({
+      kind: skip ? "skipped" : committedPast ? "committed-unprocessed" : inLog ? "unseen" : "lost-write",
+      explanation:
+        `${h.messageName(msg)} (key ${h.keyOf(msg)}) was acknowledged at ${fmtS(h.opTimeUs[a])} at ` +
+        `${h.actorNames[h.msgTopic[msg]]}/${partition}@${offset} but group ${g.name} never processed it` +
+        (skip
+          ? `: ${skip.story}; expected under ${skip.permittedBy}`
+          : (committedPast
+              ? ": the group committed past it without processing it (loss-explained names the commit)"
+              : inLog
+                ? ": still in the log, not consumed before the end of the run"
+                : ": lost by the broker (the final log no longer holds it; no-lost-write names the chain)") +
+            (at === undefined ? "; the group never committed on that partition" : `; the group had committed up to offset ${at}`)),
+      messageIds: [msg],
+      keys: [h.keyOf(msg)],
+      partition,
+      offsets: [offset],
+      timesUs: [h.opTimeUs[a]],
+      ...(skip || committedPast ? {} : { cause: inLog ? notConsumedCause(g.name) : logLossCause(h, finalLog, h.msgTopic[msg], partition, h.opTimeUs[appendRow[msg] >= 0 ? appendRow[msg] : a]) }),
+    });
   }
   const verdict = verdictOf(
     "no-loss",
@@ -84,6 +75,51 @@ export const noLoss: Checker = (h: History, scenario) => {
   // Only runs where a position jumped get the config-aware reading; others keep their plain verdict.
   return permitted.size > 0 ? withPermission(verdict, permitted, unpermitted) : verdict;
 };
+
+// The scans over every row and every message are the hot part and run once per run: each in a small function
+// of its own, apart from the explanations, so a sweep thread compiles small loops once and keeps them from one
+// seed to the next instead of re-optimising the whole checker every seed.
+
+/** Each message's Ack and Append row, each group's processing, and the commit rows in row order. */
+function scanRows(h: History, ackRow: Int32Array, appendRow: Int32Array, processed: PerGroupTable, commitRows: number[]): void {
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    const kind = opKind[i];
+    const msg = opMsg[i];
+    if (kind === Op.Ack) ackRow[msg] = i;
+    else if (kind === Op.Append) appendRow[msg] = i;
+    else if (kind === Op.ProcessEnd) processed.set(h.opAux[i], msg, i);
+    else if (kind === Op.Commit) commitRows.push(i);
+  }
+}
+
+/** The last committed offset per "group:partition" (commits in row order: the last one wins). */
+function lastCommits(h: History, commitRows: number[]): Map<string, number> {
+  const committed = new Map<string, number>();
+  for (const i of commitRows) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
+  return committed;
+}
+
+/**
+ * (message, index of the group in its topic's list) of every acknowledged message a subscribed group never
+ * processed, pushed as pairs in message order then group order; returns the number of pairs checked.
+ */
+function unprocessedPairs(h: History, ackRow: Int32Array, subscribed: Map<number, { group: number; name: string }[]>, processed: PerGroupTable, out: number[]): number {
+  let checked = 0;
+  const msgTopic = h.msgTopic;
+  for (let msg = 0; msg < ackRow.length; msg++) {
+    if (ackRow[msg] < 0) continue;
+    const groups = subscribed.get(msgTopic[msg]);
+    if (groups === undefined) continue;
+    for (let j = 0; j < groups.length; j++) {
+      checked++;
+      if (processed.get(groups[j].group, msg) < 0) out.push(msg, j);
+    }
+  }
+  return checked;
+}
 
 /** "never processed" split by cause: the broker lost the record, or it was still in the log at the end. */
 function splitByCause(anomalies: Anomaly[]): string {

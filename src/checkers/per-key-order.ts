@@ -11,47 +11,34 @@ import { withPermission } from "./kafka-log.ts";
 import { keyMoveBetween } from "./key-moves.ts";
 import { retryTopicReorders } from "./app/retry-topic-order.ts";
 
+type Processed = { seq: number; msg: number; timeUs: number; partition: number };
+
 export const perKeyOrder: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
   const permitted = new Set<string>();
   let unpermitted = 0;
-  // (group, producer, key) → highest send sequence processed so far, and the message that had it.
-  const last = new Map<number, Map<number, { seq: number; msg: number; timeUs: number; partition: number }>>();
-  const seen = new PerGroupTable(h.messageCount);
-  let checked = 0;
-  for (let i = 0; i < h.opCount; i++) {
-    if (h.opKind[i] !== Op.ProcessStart) continue;
+  const late: { i: number; prev: Processed }[] = [];
+  const checked = lateFirstProcessings(h, late);
+  for (const { i, prev } of late) {
     const msg = h.opMsg[i];
     const group = h.opAux[i];
-    if (seen.get(group, msg) >= 0) continue;
-    seen.set(group, msg, i);
-    checked++;
-    let byKey = last.get(group);
-    if (byKey === undefined) last.set(group, (byKey = new Map()));
-    // Producer ids stay below 2^20 and key ids below 2^31, so the pair packs exactly into a double.
-    const k = h.msgProducer[msg] * 2 ** 31 + h.msgKey[msg];
     const seq = h.msgKeySeq[msg];
-    const prev = byKey.get(k);
-    if (prev !== undefined && seq < prev.seq) {
-      const groupName = h.actorNames[group];
-      const move = prev.partition !== h.opPartition[i] ? keyMoveBetween(h, msg, prev.msg, h.opPartition[i], prev.partition) : undefined;
-      if (move) permitted.add(move.permittedBy);
-      else unpermitted++;
-      anomalies.push({
-        kind: "reorder-within-key",
-        explanation:
-          `group ${groupName} processed ${h.messageName(msg)} (send #${seq} of key ${h.keyOf(msg)}) at ${fmtS(h.opTimeUs[i])}, ` +
-          `after ${h.messageName(prev.msg)} (send #${prev.seq}) at ${fmtS(prev.timeUs)}` +
-          (move ? `: ${move.story}; expected under ${move.permittedBy}` : ""),
-        messageIds: [prev.msg, msg],
-        keys: [h.keyOf(msg)],
-        partition: h.opPartition[i],
-        offsets: [h.opOffset[i]],
-        timesUs: [prev.timeUs, h.opTimeUs[i]],
-      });
-    } else {
-      byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i], partition: h.opPartition[i] });
-    }
+    const groupName = h.actorNames[group];
+    const move = prev.partition !== h.opPartition[i] ? keyMoveBetween(h, msg, prev.msg, h.opPartition[i], prev.partition) : undefined;
+    if (move) permitted.add(move.permittedBy);
+    else unpermitted++;
+    anomalies.push({
+      kind: "reorder-within-key",
+      explanation:
+        `group ${groupName} processed ${h.messageName(msg)} (send #${seq} of key ${h.keyOf(msg)}) at ${fmtS(h.opTimeUs[i])}, ` +
+        `after ${h.messageName(prev.msg)} (send #${prev.seq}) at ${fmtS(prev.timeUs)}` +
+        (move ? `: ${move.story}; expected under ${move.permittedBy}` : ""),
+      messageIds: [prev.msg, msg],
+      keys: [h.keyOf(msg)],
+      partition: h.opPartition[i],
+      offsets: [h.opOffset[i]],
+      timesUs: [prev.timeUs, h.opTimeUs[i]],
+    });
   }
   // Records that went through non-blocking retry topics were overtaken by later records of their key.
   const viaRetryTopics = retryTopicReorders(h);
@@ -67,3 +54,36 @@ export const perKeyOrder: Checker = (h: History) => {
   // Only runs that grew a topic get the config-aware reading; others keep their plain verdict.
   return permitted.size > 0 ? withPermission(verdict, permitted, unpermitted) : verdict;
 };
+
+/**
+ * The scan over every row, apart from the explanations so a sweep thread compiles a small loop once: pushes each
+ * first processing of a message (by its group) whose send sequence is below one the group already processed
+ * for the same producer and key, with that one; returns the first processings checked.
+ */
+function lateFirstProcessings(h: History, out: { i: number; prev: Processed }[]): number {
+  // (group, producer, key) → highest send sequence processed so far, and the message that had it.
+  const last = new Map<number, Map<number, Processed>>();
+  const seen = new PerGroupTable(h.messageCount);
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const opAux = h.opAux;
+  const count = h.opCount;
+  let checked = 0;
+  for (let i = 0; i < count; i++) {
+    if (opKind[i] !== Op.ProcessStart) continue;
+    const msg = opMsg[i];
+    const group = opAux[i];
+    if (seen.get(group, msg) >= 0) continue;
+    seen.set(group, msg, i);
+    checked++;
+    let byKey = last.get(group);
+    if (byKey === undefined) last.set(group, (byKey = new Map()));
+    // Producer ids stay below 2^20 and key ids below 2^31, so the pair packs exactly into a double.
+    const k = h.msgProducer[msg] * 2 ** 31 + h.msgKey[msg];
+    const seq = h.msgKeySeq[msg];
+    const prev = byKey.get(k);
+    if (prev !== undefined && seq < prev.seq) out.push({ i, prev });
+    else byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i], partition: h.opPartition[i] });
+  }
+  return checked;
+}

@@ -4,55 +4,26 @@
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
-import { readKafkaLog, reorderPermittedBy, withPermission } from "./kafka-log.ts";
+import { readKafkaLog, reorderPermittedBy, withPermission, type KafkaLogView } from "./kafka-log.ts";
 
 export const producerReorder: Checker = (h: History, scenario) => {
   const v = readKafkaLog(h);
-  // Each partition's surviving records by offset (first occurrence of each message), built without sorting.
-  const byPartition = new Map<number, Int32Array>();
-  const pkey = (msg: number): number => h.msgTopic[msg] * 65536 + v.survivingPartition[msg];
-  for (let msg = 0; msg < h.messageCount; msg++) {
-    const part = v.survivingPartition[msg];
-    if (part < 0) continue;
-    const end = v.finalEnd.get(`${h.msgTopic[msg]}:${part}`) ?? 0;
-    let slots = byPartition.get(pkey(msg));
-    if (!slots) byPartition.set(pkey(msg), (slots = new Int32Array(end).fill(-1)));
-    const o = v.survivingOffset[msg];
-    if (o < slots.length) slots[o] = msg;
-  }
+  const byPartition = partitionSlots(h, v);
   const nullKey = h.keyNames.indexOf("");
   const retried = new Set<number>();
-  // Send order: message ids grow in send order for a producer's own workload; an outbox row is sent when its
-  // relay or CDC connector first reads it, which is commit (or id) order, not the order the ids were taken in.
-  const sendRank = new Float64Array(h.messageCount);
-  for (let msg = 0; msg < h.messageCount; msg++) sendRank[msg] = msg;
-  const read = new Uint8Array(h.messageCount);
-  for (let i = 0; i < h.opCount; i++) {
-    if (h.opKind[i] === Op.ProduceRetry) retried.add(h.opMsg[i]);
-    else if (h.opKind[i] === Op.RelayRead && read[h.opMsg[i]] === 0) {
-      read[h.opMsg[i]] = 1;
-      sendRank[h.opMsg[i]] = h.messageCount + i;
-    }
-  }
+  const sendRank = sendRanks(h, retried);
   const anomalies: Anomaly[] = [];
   const permitted = new Set<string>();
   let unpermitted = 0;
   let checked = 0;
+  const found: number[] = [];
   for (const k of [...byPartition.keys()].sort((a, b) => a - b)) {
-    const slots = byPartition.get(k)!;
-    // Latest-sent message so far per (producer, key); message ids grow in send order.
-    const maxSent = new Map<number, number>();
-    for (let o = 0; o < slots.length; o++) {
-      const msg = slots[o];
-      if (msg < 0) continue;
-      checked++;
-      const key = h.msgKey[msg];
-      const g = h.msgProducer[msg] * 2 ** 25 + (key === nullKey ? 2 ** 25 - 1 : key);
-      const prev = maxSent.get(g) ?? -1;
-      if (prev < 0 || sendRank[msg] > sendRank[prev]) {
-        maxSent.set(g, msg);
-        continue;
-      }
+    found.length = 0;
+    checked += reordersIn(h, byPartition.get(k)!, sendRank, nullKey, found);
+    for (let j = 0; j < found.length; j += 3) {
+      const o = found[j];
+      const msg = found[j + 1];
+      const prev = found[j + 2];
       const producer = h.actorNames[h.msgProducer[msg]];
       const why = reorderPermittedBy(scenario, producer);
       for (const w of why) permitted.add(w);
@@ -81,3 +52,68 @@ export const producerReorder: Checker = (h: History, scenario) => {
   );
   return withPermission(verdict, permitted, unpermitted);
 };
+
+// The loops over every message, row and surviving record are the hot part and run once per run: each in a small
+// function of its own, apart from the explanations, so a sweep thread compiles small loops once and keeps them
+// from one seed to the next instead of re-optimising the whole checker every seed.
+
+/** Each partition's surviving records by offset (first occurrence of each message), built without sorting. */
+function partitionSlots(h: History, v: KafkaLogView): Map<number, Int32Array> {
+  const byPartition = new Map<number, Int32Array>();
+  for (let msg = 0; msg < h.messageCount; msg++) {
+    const part = v.survivingPartition[msg];
+    if (part < 0) continue;
+    const key = h.msgTopic[msg] * 65536 + part;
+    let slots = byPartition.get(key);
+    if (!slots) byPartition.set(key, (slots = new Int32Array(v.finalEnd.get(`${h.msgTopic[msg]}:${part}`) ?? 0).fill(-1)));
+    const o = v.survivingOffset[msg];
+    if (o < slots.length) slots[o] = msg;
+  }
+  return byPartition;
+}
+
+/**
+ * Send order: message ids grow in send order for a producer's own workload; an outbox row is sent when its
+ * relay or CDC connector first reads it, which is commit (or id) order, not the order the ids were taken in.
+ * Also collects the retried messages.
+ */
+function sendRanks(h: History, retried: Set<number>): Float64Array {
+  const sendRank = new Float64Array(h.messageCount);
+  for (let msg = 0; msg < h.messageCount; msg++) sendRank[msg] = msg;
+  const read = new Uint8Array(h.messageCount);
+  const opKind = h.opKind;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    if (opKind[i] === Op.ProduceRetry) retried.add(opMsg[i]);
+    else if (opKind[i] === Op.RelayRead && read[opMsg[i]] === 0) {
+      read[opMsg[i]] = 1;
+      sendRank[opMsg[i]] = h.messageCount + i;
+    }
+  }
+  return sendRank;
+}
+
+/**
+ * Walks one partition's records in offset order and pushes (offset, message, the message sent later that
+ * precedes it) for each record out of its producer's send order per key; returns the records checked.
+ */
+function reordersIn(h: History, slots: Int32Array, sendRank: Float64Array, nullKey: number, out: number[]): number {
+  // Latest-sent message so far per (producer, key).
+  const maxSent = new Map<number, number>();
+  let checked = 0;
+  for (let o = 0; o < slots.length; o++) {
+    const msg = slots[o];
+    if (msg < 0) continue;
+    checked++;
+    const key = h.msgKey[msg];
+    const g = h.msgProducer[msg] * 2 ** 25 + (key === nullKey ? 2 ** 25 - 1 : key);
+    const prev = maxSent.get(g) ?? -1;
+    if (prev < 0 || sendRank[msg] > sendRank[prev]) {
+      maxSent.set(g, msg);
+      continue;
+    }
+    out.push(o, msg, prev);
+  }
+  return checked;
+}

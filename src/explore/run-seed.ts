@@ -35,6 +35,8 @@ export function loadForSeed(spec: SeedSpec): LoadedSeed {
 export interface SeedRunOptions {
   observe?: (sim: Simulation) => void;
   untilUs?: number;
+  /** Leave out what only the report reads (runner/lean-run.ts). */
+  lean?: boolean;
 }
 
 export interface SeedRun extends RunOutput, LoadedSeed {}

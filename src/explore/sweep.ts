@@ -3,6 +3,7 @@
 import { Piscina } from "piscina";
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { BROKERSIM_VERSION } from "../version.ts";
 import { resolveCoverageGoal } from "./coverage.ts";
 import { loadForSeed } from "./run-seed.ts";
@@ -67,6 +68,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const header = sweepHeader(opts);
   const seeds = shardSeeds(opts.from, opts.to, opts.shard);
   const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), seeds.length || 1));
+  const compileInline = jobs >= defaultJobs();
+  // A seed is short (a fraction of a second once warm) and every thread compiles the simulator's hot code
+  // itself, again after each deoptimisation. V8 does that on background threads, which is free while a core
+  // is idle but, with a simulation thread on every core, only competes with them (measured: a single thread
+  // used ~1.5 cores in its first seeds). Compiling on the simulation thread itself costs less CPU in total.
+  // V8 reads the flag when a thread's isolate is created, so it applies to the pool's threads only; it is
+  // set back once they are gone.
+  if (compileInline) setFlagsFromString("--no-concurrent-recompilation");
   const pool = new Piscina<SweepTask, SeedRow>({
     filename: WORKER.href,
     minThreads: jobs,
@@ -105,6 +114,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     await pool.destroy();
+    if (compileInline) setFlagsFromString("--concurrent-recompilation");
   }
   return buildSummary(header, rows);
 }

@@ -25,7 +25,9 @@ export async function runSweepTask(task: SweepTask): Promise<SeedRow> {
   }
   try {
     const rec = task.checkDeterminism ? traceRecorder() : undefined;
-    const run = runLoaded(loaded, spec, rec ? { observe: rec.observe } : {});
+    // A row needs no report: the run leaves out the report-only views (runner/lean-run.ts). The determinism check
+    // compares whole results with a full run's, so it runs in full.
+    const run = runLoaded(loaded, spec, rec ? { observe: rec.observe } : { lean: true });
     const goals = loaded.scenario.coverage.map(resolveCoverageGoal);
     const row = rowOf(run.result, reachedGoals(goals, run.history, loaded.scenario));
     if (task.checkDeterminism) {

@@ -30,6 +30,7 @@ import { memberPausesMetric } from "../models/app/member-pauses.ts";
 import { StreamsRuntime } from "../streams/runtime.ts";
 import { analyseLatency, explainPooledOutcome } from "../latency/breakdown.ts";
 import { keepYoungGenerationSmall } from "./heap-policy.ts";
+import { LEAN_LATENCY, leanSkips } from "./lean-run.ts";
 
 export interface RunOptions {
   seed: number;
@@ -45,6 +46,8 @@ export interface RunOptions {
   untilUs?: number;
   /** Called every slice of events (progress, memory); a returned reason stops the run, which is then partial. */
   onSlice?: (p: { events: number; nowUs: number; endUs: number }) => string | undefined;
+  /** Leave out what only the report reads (see lean-run.ts): a sweep keeps a row per seed, not the report. */
+  lean?: boolean;
 }
 
 export interface RunOutput {
@@ -121,10 +124,10 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
     ];
     const { series, maxLag, finalLag } = metrics.finish();
     // Per group / queue latency phases and bounds, and why a latency bound failed (src/latency/).
-    const latencyAnalysis = analyseLatency(history, scenario, { bucketUs: series.bucketUs, bucketCount: series.t.length, faults: world.faultWindows, pooledSummary: latency, maxLag, finalLag });
+    const latencyAnalysis = leanSkips(opts, scenario).latency ? LEAN_LATENCY : analyseLatency(history, scenario, { bucketUs: series.bucketUs, bucketCount: series.t.length, faults: world.faultWindows, pooledSummary: latency, maxLag, finalLag });
     expectations.push(...latencyAnalysis.expectations);
     explainPooledOutcome(expectations, latencyAnalysis.pooled);
-    const groupMetrics = groups.map((g) => g.finish(world.faultWindows));
+    const groupMetrics = opts.lean ? [] : groups.map((g) => g.finish(world.faultWindows));
     const processorMetrics = streams.finish(history);
     const seconds = scenario.duration / 1e6;
     const result: RunResult = {
@@ -153,9 +156,9 @@ export function runScenario(scenario: Scenario, opts: RunOptions): RunOutput {
         ...(queueEnd ? { queues: queueRunMetrics(queueEnd, queueLedger(history)) } : {}),
         ...(processorMetrics.length > 0 ? { processors: processorMetrics } : {}),
         ...(latencyAnalysis.breakdown.subjects.length > 0 ? { latencyBreakdown: latencyAnalysis.breakdown } : {}),
-        ...flowMetrics(history, scenario, sim.nowUs),
-        ...diagramMetrics(history, scenario, anomalies, sim.nowUs),
-        ...memberPausesMetric(history, sim.nowUs, metrics.bucketUs),
+        ...(opts.lean ? {} : flowMetrics(history, scenario, sim.nowUs)),
+        ...(opts.lean ? {} : diagramMetrics(history, scenario, anomalies, sim.nowUs)),
+        ...(opts.lean ? {} : memberPausesMetric(history, sim.nowUs, metrics.bucketUs)),
       },
       replay: replayCommand(opts.replayAs ?? opts.file, opts.seed),
       ...(partial ? { partial } : {}),
