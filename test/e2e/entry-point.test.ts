@@ -2,7 +2,8 @@
 // must answer the same way.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,6 +36,48 @@ describe("the entry point", () => {
       const r = cli(["run"], env);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/error:/);
+    }
+  });
+});
+
+describe("the entry point's stale-build check", () => {
+  // A checkout laid out like this one, with a compiled and a source main that say which one ran.
+  function layout(): { dir: string; run: () => string } {
+    const dir = mkdtempSync(join(tmpdir(), "brokersim-entry-"));
+    mkdirSync(join(dir, "bin"));
+    copyFileSync(BIN, join(dir, "bin", "brokersim.js"));
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    mkdirSync(join(dir, "src", "cli"), { recursive: true });
+    writeFileSync(join(dir, "src", "cli", "main.ts"), 'process.stdout.write("source");\n');
+    writeFileSync(join(dir, "src", "cli", "extra.ts"), "export {};\n");
+    mkdirSync(join(dir, "dist", "cli"), { recursive: true });
+    writeFileSync(join(dir, "dist", "cli", "main.js"), 'process.stdout.write("compiled");\n');
+    writeFileSync(join(dir, "dist", ".built"), "stamp\n");
+    // Sources an hour old, the build half an hour old (file times are coarse: an edit made in the same tick as
+    // the stamp would not count as newer).
+    const old = new Date(Date.now() - 3600_000);
+    for (const p of ["src/cli/main.ts", "src/cli/extra.ts", "src/cli", "src"]) utimesSync(join(dir, p), old, old);
+    const built = new Date(Date.now() - 1800_000);
+    utimesSync(join(dir, "dist", ".built"), built, built);
+    const run = () => spawnSync(process.execPath, [join(dir, "bin", "brokersim.js"), "list"], { encoding: "utf8", env: { ...process.env, BROKERSIM_FROM_SOURCE: "" } }).stdout;
+    return { dir, run };
+  }
+
+  it("runs the build while no source changed, and the sources once one was edited or deleted", () => {
+    const a = layout();
+    try {
+      expect(a.run()).toBe("compiled");
+      writeFileSync(join(a.dir, "src", "cli", "extra.ts"), "export const x = 1;\n");
+      expect(a.run()).toBe("source");
+    } finally {
+      rmSync(a.dir, { recursive: true, force: true });
+    }
+    const b = layout();
+    try {
+      unlinkSync(join(b.dir, "src", "cli", "extra.ts"));
+      expect(b.run()).toBe("source");
+    } finally {
+      rmSync(b.dir, { recursive: true, force: true });
     }
   });
 });
