@@ -6,7 +6,7 @@
 // this process right now (on a shared machine with autogrouped scheduling, often much less than 2).
 // Alone: `npx tsx bench/sweep.ts`; in the suite: `npm run bench sweep`.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
@@ -108,4 +108,48 @@ export async function benchSweepCli(): Promise<Record<string, number | string>[]
   rows.push({ jobs: "2 vs 1", wallS: "", seedsPerS: Number((best(wall[1]!) / best(wall[2]!)).toFixed(2)) });
   rows.push({ jobs: "control: pure-CPU 2 vs 1 threads", wallS: `before ${capacityBefore}`, seedsPerS: `after ${capacityAfter}` });
   return rows;
+}
+
+/**
+ * Where a sweep thread's time goes: CPU and wall per seed, in order, in a fresh thread running the compiled
+ * worker (dist/), alone and then beside a second such thread. A thread's first seeds cost several warm ones
+ * (V8 optimises the simulator's code per thread), and `--jobs 2` pays that warm-up in every thread: with
+ * seeds this short, that bounds the 2-vs-1 ratio more than the cores do. Needs `npm run build`.
+ */
+export async function benchSweepWarmup(): Promise<Record<string, number | string>[]> {
+  const worker = join(ROOT, "dist", "explore", "worker.js");
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(worker)) return [{ note: "dist/ is not built: run `npm run build`" }];
+  const seeds = 8;
+  const code = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    (async () => {
+      const { runSweepTask } = await import(workerData.worker);
+      const text = require("node:fs").readFileSync(workerData.file, "utf8");
+      const out = [];
+      for (let seed = 1; seed <= workerData.seeds; seed++) {
+        const c0 = process.cpuUsage(); // the whole process: read it as per-thread only in the "alone" row
+        const t0 = performance.now();
+        await runSweepTask({ text, file: "bench.yaml", seed, checkDeterminism: false });
+        const c = process.cpuUsage(c0);
+        out.push({ cpuS: (c.user + c.system) / 1e6, wallS: (performance.now() - t0) / 1000 });
+      }
+      parentPort.postMessage(out);
+    })();`;
+  const runThreads = (n: number) =>
+    Promise.all(Array.from({ length: n }, () => new Promise<{ cpuS: number; wallS: number }[]>((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { worker: pathToFileURL(worker).href, file: join(ROOT, FILE), seeds } });
+      w.once("message", (m) => void w.terminate().then(() => resolve(m)));
+      w.once("error", reject);
+    })));
+  const [alone] = await runThreads(1);
+  const pair = await runThreads(2);
+  const row = (label: string, xs: { cpuS: number; wallS: number }[], key: "cpuS" | "wallS") =>
+    Object.fromEntries([["thread", label], ...xs.map((x, i) => [`seed ${i + 1}`, Number(x[key].toFixed(2))])]);
+  return [
+    row("alone: process CPU s", alone!, "cpuS"),
+    row("alone: wall s", alone!, "wallS"),
+    row("beside another: wall s", pair[0]!, "wallS"),
+    row("the other: wall s", pair[1]!, "wallS"),
+  ];
 }
