@@ -7,8 +7,8 @@
 //   while the first copy still waits here — the redeliveries a too-small pool behind a large receive causes.
 // - RabbitMQ and Pulsar (push): the broker stops pushing at the prefetch (receiver queue); the pool runs
 //   `concurrency` of the deliveries it holds and the rest wait in the client buffer.
-// Settlement, poison rules, crash and restart follow the one-at-a-time consumer (queue-consumer.ts); this file
-// only adds the pool, so that path stays as it is.
+// Ending a handling (outcome, rows, settlement) is shared with the one-at-a-time consumer (queue-handling.ts);
+// crash and restart follow queue-consumer.ts; this file only adds the pool, so that path stays as it is.
 import type { Simulation } from "../../kernel/sim.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { makeSampler } from "../../kernel/distributions.ts";
@@ -17,7 +17,8 @@ import type { Network } from "../../net/network.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
-import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type Settlement } from "./queue-types.ts";
+import type { Delivery, QueueConsumerPort, QueueService, Settlement } from "./queue-types.ts";
+import { endHandling, sendSettlement, type HandlingContext } from "./queue-handling.ts";
 import { QueueConsumer, OVERLIMIT_BACKOFF_CAP_US, type QueueConsumerConfig } from "./queue-consumer.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 
@@ -61,7 +62,8 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   private readonly waiting = new Deque<Delivery>();
   private readonly running = new Set<Slot>();
   private readonly sample: () => number;
-  private readonly outcomeRng: Rng;
+  /** What ending a handling needs (queue-handling.ts, shared with the one-at-a-time consumer). */
+  private readonly handling: HandlingContext;
   private readonly pull: boolean;
   private readonly app: QueueHandler | undefined;
   private up = true;
@@ -87,7 +89,7 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   ) {
     this.actorId = history.actor(config.name, "consumer");
     this.sample = makeSampler(config.processingTime, rng.fork("processing"));
-    this.outcomeRng = rng.fork("outcomes");
+    this.handling = { config, outcomeRng: rng.fork("outcomes"), history, metrics, net, queue, actorId: this.actorId };
     this.pull = queue.receive !== undefined;
     this.app = config.app?.({ name: config.name, actorId: this.actorId, ownerActor: queue.actorId, after: (d, fn, arg) => sim.after(d, fn, arg), incarnation: () => this.processIncarnation });
   }
@@ -195,11 +197,6 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
     slot.extendTimer = this.sim.after(this.config.extendVisibilityEveryUs, this.onExtend, slot);
   };
 
-  private isPoison(d: Delivery): boolean {
-    const n = this.config.poisonEveryNth;
-    return this.config.poisonKeys.has(d.key) || (n > 0 && d.msg % n === n - 1);
-  }
-
   private ended(slot: Slot, incarnation: number, appOk: boolean | undefined): void {
     if (incarnation !== this.processIncarnation || !this.running.has(slot)) return;
     const now = this.sim.nowUs;
@@ -211,18 +208,7 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
     this.running.delete(slot);
     if (slot.extendTimer) this.sim.cancel(slot.extendTimer);
     const { d } = slot;
-    const outcome =
-      appOk !== undefined
-        ? appOk ? HandlerOutcome.Success : HandlerOutcome.TransientFailure
-        : this.isPoison(d)
-          ? HandlerOutcome.Poison
-          : this.config.failureProbability > 0 && this.outcomeRng.bernoulli(this.config.failureProbability)
-            ? HandlerOutcome.TransientFailure
-            : HandlerOutcome.Success;
-    this.history.record(Op.QueueProcessEnd, now, d.msg, this.actorId, outcome, d.handle, this.queue.actorId);
-    this.metrics.onProcessed(now, now - slot.startUs);
-    const how: Settlement = outcome === HandlerOutcome.Success ? "ack" : this.config.onFailure;
-    if (how === "requeue" || how === "reject") this.history.record(Op.QueueNack, now, d.msg, this.actorId, how === "requeue" ? 1 : 0, d.handle, this.queue.actorId);
+    const how = endHandling(this.handling, d, slot.startUs, now, appOk);
     // A delivery of a closed channel: the client drops its settlement.
     if (how !== "abandon" && slot.epoch === this.epoch) this.settle(d, how);
     if (this.pull && this.held > 0) this.held--;
@@ -231,8 +217,7 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   }
 
   private settle(d: Delivery, how: Settlement): void {
-    const channel = this.epoch;
-    this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how, channel), undefined, d.msg);
+    sendSettlement(this.handling, this, d, how, this.epoch);
   }
 
   /** Called at the broker: channel.close crosses the network, then the client opens a new channel. */

@@ -15,7 +15,8 @@ import type { Network } from "../../net/network.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
-import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type Settlement } from "./queue-types.ts";
+import type { Delivery, QueueConsumerPort, QueueService, Settlement } from "./queue-types.ts";
+import { endHandling, sendSettlement, type HandlingContext } from "./queue-handling.ts";
 import type { DistributionSpec } from "../../kernel/distributions.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 import type { HandlerHost } from "../app/handler-types.ts";
@@ -56,7 +57,8 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   index = -1;
   private readonly buffer = new Deque<Delivery>();
   private readonly sample: () => number;
-  private readonly outcomeRng: Rng;
+  /** What ending a handling needs (queue-handling.ts, shared with the pooled consumer). */
+  private readonly handling: HandlingContext;
   private up = true;
   /** Bumped on crash and restart: callbacks of an older incarnation are ignored. */
   private epoch = 0;
@@ -89,7 +91,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   ) {
     this.actorId = history.actor(config.name, "consumer");
     this.sample = makeSampler(config.processingTime, rng.fork("processing"));
-    this.outcomeRng = rng.fork("outcomes");
+    this.handling = { config, outcomeRng: rng.fork("outcomes"), history, metrics, net, queue, actorId: this.actorId };
     this.pull = queue.receive !== undefined;
     this.kindProcess = sim.registerKind("queue-consumer.processed");
     this.bugRng = rng.fork("ack-bugs");
@@ -196,11 +198,6 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.extendTimer = this.sim.after(this.config.extendVisibilityEveryUs, this.onExtend, d);
   };
 
-  private isPoison(d: Delivery): boolean {
-    const n = this.config.poisonEveryNth;
-    return this.config.poisonKeys.has(d.key) || (n > 0 && d.msg % n === n - 1);
-  }
-
   private readonly onHandled = (d: Delivery, appOk?: boolean): void => {
     const now = this.sim.nowUs;
     if (now < this.pausedUntilUs) {
@@ -211,17 +208,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.busyTimer = 0;
     if (this.extendTimer) this.sim.cancel(this.extendTimer);
     this.extendTimer = 0;
-    const outcome = appOk !== undefined ? (appOk ? HandlerOutcome.Success : HandlerOutcome.TransientFailure) : this.isPoison(d)
-      ? HandlerOutcome.Poison
-      : this.config.failureProbability > 0 && this.outcomeRng.bernoulli(this.config.failureProbability)
-        ? HandlerOutcome.TransientFailure
-        : HandlerOutcome.Success;
-    this.history.record(Op.QueueProcessEnd, now, d.msg, this.actorId, outcome, d.handle, this.queue.actorId);
-    this.metrics.onProcessed(now, now - this.busyStartUs);
-    const how: Settlement = outcome === HandlerOutcome.Success ? "ack" : this.config.onFailure;
-    if (how === "requeue" || how === "reject") {
-      this.history.record(Op.QueueNack, now, d.msg, this.actorId, how === "requeue" ? 1 : 0, d.handle, this.queue.actorId);
-    }
+    const how = endHandling(this.handling, d, this.busyStartUs, now, appOk);
     // The channel it came on has closed: the client drops the settlement (unless it has the stale-tag bug).
     const stale = this.busyEpoch !== this.epoch && !this.config.staleTagAcks;
     if (how !== "abandon" && !stale) {
@@ -235,8 +222,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
 
   /** Sends a settlement on the current channel. */
   private settle(d: Delivery, how: Settlement): void {
-    const channel = this.epoch;
-    this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how, channel), undefined, d.msg);
+    sendSettlement(this.handling, this, d, how, this.epoch);
   }
 
   /** Called at the broker: channel.close crosses the network, then the client opens a new channel and consumes. */
