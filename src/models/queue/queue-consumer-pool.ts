@@ -14,12 +14,11 @@ import type { Rng } from "../../kernel/rng.ts";
 import { makeSampler } from "../../kernel/distributions.ts";
 import { Op, type History } from "../../history/history.ts";
 import type { Network } from "../../net/network.ts";
-import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
-import type { Delivery, QueueConsumerPort, QueueService, Settlement } from "./queue-types.ts";
-import { endHandling, sendSettlement, type HandlingContext } from "./queue-handling.ts";
-import { QueueConsumer, OVERLIMIT_BACKOFF_CAP_US, type QueueConsumerConfig } from "./queue-consumer.ts";
+import type { Delivery, QueueService } from "./queue-types.ts";
+import { QueueConsumer, type QueueConsumerConfig } from "./queue-consumer.ts";
+import { QueueConsumerBase } from "./queue-consumer-base.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 
 export interface QueueConsumerPoolConfig extends QueueConsumerConfig {
@@ -54,67 +53,24 @@ export function makeQueueConsumer(
   return new PooledQueueConsumer(sim, rng, history, net, queue, metrics, { ...config, concurrency: c, maxInFlight: processing.maxInFlight ?? 2 * c });
 }
 
-export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
-  readonly kind = "queue-consumer" as const;
-  readonly actorId: number;
-  index = -1;
-  refused = false;
+export class PooledQueueConsumer extends QueueConsumerBase<QueueConsumerPoolConfig> {
   private readonly waiting = new Deque<Delivery>();
   private readonly running = new Set<Slot>();
   private readonly sample: () => number;
-  /** What ending a handling needs (queue-handling.ts, shared with the one-at-a-time consumer). */
-  private readonly handling: HandlingContext;
-  private readonly pull: boolean;
   private readonly app: QueueHandler | undefined;
-  private up = true;
-  /** Bumped on crash, restart and channel reopen: answers to an older one are dropped. */
-  private epoch = 0;
-  /** Bumped by crash and restart only: handlers of an older process finish into nothing. */
-  private processIncarnation = 0;
-  private receiving = false;
   /** Messages received (SQS) and asked for, not yet settled: what maxInFlight bounds. */
   private held = 0;
   private paused = false;
-  private pausedUntilUs = 0;
-  private overLimitStreak = 0;
 
-  constructor(
-    private readonly sim: Simulation,
-    rng: Rng,
-    private readonly history: History,
-    private readonly net: Network,
-    private readonly queue: QueueService,
-    private readonly metrics: QueueMetrics,
-    private readonly config: QueueConsumerPoolConfig,
-  ) {
-    this.actorId = history.actor(config.name, "consumer");
+  constructor(sim: Simulation, rng: Rng, history: History, net: Network, queue: QueueService, metrics: QueueMetrics, config: QueueConsumerPoolConfig) {
+    super(sim, rng, history, net, queue, metrics, config);
     this.sample = makeSampler(config.processingTime, rng.fork("processing"));
-    this.handling = { config, outcomeRng: rng.fork("outcomes"), history, metrics, net, queue, actorId: this.actorId };
-    this.pull = queue.receive !== undefined;
     this.app = config.app?.({ name: config.name, actorId: this.actorId, ownerActor: queue.actorId, after: (d, fn, arg) => sim.after(d, fn, arg), incarnation: () => this.processIncarnation });
-  }
-
-  get name(): string {
-    return this.config.name;
-  }
-  get prefetch(): number {
-    return this.config.prefetch;
-  }
-  get channel(): number {
-    return this.epoch;
-  }
-  get retryDelayUs(): number | undefined {
-    return this.config.retryDelayUs;
-  }
-
-  start(): void {
-    this.refused = !this.queue.attach(this);
-    if (this.pull && !this.refused) this.poll();
   }
 
   // ---------- receiving (SQS) ----------
 
-  private poll(): void {
+  protected poll(): void {
     // A frozen process (a GC pause) sends nothing; it polls again when the pause ends.
     if (!this.up || this.receiving || this.sim.nowUs < this.pausedUntilUs) return;
     const room = this.config.maxInFlight - this.held;
@@ -138,13 +94,8 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
   private readonly onReceived = (r: { epoch: number; batch: Delivery[]; error?: string }): void => {
     if (r.epoch !== this.epoch) return; // the incarnation that asked crashed: the messages time out
     this.receiving = false;
-    if (r.error !== undefined) {
-      this.overLimitStreak++;
-      const pause = Math.min(OVERLIMIT_BACKOFF_CAP_US, this.config.emptyPollDelayUs * 2 ** Math.min(30, this.overLimitStreak - 1));
-      this.sim.after(pause, this.repoll, this.epoch);
-      return;
-    }
-    this.overLimitStreak = 0;
+    if (r.error !== undefined) return this.backOffAfterOverLimit();
+    this.answered();
     for (const d of r.batch) this.waiting.push(d);
     this.held += r.batch.length;
     if (r.batch.length === 0 && this.config.waitTimeUs === 0) this.sim.after(this.config.emptyPollDelayUs, this.repoll, this.epoch);
@@ -152,20 +103,10 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
     this.dispatch();
   };
 
-  private readonly repoll = (epoch: number): void => {
-    if (epoch === this.epoch) this.poll();
-  };
-
-  /** Push-based queues call this at the queue; the delivery crosses the network. */
-  deliver(batch: Delivery[]): void {
-    this.net.send(this.queue.name, this.name, this.onPushed, { epoch: this.epoch, batch });
-  }
-
-  private readonly onPushed = (r: { epoch: number; batch: Delivery[] }): void => {
-    if (r.epoch !== this.epoch || !this.up) return;
-    for (const d of r.batch) this.waiting.push(d);
+  protected took(batch: Delivery[]): void {
+    for (const d of batch) this.waiting.push(d);
     this.dispatch();
-  };
+  }
 
   // ---------- the pool ----------
 
@@ -208,32 +149,13 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
     this.running.delete(slot);
     if (slot.extendTimer) this.sim.cancel(slot.extendTimer);
     const { d } = slot;
-    const how = endHandling(this.handling, d, slot.startUs, now, appOk);
+    const how = this.endHandling(d, slot.startUs, appOk);
     // A delivery of a closed channel: the client drops its settlement.
     if (how !== "abandon" && slot.epoch === this.epoch) this.settle(d, how);
     if (this.pull && this.held > 0) this.held--;
     this.dispatch();
     if (this.pull) this.poll();
   }
-
-  private settle(d: Delivery, how: Settlement): void {
-    sendSettlement(this.handling, this, d, how, this.epoch);
-  }
-
-  /** Called at the broker: channel.close crosses the network, then the client opens a new channel. */
-  channelClosed(_code: number): void {
-    this.net.send(this.queue.name, this.name, this.onChannelClosed, this.epoch);
-  }
-
-  private readonly onChannelClosed = (epoch: number): void => {
-    if (epoch !== this.epoch || !this.up) return;
-    this.epoch++;
-    while (this.waiting.shift() !== undefined);
-    const reopened = this.epoch;
-    this.net.send(this.name, this.queue.name, () => {
-      if (this.up && this.epoch === reopened) this.queue.attach(this);
-    }, undefined, this.actorId);
-  };
 
   // ---------- faults ----------
 
@@ -244,30 +166,19 @@ export class PooledQueueConsumer implements QueueConsumerPort, FaultTarget {
     this.processIncarnation++;
     for (const s of this.running) if (s.extendTimer) this.sim.cancel(s.extendTimer);
     this.running.clear();
-    while (this.waiting.shift() !== undefined);
+    this.dropBuffered();
     this.receiving = false;
     this.held = 0;
     if (this.paused) this.setPaused(false);
     this.queue.detach(this, true);
   }
 
-  restart(): void {
-    if (this.up) return;
-    this.up = true;
-    this.epoch++;
-    this.processIncarnation++;
-    this.pausedUntilUs = 0;
-    this.start();
+  protected dropBuffered(): void {
+    while (this.waiting.shift() !== undefined);
   }
 
-  pause(durationUs: number): void {
-    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + durationUs);
-    this.sim.at(this.pausedUntilUs, this.onPauseOver, this.epoch);
-  }
-
-  private readonly onPauseOver = (epoch: number): void => {
-    if (epoch !== this.epoch || this.sim.nowUs < this.pausedUntilUs) return;
+  protected resumed(): void {
     this.dispatch();
     if (this.pull) this.poll();
-  };
+  }
 }

@@ -12,11 +12,10 @@ import type { Rng } from "../../kernel/rng.ts";
 import { makeSampler } from "../../kernel/distributions.ts";
 import { Op, type History } from "../../history/history.ts";
 import type { Network } from "../../net/network.ts";
-import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
-import type { Delivery, QueueConsumerPort, QueueService, Settlement } from "./queue-types.ts";
-import { endHandling, sendSettlement, type HandlingContext } from "./queue-handling.ts";
+import type { Delivery, QueueService, Settlement } from "./queue-types.ts";
+import { QueueConsumerBase } from "./queue-consumer-base.ts";
 import type { DistributionSpec } from "../../kernel/distributions.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 import type { HandlerHost } from "../app/handler-types.ts";
@@ -48,81 +47,32 @@ export interface QueueConsumerConfig {
   app?: (host: HandlerHost) => QueueHandler | undefined;
 }
 
-/** OverLimit back-off: the pause doubles from emptyPollDelay per refused poll in a row, up to this. */
-export const OVERLIMIT_BACKOFF_CAP_US = 10_000_000;
+export { OVERLIMIT_BACKOFF_CAP_US } from "./queue-consumer-base.ts";
 
-export class QueueConsumer implements QueueConsumerPort, FaultTarget {
-  readonly kind = "queue-consumer" as const;
-  readonly actorId: number;
-  index = -1;
+export class QueueConsumer extends QueueConsumerBase<QueueConsumerConfig> {
   private readonly buffer = new Deque<Delivery>();
   private readonly sample: () => number;
-  /** What ending a handling needs (queue-handling.ts, shared with the pooled consumer). */
-  private readonly handling: HandlingContext;
-  private up = true;
-  /** Bumped on crash and restart: callbacks of an older incarnation are ignored. */
-  private epoch = 0;
   private busy: Delivery | undefined;
   private busyStartUs = 0;
   private busyTimer = 0;
   private extendTimer = 0;
-  private receiving = false;
-  private pausedUntilUs = 0;
-  private readonly pull: boolean;
   private readonly kindProcess: number;
   private readonly bugRng: Rng;
   /** The channel (epoch) the message in hand was received on. */
   private busyEpoch = 0;
-  private overLimitStreak = 0;
-  /** Pulsar Exclusive refused the subscribe (ConsumerBusy): not a member, nothing to consume. */
-  refused = false;
   private readonly app: QueueHandler | undefined;
-  /** Bumped by crash and restart only (not by a channel reopen): a handler of an older process is abandoned. */
-  private processIncarnation = 0;
 
-  constructor(
-    private readonly sim: Simulation,
-    rng: Rng,
-    private readonly history: History,
-    private readonly net: Network,
-    private readonly queue: QueueService,
-    private readonly metrics: QueueMetrics,
-    private readonly config: QueueConsumerConfig,
-  ) {
-    this.actorId = history.actor(config.name, "consumer");
+  constructor(sim: Simulation, rng: Rng, history: History, net: Network, queue: QueueService, metrics: QueueMetrics, config: QueueConsumerConfig) {
+    super(sim, rng, history, net, queue, metrics, config);
     this.sample = makeSampler(config.processingTime, rng.fork("processing"));
-    this.handling = { config, outcomeRng: rng.fork("outcomes"), history, metrics, net, queue, actorId: this.actorId };
-    this.pull = queue.receive !== undefined;
     this.kindProcess = sim.registerKind("queue-consumer.processed");
     this.bugRng = rng.fork("ack-bugs");
     this.app = config.app?.({ name: config.name, actorId: this.actorId, ownerActor: queue.actorId, after: (d, fn, arg) => sim.after(d, fn, arg), incarnation: () => this.processIncarnation });
   }
 
-  /** AMQP: one channel per incarnation; it changes on crash, restart and whenever the broker closes it. */
-  get channel(): number {
-    return this.epoch;
-  }
-
-  get retryDelayUs(): number | undefined {
-    return this.config.retryDelayUs;
-  }
-
-  get name(): string {
-    return this.config.name;
-  }
-
-  get prefetch(): number {
-    return this.config.prefetch;
-  }
-
-  start(): void {
-    this.refused = !this.queue.attach(this);
-    if (this.pull && !this.refused) this.poll();
-  }
-
   // ---------- receiving ----------
 
-  private poll(): void {
+  protected poll(): void {
     if (!this.up || this.receiving || this.busy || this.buffer.size > 0) return;
     this.receiving = true;
     const epoch = this.epoch;
@@ -136,14 +86,8 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
   private readonly onReceived = (r: { epoch: number; batch: Delivery[]; error?: string }): void => {
     if (r.epoch !== this.epoch) return; // answered to an incarnation that crashed: the messages time out
     this.receiving = false;
-    if (r.error !== undefined) {
-      // OverLimit: back off (doubling) and poll again.
-      this.overLimitStreak++;
-      const pause = Math.min(OVERLIMIT_BACKOFF_CAP_US, this.config.emptyPollDelayUs * 2 ** Math.min(30, this.overLimitStreak - 1));
-      this.sim.after(pause, this.repoll, this.epoch);
-      return;
-    }
-    this.overLimitStreak = 0;
+    if (r.error !== undefined) return this.backOffAfterOverLimit();
+    this.answered();
     for (const d of r.batch) this.buffer.push(d);
     if (r.batch.length === 0) {
       if (this.config.waitTimeUs === 0) this.sim.after(this.config.emptyPollDelayUs, this.repoll, this.epoch);
@@ -153,20 +97,10 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.next();
   };
 
-  private readonly repoll = (epoch: number): void => {
-    if (epoch === this.epoch) this.poll();
-  };
-
-  /** Push-based queues call this at the queue; the delivery crosses the network to the consumer. */
-  deliver(batch: Delivery[]): void {
-    this.net.send(this.queue.name, this.name, this.onPushed, { epoch: this.epoch, batch });
-  }
-
-  private readonly onPushed = (r: { epoch: number; batch: Delivery[] }): void => {
-    if (r.epoch !== this.epoch || !this.up) return;
-    for (const d of r.batch) this.buffer.push(d);
+  protected took(batch: Delivery[]): void {
+    for (const d of batch) this.buffer.push(d);
     this.next();
-  };
+  }
 
   // ---------- handling ----------
 
@@ -208,7 +142,7 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     this.busyTimer = 0;
     if (this.extendTimer) this.sim.cancel(this.extendTimer);
     this.extendTimer = 0;
-    const how = endHandling(this.handling, d, this.busyStartUs, now, appOk);
+    const how = this.endHandling(d, this.busyStartUs, appOk);
     // The channel it came on has closed: the client drops the settlement (unless it has the stale-tag bug).
     const stale = this.busyEpoch !== this.epoch && !this.config.staleTagAcks;
     if (how !== "abandon" && !stale) {
@@ -218,27 +152,6 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     }
     this.busy = undefined;
     this.next();
-  };
-
-  /** Sends a settlement on the current channel. */
-  private settle(d: Delivery, how: Settlement): void {
-    sendSettlement(this.handling, this, d, how, this.epoch);
-  }
-
-  /** Called at the broker: channel.close crosses the network, then the client opens a new channel and consumes. */
-  channelClosed(_code: number): void {
-    this.net.send(this.queue.name, this.name, this.onChannelClosed, this.epoch);
-  }
-
-  private readonly onChannelClosed = (epoch: number): void => {
-    if (epoch !== this.epoch || !this.up) return;
-    // Deliveries buffered from the closed channel were requeued by the broker; pushes still on the way are ignored.
-    this.epoch++;
-    while (this.buffer.shift() !== undefined);
-    const reopened = this.epoch;
-    this.net.send(this.name, this.queue.name, () => {
-      if (this.up && this.epoch === reopened) this.queue.attach(this);
-    }, undefined, this.actorId);
   };
 
   // ---------- faults ----------
@@ -252,27 +165,17 @@ export class QueueConsumer implements QueueConsumerPort, FaultTarget {
     if (this.extendTimer) this.sim.cancel(this.extendTimer);
     this.busyTimer = this.extendTimer = 0;
     this.busy = undefined;
-    while (this.buffer.shift() !== undefined);
+    this.dropBuffered();
     this.receiving = false;
     // The broker sees the connection drop; what happens to the unacked deliveries is the queue's rule.
     this.queue.detach(this, true);
   }
 
-  restart(): void {
-    if (this.up) return;
-    this.up = true;
-    this.epoch++;
-    this.processIncarnation++;
-    this.pausedUntilUs = 0;
-    this.start();
+  protected dropBuffered(): void {
+    while (this.buffer.shift() !== undefined);
   }
 
-  pause(durationUs: number): void {
-    this.pausedUntilUs = Math.max(this.pausedUntilUs, this.sim.nowUs + durationUs);
-    this.sim.at(this.pausedUntilUs, this.onPauseOver, this.epoch);
+  protected resumed(): void {
+    this.next();
   }
-
-  private readonly onPauseOver = (epoch: number): void => {
-    if (epoch === this.epoch && this.sim.nowUs >= this.pausedUntilUs) this.next();
-  };
 }
