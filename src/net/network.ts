@@ -10,7 +10,20 @@ import type { Simulation } from "../kernel/sim.ts";
 import type { Rng } from "../kernel/rng.ts";
 import { makeSampler, type DistributionSpec } from "../kernel/distributions.ts";
 
+const noHandler = (): void => {};
+
+/** What the network knows of one node: alive, which connection incarnation, paused until when. */
+interface NodeState {
+  down: boolean;
+  incarnation: number;
+  pausedUntilUs: number;
+  /** Outgoing links by receiver: node names are the same string objects every time, so their hashes are cached. */
+  readonly links: Map<string, Link>;
+}
+
 interface Link {
+  readonly from: NodeState;
+  readonly to: NodeState;
   sample: () => number;
   lastArrivalUs: number;
 }
@@ -26,25 +39,19 @@ export interface LinkRule {
   extraLatencyUs?: number;
 }
 
-interface Packet {
-  fn: (a: unknown) => void;
-  arg: unknown;
-  to: string;
-  incarnation: number;
-}
-
 export class Network {
-  /**
-   * By sender, then receiver: node names are the same string objects every time, so their hashes are cached;
-   * a `${from}->${to}` key was built and hashed afresh for every message.
-   */
-  private readonly links = new Map<string, Map<string, Link>>();
+  private readonly nodes = new Map<string, NodeState>();
   private readonly kind: number;
   private readonly rules: LinkRule[] = [];
-  private readonly down = new Set<string>();
-  private readonly incarnations = new Map<string, number>();
-  private readonly pausedUntil = new Map<string, number>();
   private readonly faultRng: Rng;
+  // Messages in flight, in columns by slot; the slot number is the delivery event's argument, which the kernel
+  // stores as an integer. A packet object per message was most of the allocation on a queue's message path.
+  private readonly packetFn: ((a: unknown) => void)[] = [];
+  private readonly packetArg: unknown[] = [];
+  private readonly packetTo: NodeState[] = [];
+  private readonly packetIncarnation: number[] = [];
+  /** Free packet slots, chained through packetIncarnation; -1: none. */
+  private freePacket = -1;
   /** Messages dropped by faults or dead nodes, for tests and the report. */
   dropped = 0;
 
@@ -57,39 +64,52 @@ export class Network {
     this.faultRng = rng.fork("net/faults");
   }
 
+  private node(name: string): NodeState {
+    let n = this.nodes.get(name);
+    if (n === undefined) {
+      n = { down: false, incarnation: 0, pausedUntilUs: 0, links: new Map() };
+      this.nodes.set(name, n);
+    }
+    return n;
+  }
+
   private link(from: string, to: string): Link {
-    let out = this.links.get(from);
-    if (!out) this.links.set(from, (out = new Map()));
-    let link = out.get(to);
-    if (!link) {
-      link = { sample: makeSampler(this.latency, this.rng.fork(`net/${from}->${to}`)), lastArrivalUs: 0 };
-      out.set(to, link);
+    const sender = this.node(from);
+    let link = sender.links.get(to);
+    if (link === undefined) {
+      // The latency stream is forked by name, so when a link is first used does not change its draws.
+      link = { from: sender, to: this.node(to), sample: makeSampler(this.latency, this.rng.fork(`net/${from}->${to}`)), lastArrivalUs: 0 };
+      sender.links.set(to, link);
     }
     return link;
   }
 
   /** When a message sent now from `from` to `to` arrives: a latency draw, floored at 0, never before the previous one. */
   arrivalUs(from: string, to: string, extraUs = 0): number {
-    const link = this.link(from, to);
+    return this.linkArrivalUs(this.link(from, to), extraUs);
+  }
+
+  private linkArrivalUs(link: Link, extraUs: number): number {
     const delay = Math.max(0, Math.round(link.sample())) + extraUs;
     let at = Math.max(this.sim.nowUs + delay, link.lastArrivalUs);
-    if (this.pausedUntil.size > 0) {
-      const p = Math.max(this.pausedUntil.get(from) ?? 0, this.pausedUntil.get(to) ?? 0);
-      if (p > at) at = p;
-    }
+    const p = Math.max(link.from.pausedUntilUs, link.to.pausedUntilUs);
+    if (p > at) at = p;
     link.lastArrivalUs = at;
     return at;
   }
 
   /** Delivers `arg` to `fn` at the far end of the link, unless a fault or a dead node eats it. */
   send<T>(from: string, to: string, fn: (arg: T) => void, arg: T, id = 0): void {
-    if (this.down.has(from) || this.down.has(to)) {
+    const link = this.link(from, to);
+    if (link.from.down || link.to.down) {
       this.dropped++;
       return;
     }
     let copies = 1;
     let extra = 0;
-    for (const r of this.rules) {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i];
       if (!r.applies(from, to)) continue;
       if (r.block || (r.loss !== undefined && this.faultRng.bernoulli(r.loss))) {
         this.dropped++;
@@ -98,46 +118,76 @@ export class Network {
       if (r.duplicate !== undefined && this.faultRng.bernoulli(r.duplicate)) copies = 2;
       if (r.extraLatencyUs !== undefined) extra += r.extraLatencyUs;
     }
-    const packet: Packet = { fn: fn as (a: unknown) => void, arg, to, incarnation: this.incarnations.get(to) ?? 0 };
-    for (let c = 0; c < copies; c++) this.sim.at(this.arrivalUs(from, to, extra), this.deliver, packet, this.kind, id);
+    for (let c = 0; c < copies; c++) {
+      const slot = this.packet(fn as (a: unknown) => void, arg, link.to);
+      this.sim.at(this.linkArrivalUs(link, extra), this.deliver, slot, this.kind, id);
+    }
   }
 
-  private readonly deliver = (p: Packet): void => {
-    if (this.down.has(p.to) || (this.incarnations.get(p.to) ?? 0) !== p.incarnation) {
+  private packet(fn: (a: unknown) => void, arg: unknown, to: NodeState): number {
+    let slot = this.freePacket;
+    if (slot >= 0) {
+      this.freePacket = this.packetIncarnation[slot];
+      this.packetFn[slot] = fn;
+      this.packetArg[slot] = arg;
+      this.packetTo[slot] = to;
+    } else {
+      slot = this.packetFn.length;
+      this.packetFn.push(fn);
+      this.packetArg.push(arg);
+      this.packetTo.push(to);
+    }
+    this.packetIncarnation[slot] = to.incarnation;
+    return slot;
+  }
+
+  private readonly deliver = (slot: number): void => {
+    const fn = this.packetFn[slot];
+    const arg = this.packetArg[slot];
+    const to = this.packetTo[slot];
+    const incarnation = this.packetIncarnation[slot];
+    // Free first (dropping the references, so delivered arguments can be collected): fn may send again.
+    this.packetFn[slot] = noHandler;
+    this.packetArg[slot] = undefined;
+    this.packetIncarnation[slot] = this.freePacket;
+    this.freePacket = slot;
+    if (to.down || to.incarnation !== incarnation) {
       this.dropped++;
       return;
     }
-    p.fn(p.arg);
+    fn(arg);
   };
 
   /** False when a message from `from` would certainly not reach `to` now (dead node or a partition). */
   canReach(from: string, to: string): boolean {
-    if (this.down.has(from) || this.down.has(to)) return false;
+    if (this.isDown(from) || this.isDown(to)) return false;
     for (const r of this.rules) if (r.block && r.applies(from, to)) return false;
     return true;
   }
 
   /** A crash: the node and its connections are gone until `setUp`. */
   setDown(node: string): void {
-    this.down.add(node);
-    this.incarnations.set(node, (this.incarnations.get(node) ?? 0) + 1);
+    const n = this.node(node);
+    n.down = true;
+    n.incarnation++;
   }
 
   setUp(node: string): void {
-    this.down.delete(node);
+    this.node(node).down = false;
   }
 
   isDown(node: string): boolean {
-    return this.down.has(node);
+    return this.nodes.get(node)?.down ?? false;
   }
 
   /** Holds the node's traffic, both ways, until `untilUs`. */
   pause(node: string, untilUs: number): void {
-    this.pausedUntil.set(node, Math.max(untilUs, this.pausedUntil.get(node) ?? 0));
+    const n = this.node(node);
+    n.pausedUntilUs = Math.max(untilUs, n.pausedUntilUs);
   }
 
   isPaused(node: string): boolean {
-    return (this.pausedUntil.get(node) ?? 0) > this.sim.nowUs;
+    return (this.nodes.get(node)?.pausedUntilUs ?? 0) > this.sim.nowUs;
   }
 
   addRule(rule: LinkRule): void {
