@@ -9,8 +9,22 @@ import { Op, type History } from "../../history/history.ts";
 import type { Network } from "../../net/network.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
-import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type Settlement } from "./queue-types.ts";
+import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type ReceiveDone, type Settlement } from "./queue-types.ts";
 import type { QueueConsumerConfig } from "./queue-consumer.ts";
+
+/** A ReceiveMessage answer on its way back, with the channel (epoch) the receive was asked on. */
+export interface ReceiveAnswer {
+  epoch: number;
+  batch: Delivery[];
+  error: string | undefined;
+}
+
+/** A settlement on its way to the queue, with the channel it was sent on. */
+interface SettleRequest {
+  d: Delivery;
+  how: Settlement;
+  channel: number;
+}
 
 /** OverLimit back-off: the pause doubles from emptyPollDelay per refused poll in a row, up to this. */
 export const OVERLIMIT_BACKOFF_CAP_US = 10_000_000;
@@ -78,6 +92,18 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
   protected abstract resumed(): void;
   abstract crash(opts: { loseUnflushed: boolean }): void;
 
+  /** A receive's answer arrived (at the client). */
+  protected abstract received(r: ReceiveAnswer): void;
+
+  /** Runs at the queue when a receive is answered; the tag is the epoch the receive was asked on. */
+  protected readonly onAnswered: ReceiveDone = (batch, error, epoch) => {
+    this.net.send(this.queue.name, this.name, this.onAnswerArrived, { epoch, batch, error });
+  };
+
+  private readonly onAnswerArrived = (r: ReceiveAnswer): void => {
+    this.received(r);
+  };
+
   protected readonly repoll = (epoch: number): void => {
     if (epoch === this.epoch) this.poll();
   };
@@ -132,9 +158,13 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
 
   /** Sends a settlement on the current channel. */
   protected settle(d: Delivery, how: Settlement): void {
-    const channel = this.epoch;
-    this.net.send(this.name, this.queue.name, () => this.queue.settle(this, d.msg, d.handle, how, channel), undefined, d.msg);
+    const request: SettleRequest = { d, how, channel: this.epoch };
+    this.net.send(this.name, this.queue.name, this.onSettleArrived, request, d.msg);
   }
+
+  private readonly onSettleArrived = (r: SettleRequest): void => {
+    this.queue.settle(this, r.d.msg, r.d.handle, r.how, r.channel);
+  };
 
   /** Called at the broker: channel.close crosses the network, then the client opens a new channel and consumes. */
   channelClosed(_code: number): void {

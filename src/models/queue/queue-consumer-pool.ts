@@ -18,7 +18,7 @@ import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
 import type { Delivery, QueueService } from "./queue-types.ts";
 import { QueueConsumer, type QueueConsumerConfig } from "./queue-consumer.ts";
-import { QueueConsumerBase } from "./queue-consumer-base.ts";
+import { QueueConsumerBase, type ReceiveAnswer } from "./queue-consumer-base.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 
 export interface QueueConsumerPoolConfig extends QueueConsumerConfig {
@@ -80,7 +80,7 @@ export class PooledQueueConsumer extends QueueConsumerBase<QueueConsumerPoolConf
     const epoch = this.epoch;
     const max = Math.min(this.config.maxMessages, room);
     this.net.send(this.name, this.queue.name, () => {
-      this.queue.receive!(this, max, this.config.waitTimeUs, (batch, error) => this.net.send(this.queue.name, this.name, this.onReceived, { epoch, batch, error }), this.config.visibilityTimeoutUs);
+      this.queue.receive!(this, max, this.config.waitTimeUs, this.onAnswered, this.config.visibilityTimeoutUs, epoch);
     }, undefined, this.actorId);
   }
 
@@ -91,7 +91,7 @@ export class PooledQueueConsumer extends QueueConsumerBase<QueueConsumerPoolConf
     this.history.record(on ? Op.AppMemberPaused : Op.AppMemberResumed, this.sim.nowUs, -1, this.actorId, -1, this.held, this.queue.actorId);
   }
 
-  private readonly onReceived = (r: { epoch: number; batch: Delivery[]; error?: string }): void => {
+  protected received(r: ReceiveAnswer): void {
     if (r.epoch !== this.epoch) return; // the incarnation that asked crashed: the messages time out
     this.receiving = false;
     if (r.error !== undefined) return this.backOffAfterOverLimit();
@@ -101,7 +101,7 @@ export class PooledQueueConsumer extends QueueConsumerBase<QueueConsumerPoolConf
     if (r.batch.length === 0 && this.config.waitTimeUs === 0) this.sim.after(this.config.emptyPollDelayUs, this.repoll, this.epoch);
     else this.poll();
     this.dispatch();
-  };
+  }
 
   protected took(batch: Delivery[]): void {
     for (const d of batch) this.waiting.push(d);

@@ -15,7 +15,7 @@ import type { Network } from "../../net/network.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { Deque } from "./deque.ts";
 import type { Delivery, QueueService, Settlement } from "./queue-types.ts";
-import { QueueConsumerBase } from "./queue-consumer-base.ts";
+import { QueueConsumerBase, type ReceiveAnswer } from "./queue-consumer-base.ts";
 import type { DistributionSpec } from "../../kernel/distributions.ts";
 import type { QueueHandler } from "../app/app-system.ts";
 import type { HandlerHost } from "../app/handler-types.ts";
@@ -75,15 +75,15 @@ export class QueueConsumer extends QueueConsumerBase<QueueConsumerConfig> {
   protected poll(): void {
     if (!this.up || this.receiving || this.busy || this.buffer.size > 0) return;
     this.receiving = true;
-    const epoch = this.epoch;
-    this.net.send(this.name, this.queue.name, () => {
-      this.queue.receive!(this, this.config.maxMessages, this.config.waitTimeUs, (batch, error) =>
-        this.net.send(this.queue.name, this.name, this.onReceived, { epoch, batch, error }),
-      this.config.visibilityTimeoutUs);
-    }, undefined, this.actorId);
+    this.net.send(this.name, this.queue.name, this.onPollArrived, this.epoch, this.actorId);
   }
 
-  private readonly onReceived = (r: { epoch: number; batch: Delivery[]; error?: string }): void => {
+  /** At the queue; `epoch` is the channel the poll was sent on. */
+  private readonly onPollArrived = (epoch: number): void => {
+    this.queue.receive!(this, this.config.maxMessages, this.config.waitTimeUs, this.onAnswered, this.config.visibilityTimeoutUs, epoch);
+  };
+
+  protected received(r: ReceiveAnswer): void {
     if (r.epoch !== this.epoch) return; // answered to an incarnation that crashed: the messages time out
     this.receiving = false;
     if (r.error !== undefined) return this.backOffAfterOverLimit();
@@ -95,7 +95,7 @@ export class QueueConsumer extends QueueConsumerBase<QueueConsumerConfig> {
       return;
     }
     this.next();
-  };
+  }
 
   protected took(batch: Delivery[]): void {
     for (const d of batch) this.buffer.push(d);

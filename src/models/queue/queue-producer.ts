@@ -23,6 +23,8 @@ export class QueueProducer {
   private sent = 0;
   private readonly sendKind: number;
   private readonly confirmKind: number;
+  /** Handed to every enqueue (queues read it, never keep it): one object per producer, not per message. */
+  private readonly enqueueOpts: { ttlUs?: number | undefined; dedupId?: string | undefined };
 
   constructor(
     private readonly sim: Simulation,
@@ -41,6 +43,7 @@ export class QueueProducer {
     this.keys = new KeyChooser(spec.keys, rng.fork("keys"));
     this.sendKind = sim.registerKind("queue-producer.send");
     this.confirmKind = sim.registerKind("queue.confirm");
+    this.enqueueOpts = { ttlUs: spec.messageTtl, dedupId: undefined };
   }
 
   start(): void {
@@ -89,7 +92,9 @@ export class QueueProducer {
     const key = this.keyId(this.keys.nextIndex());
     const msg = this.history.newMessage(this.actorId, key, this.queue.actorId, now);
     this.sent++;
-    this.send(msg, key, `${this.spec.name}:${msg}`, -1);
+    this.recordSend(msg, -1);
+    // The message's key and send time travel in the history's message table: the packet carries only its id.
+    this.net.send(this.spec.name, this.queue.name, this.onSendArrived, msg, msg);
     if (this.spec.resendProbability > 0 && this.resendRng.bernoulli(this.spec.resendProbability)) {
       this.sim.after(this.spec.resendAfter, this.onResend, { key, dedupId: `${this.spec.name}:${msg}`, original: msg });
     }
@@ -98,39 +103,44 @@ export class QueueProducer {
 
   private readonly onResend = (r: { key: number; dedupId: string; original: number }): void => {
     const msg = this.history.newMessage(this.actorId, r.key, this.queue.actorId, this.sim.nowUs);
-    this.send(msg, r.key, r.dedupId, r.original);
+    this.recordSend(msg, r.original);
+    this.net.send(this.spec.name, this.queue.name, () => this.arrived(msg, r.dedupId), undefined, msg);
   };
 
   /** `original` ≥ 0 marks a re-send of that message (recorded in the send row's offset). */
-  private send(msg: number, key: number, dedupId: string, original: number): void {
-    const now = this.sim.nowUs;
-    this.history.record(Op.QueueSend, now, msg, this.actorId, -1, original, this.queue.actorId);
+  private recordSend(msg: number, original: number): void {
+    this.history.record(Op.QueueSend, this.sim.nowUs, msg, this.actorId, -1, original, this.queue.actorId);
     this.metrics.sent++;
-    const ttlUs = this.spec.messageTtl;
-    const persistent = this.spec.persistent;
-    this.net.send(
-      this.spec.name,
-      this.queue.name,
-      () => {
-        const stored = this.queue.enqueue(msg, key, now, { ttlUs, dedupId });
-        // SendMessage's answer / the publisher confirm: a deduplicated send is answered with success too.
-        const at = stored && this.queue.confirmAtUs ? this.queue.confirmAtUs(persistent) : this.sim.nowUs;
-        const confirm = { msg, sentUs: now };
-        if (at > this.sim.nowUs) this.sim.at(at, this.sendConfirm, confirm, this.confirmKind, this.queue.actorId);
-        else this.sendConfirm(confirm);
-      },
-      undefined,
-      msg,
-    );
   }
 
-  private readonly sendConfirm = (c: { msg: number; sentUs: number }): void => {
-    this.net.send(this.queue.name, this.spec.name, this.onConfirm, c, c.msg);
+  private readonly onSendArrived = (msg: number): void => {
+    // Only a deduplicating queue reads the id; building the string for every message cost more than the send.
+    this.arrived(msg, this.queue.deduplicates ? `${this.spec.name}:${msg}` : undefined);
   };
 
-  private readonly onConfirm = (c: { msg: number; sentUs: number }): void => {
+  /** SendMessage / basic.publish reached the queue. */
+  private arrived(msg: number, dedupId: string | undefined): void {
+    const opts = this.enqueueOpts;
+    opts.dedupId = dedupId;
+    const stored = this.queue.enqueue(msg, this.history.msgKey[msg], this.sentUs(msg), opts);
+    // SendMessage's answer / the publisher confirm: a deduplicated send is answered with success too.
+    const at = stored && this.queue.confirmAtUs ? this.queue.confirmAtUs(this.spec.persistent) : this.sim.nowUs;
+    if (at > this.sim.nowUs) this.sim.at(at, this.sendConfirm, msg, this.confirmKind, this.queue.actorId);
+    else this.sendConfirm(msg);
+  }
+
+  /** A message is sent in the same tick it is created. */
+  private sentUs(msg: number): number {
+    return this.history.msgCreatedUs[msg];
+  }
+
+  private readonly sendConfirm = (msg: number): void => {
+    this.net.send(this.queue.name, this.spec.name, this.onConfirm, msg, msg);
+  };
+
+  private readonly onConfirm = (msg: number): void => {
     const now = this.sim.nowUs;
-    this.history.record(Op.QueueSendAck, now, c.msg, this.actorId, -1, -1, this.queue.actorId);
-    this.metrics.onConfirmed(now - c.sentUs);
+    this.history.record(Op.QueueSendAck, now, msg, this.actorId, -1, -1, this.queue.actorId);
+    this.metrics.onConfirmed(now - this.sentUs(msg));
   };
 }

@@ -170,6 +170,9 @@ export interface Delivery {
   readonly reconsumes?: number;
 }
 
+/** A ReceiveMessage answer: the batch, or an error, and the tag the receive was made with. */
+export type ReceiveDone = (batch: Delivery[], error: "OverLimit" | undefined, tag: number) => void;
+
 /** How a consumer settles a delivery. */
 export type Settlement = "ack" | "requeue" | "reject" | "abandon" | "retry-later";
 
@@ -199,14 +202,19 @@ export interface QueueService {
   readonly name: string;
   readonly actorId: number;
   readonly kind: string;
+  /** True when enqueue reads `dedupId` (SQS FIFO); producers build it only then. */
+  readonly deduplicates?: boolean;
   /** Accepts a message from a producer; returns false when it was deduplicated (FIFO) — still a success. */
   enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean;
   /** A consumer joins (push queues start dispatching to it); false when refused (Pulsar Exclusive: ConsumerBusy). */
   attach(c: QueueConsumerPort): boolean;
   /** A consumer left or crashed: its unacknowledged deliveries go back per the system's rules. */
   detach(c: QueueConsumerPort, crashed: boolean): void;
-  /** Pull queues (SQS): ReceiveMessage. `done` runs (at the queue) with what was received, or with an error (OverLimit). */
-  receive?(c: QueueConsumerPort, max: number, waitUs: number, done: (batch: Delivery[], error?: "OverLimit") => void, visibilityUs?: number): void;
+  /**
+   * Pull queues (SQS): ReceiveMessage. `done` runs (at the queue) with what was received, or with an error
+   * (OverLimit), and the caller's `tag` (its channel, say), so one bound function can serve every receive.
+   */
+  receive?(c: QueueConsumerPort, max: number, waitUs: number, done: ReceiveDone, visibilityUs?: number, tag?: number): void;
   /** SQS ChangeMessageVisibility; false when rejected (stale handle, over the 12 h cap). */
   changeVisibility?(c: QueueConsumerPort, msg: number, handle: number, timeoutUs: number): boolean;
   /** `channel`: the AMQP channel the settlement was sent on (undefined: the current one). */

@@ -25,6 +25,7 @@ export class SqsFifoQueue extends SqsQueue {
   private readonly dedup = new Map<string, number>();
   /** FIFO: at the in-flight cap a receive just returns nothing, with no error. */
   protected override readonly overLimitErrors: boolean = false;
+  readonly deduplicates = true;
 
   override enqueue(msg: number, key: number, sentUs: number, opts?: { ttlUs?: number; dedupId?: string }): boolean {
     const now = this.sim.nowUs;

@@ -16,6 +16,7 @@ import {
   type QueueConsumerPort,
   type QueueMessage,
   type QueueService,
+  type ReceiveDone,
   type Settlement,
 } from "./queue-types.ts";
 
@@ -38,9 +39,10 @@ export interface SqsConfig {
 interface Waiter {
   c: QueueConsumerPort;
   max: number;
-  done: (batch: Delivery[]) => void;
+  done: ReceiveDone;
   timer: number;
   visibilityUs: number;
+  tag: number;
 }
 
 export class SqsQueue extends QueueBase implements QueueService {
@@ -159,20 +161,21 @@ export class SqsQueue extends QueueBase implements QueueService {
     c: QueueConsumerPort,
     max: number,
     waitUs: number,
-    done: (batch: Delivery[], error?: "OverLimit") => void,
+    done: ReceiveDone,
     visibilityUs = this.config.visibilityTimeoutUs,
+    tag = 0,
   ): void {
     if (waitUs === 0 && this.overLimitErrors && this.inFlightCount >= this.config.inFlightLimit) {
       this.history.record(Op.QueueReceiveError, this.sim.nowUs, -1, c.actorId, 0, this.inFlightCount, this.actorId);
-      done([], "OverLimit");
+      done([], "OverLimit", tag);
       return;
     }
     const batch = this.deliverBatch(c, this.take(max, waitUs === 0), visibilityUs);
     if (batch.length > 0 || waitUs === 0) {
-      done(batch);
+      done(batch, undefined, tag);
       return;
     }
-    const w: Waiter = { c, max, done, timer: 0, visibilityUs };
+    const w: Waiter = { c, max, done, timer: 0, visibilityUs, tag };
     w.timer = this.sim.after(waitUs, this.onWaitOver, w);
     this.waiters.push(w);
   }
@@ -180,7 +183,7 @@ export class SqsQueue extends QueueBase implements QueueService {
   private readonly onWaitOver = (w: Waiter): void => {
     if (w.timer === 0) return;
     w.timer = 0;
-    w.done([]);
+    w.done([], undefined, w.tag);
   };
 
   protected dispatch(): void {
@@ -195,7 +198,7 @@ export class SqsQueue extends QueueBase implements QueueService {
       this.waiters.shift();
       this.sim.cancel(w.timer);
       w.timer = 0;
-      w.done(batch);
+      w.done(batch, undefined, w.tag);
     }
   }
 
