@@ -60,9 +60,28 @@ export abstract class QueueBase {
   protected levels(): void {
     // Close the elapsed buckets with the oldest message as it was until now, then record the new one.
     this.metrics.advance(this.sim.nowUs);
-    const first = this.held.values().next();
-    this.metrics.oldestSinceUs = first.done ? -1 : first.value.enqueuedUs;
+    this.metrics.oldestSinceUs = this.oldestEnqueuedUs();
     this.metrics.setLevels(this.sim.nowUs, this.readyCount, this.inFlightCount);
+  }
+
+  /**
+   * held's first entry, remembered: messages are only appended to held (a new copy is a new object) or deleted,
+   * so while the remembered one is still held it is still first. Reading held.values() on every level change
+   * allocated an iterator and its result.
+   */
+  private oldest: QueueMessage | undefined = undefined;
+
+  private oldestEnqueuedUs(): number {
+    let o = this.oldest;
+    if (o === undefined || this.held.get(o.msg) !== o) {
+      o = undefined;
+      for (const m of this.held.values()) {
+        o = m;
+        break;
+      }
+      this.oldest = o;
+    }
+    return o === undefined ? -1 : o.enqueuedUs;
   }
 
   /** Stores a message (from a producer, a dead-lettering source or a redrive) and makes it deliverable. */

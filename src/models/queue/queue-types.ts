@@ -89,15 +89,15 @@ export interface QueueMessage {
   /** RabbitMQ quorum x-acquired-count: every hand-out (4.3 counts failed returns apart, in `returns`). */
   acquired: number;
   /** Per-message TTL asked by the producer (AMQP `expiration`), µs; undefined: none. Kept for x-death's original-expiration. */
-  ttlUs?: number;
+  ttlUs?: number | undefined;
   /** RabbitMQ dead-letter headers (x-death, x-first-death-*, x-last-death-*); undefined until first dead-lettered. */
-  deaths?: DeathHeaders;
+  deaths?: DeathHeaders | undefined;
   /** Pulsar retry letter topic: RECONSUMETIMES of this copy (0: the original). */
   reconsumes: number;
   /** Pulsar retry letter topic: deliveries of the earlier copies of this message (the lineage behind this copy). */
   priorDeliveries: number;
   /** Pulsar retry letter topic: the properties the copy carries (absent on the original). */
-  retryProps?: RetryProperties;
+  retryProps?: RetryProperties | undefined;
 }
 
 /** What reconsumeLater puts on the copy (RetryMessageUtil's system properties). */
@@ -153,8 +153,13 @@ export function newQueueMessage(msg: number, key: number, sentUs: number, nowUs:
     timer: 0,
     origin: -1,
     acquired: 0,
+    // Present from the start, though mostly unused: a property added later changes the object's hidden class,
+    // and a queue's hot paths then see several shapes of message.
+    ttlUs: undefined,
+    deaths: undefined,
     reconsumes: 0,
     priorDeliveries: 0,
+    retryProps: undefined,
   };
 }
 

@@ -82,7 +82,7 @@ export class SqsFifoQueue extends SqsQueue {
   }
 
   protected override take(max: number, _short: boolean): QueueMessage[] {
-    const out: QueueMessage[] = [];
+    const out = this.pickList();
     const want = Math.min(max, this.config.inFlightLimit - this.inFlightCount);
     while (out.length < want && this.readyGroups.size > 0) {
       const g = this.readyGroups.shift()!;

@@ -49,6 +49,12 @@ export class SqsQueue extends QueueBase implements QueueService {
   private readonly servers: Deque<QueueMessage>[];
   private readonly waiters = new Deque<Waiter>();
   private readonly visibilityKind: number;
+  /**
+   * The list take() fills, reused from one receive to the next (a fresh one per receive was two growths of a
+   * backing store); undefined while lent out, so a receive nested in a hand-out (a dead letter moved to a queue
+   * that answers a waiter) takes a fresh one.
+   */
+  private spare: QueueMessage[] | undefined = [];
 
   constructor(
     name: string,
@@ -93,7 +99,7 @@ export class SqsQueue extends QueueBase implements QueueService {
 
   /** Chooses up to `max` messages: long polling takes the oldest heads across servers, short polling a sample. */
   protected take(max: number, short: boolean): QueueMessage[] {
-    const out: QueueMessage[] = [];
+    const out = this.pickList();
     const room = this.config.inFlightLimit - this.inFlightCount;
     const want = Math.min(max, room);
     if (want <= 0) return out;
@@ -133,21 +139,36 @@ export class SqsQueue extends QueueBase implements QueueService {
     return out;
   }
 
+  /** An empty list for take() to fill; deliverBatch gives it back. */
+  protected pickList(): QueueMessage[] {
+    const list = this.spare;
+    if (list === undefined) return [];
+    this.spare = undefined;
+    return list;
+  }
+
   /** Hands out what `take` chose, applying the redrive policy first. */
   protected deliverBatch(c: QueueConsumerPort, picked: QueueMessage[], visibilityUs: number): Delivery[] {
-    const out: Delivery[] = [];
+    // Sized once: the batch travels to the consumer, and pushing into [] grew a 17-entry store for one message.
+    const out = new Array<Delivery>(picked.length);
+    let n = 0;
     const max = this.config.maxReceiveCount;
-    for (const m of picked) {
+    for (let i = 0; i < picked.length; i++) {
+      const m = picked[i];
       if (max !== undefined && m.deliveries + 1 > max) {
         // The receive count would pass maxReceiveCount: moved instead of delivered.
         this.deadLetter(m, DeadLetterReason.MaxReceiveCount, true);
         continue;
       }
-      out.push(this.handOut(m, c));
+      out[n++] = this.handOut(m, c);
       m.timer = this.sim.after(visibilityUs, this.onVisibilityExpired, m, this.visibilityKind, m.msg);
       this.onHandedOut(m);
     }
-    if (out.length) this.levels();
+    // Emptied by pop: `length = 0` would free the backing store the reuse is for.
+    while (picked.length > 0) picked.pop();
+    this.spare = picked;
+    if (n < out.length) out.length = n;
+    if (n) this.levels();
     return out;
   }
 
