@@ -6,7 +6,7 @@
 import type { Simulation } from "../../kernel/sim.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { Op, type History } from "../../history/history.ts";
-import type { Network } from "../../net/network.ts";
+import type { Network, Route } from "../../net/network.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { HandlerOutcome, type Delivery, type QueueConsumerPort, type QueueService, type ReceiveDone, type Settlement } from "./queue-types.ts";
@@ -45,6 +45,9 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
   protected receiving = false;
   protected pausedUntilUs = 0;
   private overLimitStreak = 0;
+  /** The links to and from the queue, looked up once. */
+  protected readonly toQueue: Route;
+  protected readonly fromQueue: Route;
 
   constructor(
     protected readonly sim: Simulation,
@@ -58,6 +61,8 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
     this.actorId = history.actor(config.name, "consumer");
     this.outcomeRng = rng.fork("outcomes");
     this.pull = queue.receive !== undefined;
+    this.toQueue = net.route(config.name, queue.name);
+    this.fromQueue = net.route(queue.name, config.name);
   }
 
   /** AMQP: one channel per incarnation; it changes on crash, restart and whenever the broker closes it. */
@@ -97,7 +102,7 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
 
   /** Runs at the queue when a receive is answered; the tag is the epoch the receive was asked on. */
   protected readonly onAnswered: ReceiveDone = (batch, error, epoch) => {
-    this.net.send(this.queue.name, this.name, this.onAnswerArrived, { epoch, batch, error });
+    this.net.sendOn(this.fromQueue, this.onAnswerArrived, { epoch, batch, error });
   };
 
   private readonly onAnswerArrived = (r: ReceiveAnswer): void => {
@@ -122,7 +127,7 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
 
   /** Push-based queues call this at the queue; the delivery crosses the network to the consumer. */
   deliver(batch: Delivery[]): void {
-    this.net.send(this.queue.name, this.name, this.onPushed, { epoch: this.epoch, batch });
+    this.net.sendOn(this.fromQueue, this.onPushed, { epoch: this.epoch, batch });
   }
 
   private readonly onPushed = (r: { epoch: number; batch: Delivery[] }): void => {
@@ -159,7 +164,7 @@ export abstract class QueueConsumerBase<C extends QueueConsumerConfig> implement
   /** Sends a settlement on the current channel. */
   protected settle(d: Delivery, how: Settlement): void {
     const request: SettleRequest = { d, how, channel: this.epoch };
-    this.net.send(this.name, this.queue.name, this.onSettleArrived, request, d.msg);
+    this.net.sendOn(this.toQueue, this.onSettleArrived, request, d.msg);
   }
 
   private readonly onSettleArrived = (r: SettleRequest): void => {

@@ -75,7 +75,7 @@ export class QueueConsumer extends QueueConsumerBase<QueueConsumerConfig> {
   protected poll(): void {
     if (!this.up || this.receiving || this.busy || this.buffer.size > 0) return;
     this.receiving = true;
-    this.net.send(this.name, this.queue.name, this.onPollArrived, this.epoch, this.actorId);
+    this.net.sendOn(this.toQueue, this.onPollArrived, this.epoch, this.actorId);
   }
 
   /** At the queue; `epoch` is the channel the poll was sent on. */

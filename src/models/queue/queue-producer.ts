@@ -7,7 +7,7 @@
 import type { Simulation } from "../../kernel/sim.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import { Op, type History } from "../../history/history.ts";
-import type { Network } from "../../net/network.ts";
+import type { Network, Route } from "../../net/network.ts";
 import type { QueueMetrics } from "../../metrics/queue-metrics.ts";
 import { KeyChooser, rateSteps, type RateStep } from "../kafka/producer.ts";
 import type { QueueService } from "./queue-types.ts";
@@ -24,6 +24,8 @@ export class QueueProducer {
   private readonly sendKind: number;
   private readonly confirmKind: number;
   /** Handed to every enqueue (queues read it, never keep it): one object per producer, not per message. */
+  private readonly toQueue: Route;
+  private readonly fromQueue: Route;
   private readonly enqueueOpts: { ttlUs?: number | undefined; dedupId?: string | undefined };
 
   constructor(
@@ -43,6 +45,8 @@ export class QueueProducer {
     this.keys = new KeyChooser(spec.keys, rng.fork("keys"));
     this.sendKind = sim.registerKind("queue-producer.send");
     this.confirmKind = sim.registerKind("queue.confirm");
+    this.toQueue = net.route(spec.name, queue.name);
+    this.fromQueue = net.route(queue.name, spec.name);
     this.enqueueOpts = { ttlUs: spec.messageTtl, dedupId: undefined };
   }
 
@@ -94,7 +98,7 @@ export class QueueProducer {
     this.sent++;
     this.recordSend(msg, -1);
     // The message's key and send time travel in the history's message table: the packet carries only its id.
-    this.net.send(this.spec.name, this.queue.name, this.onSendArrived, msg, msg);
+    this.net.sendOn(this.toQueue, this.onSendArrived, msg, msg);
     if (this.spec.resendProbability > 0 && this.resendRng.bernoulli(this.spec.resendProbability)) {
       this.sim.after(this.spec.resendAfter, this.onResend, { key, dedupId: `${this.spec.name}:${msg}`, original: msg });
     }
@@ -104,7 +108,7 @@ export class QueueProducer {
   private readonly onResend = (r: { key: number; dedupId: string; original: number }): void => {
     const msg = this.history.newMessage(this.actorId, r.key, this.queue.actorId, this.sim.nowUs);
     this.recordSend(msg, r.original);
-    this.net.send(this.spec.name, this.queue.name, () => this.arrived(msg, r.dedupId), undefined, msg);
+    this.net.sendOn(this.toQueue, () => this.arrived(msg, r.dedupId), undefined, msg);
   };
 
   /** `original` ≥ 0 marks a re-send of that message (recorded in the send row's offset). */
@@ -135,7 +139,7 @@ export class QueueProducer {
   }
 
   private readonly sendConfirm = (msg: number): void => {
-    this.net.send(this.queue.name, this.spec.name, this.onConfirm, msg, msg);
+    this.net.sendOn(this.fromQueue, this.onConfirm, msg, msg);
   };
 
   private readonly onConfirm = (msg: number): void => {
