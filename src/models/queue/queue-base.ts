@@ -73,7 +73,7 @@ export abstract class QueueBase {
 
   private oldestEnqueuedUs(): number {
     let o = this.oldest;
-    if (o === undefined || this.held.get(o.msg) !== o) {
+    if (o === undefined || o.gone) {
       o = undefined;
       for (const m of this.held.values()) {
         o = m;
@@ -103,7 +103,7 @@ export abstract class QueueBase {
     init?.(m);
     // A second copy of the same message id (SQS standard resend) replaces the table entry; the old copy's
     // ready entries are skipped because they no longer match.
-    this.held.delete(msg);
+    this.forget(msg);
     this.held.set(msg, m);
     this.history.record(Op.QueueEnqueue, now, msg, this.actorId, -1, m.seq);
     this.metrics.enqueued++;
@@ -120,7 +120,7 @@ export abstract class QueueBase {
 
   private readonly onDelayOver = (m: QueueMessage): void => {
     m.timer = 0;
-    if (this.held.get(m.msg) !== m) return;
+    if (m.gone) return;
     m.readySinceUs = this.sim.nowUs;
     this.addReady(m, false);
     this.readyCount++;
@@ -141,9 +141,20 @@ export abstract class QueueBase {
     return this.held.get(msg);
   }
 
+  /**
+   * Takes msg out of the table, marking the copy held under it gone: a message is gone exactly when it is no
+   * longer in the table, so live() reads a field instead of looking the table up.
+   */
+  private forget(msg: number): void {
+    const m = this.held.get(msg);
+    if (m === undefined) return;
+    m.gone = true;
+    this.held.delete(msg);
+  }
+
   /** True if `m` is still the live copy held here (lazy deletion in ready structures). */
   protected live(m: QueueMessage): boolean {
-    return this.held.get(m.msg) === m;
+    return !m.gone;
   }
 
   /** Marks a waiting message as handed out and builds the delivery. Caller has removed it from ready. */
@@ -167,7 +178,7 @@ export abstract class QueueBase {
   protected remove(m: QueueMessage, c: QueueConsumerPort): void {
     if (m.timer) this.sim.cancel(m.timer);
     m.timer = 0;
-    this.held.delete(m.msg);
+    this.forget(m.msg);
     if (m.holder >= 0) this.inFlightCount--;
     else this.readyCount--;
     m.holder = -2;
@@ -196,7 +207,7 @@ export abstract class QueueBase {
   protected deadLetter(m: QueueMessage, reason: DeadLetterReason, wasReady: boolean): void {
     if (m.timer) this.sim.cancel(m.timer);
     m.timer = 0;
-    this.held.delete(m.msg);
+    this.forget(m.msg);
     if (wasReady) this.readyCount--;
     else this.inFlightCount--;
     m.holder = -2;
@@ -223,7 +234,7 @@ export abstract class QueueBase {
   takeOldestForRedrive(): QueueMessage | undefined {
     for (const m of this.held.values()) {
       if (m.holder !== -1 || m.timer) continue;
-      this.held.delete(m.msg);
+      this.forget(m.msg);
       this.readyCount--;
       m.holder = -2;
       this.levels();
@@ -243,7 +254,7 @@ export abstract class QueueBase {
   takeForRedrive(msg: number): QueueMessage | undefined {
     const m = this.held.get(msg);
     if (m === undefined || m.holder !== -1 || m.timer) return undefined;
-    this.held.delete(msg);
+    this.forget(msg);
     this.readyCount--;
     m.holder = -2;
     this.levels();

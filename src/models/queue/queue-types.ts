@@ -82,6 +82,8 @@ export interface QueueMessage {
   firstReceiveUs: number;
   /** Latest delivery time (Pulsar's ack timeout counts from here). */
   lastDeliveredUs: number;
+  /** Left the queue's table (acked, dead-lettered, taken for a redrive, replaced by a later copy): every copy is held once. */
+  gone: boolean;
   /** Pending timer (visibility / ack timeout / delay), 0 when none. */
   timer: number;
   /** Where it was dead-lettered from (redrive goes back there); -1 for none. */
@@ -150,6 +152,7 @@ export function newQueueMessage(msg: number, key: number, sentUs: number, nowUs:
     holder: -1,
     firstReceiveUs: -1,
     lastDeliveredUs: -1,
+    gone: false,
     timer: 0,
     origin: -1,
     acquired: 0,
