@@ -23,9 +23,9 @@ export class QueueProducer {
   private sent = 0;
   private readonly sendKind: number;
   private readonly confirmKind: number;
-  /** Handed to every enqueue (queues read it, never keep it): one object per producer, not per message. */
   private readonly toQueue: Route;
   private readonly fromQueue: Route;
+  /** Handed to every enqueue (queues read it, never keep it): one object per producer, not per message. */
   private readonly enqueueOpts: { ttlUs?: number | undefined; dedupId?: string | undefined };
 
   constructor(
@@ -118,7 +118,7 @@ export class QueueProducer {
   }
 
   private readonly onSendArrived = (msg: number): void => {
-    // Only a deduplicating queue reads the id; building the string for every message cost more than the send.
+    // Only a deduplicating queue reads the id: no string is built per message for the others.
     this.arrived(msg, this.queue.deduplicates ? `${this.spec.name}:${msg}` : undefined);
   };
 
