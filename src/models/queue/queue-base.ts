@@ -152,6 +152,16 @@ export abstract class QueueBase {
     this.held.delete(msg);
   }
 
+  /** forget(m.msg), without the lookup when m is the copy held (it is, unless gone). */
+  private forgetMessage(m: QueueMessage): void {
+    if (m.gone) {
+      this.forget(m.msg);
+      return;
+    }
+    m.gone = true;
+    this.held.delete(m.msg);
+  }
+
   /** True if `m` is still the live copy held here (lazy deletion in ready structures). */
   protected live(m: QueueMessage): boolean {
     return !m.gone;
@@ -178,7 +188,7 @@ export abstract class QueueBase {
   protected remove(m: QueueMessage, c: QueueConsumerPort): void {
     if (m.timer) this.sim.cancel(m.timer);
     m.timer = 0;
-    this.forget(m.msg);
+    this.forgetMessage(m);
     if (m.holder >= 0) this.inFlightCount--;
     else this.readyCount--;
     m.holder = -2;
@@ -207,7 +217,7 @@ export abstract class QueueBase {
   protected deadLetter(m: QueueMessage, reason: DeadLetterReason, wasReady: boolean): void {
     if (m.timer) this.sim.cancel(m.timer);
     m.timer = 0;
-    this.forget(m.msg);
+    this.forgetMessage(m);
     if (wasReady) this.readyCount--;
     else this.inFlightCount--;
     m.holder = -2;
@@ -234,7 +244,7 @@ export abstract class QueueBase {
   takeOldestForRedrive(): QueueMessage | undefined {
     for (const m of this.held.values()) {
       if (m.holder !== -1 || m.timer) continue;
-      this.forget(m.msg);
+      this.forgetMessage(m);
       this.readyCount--;
       m.holder = -2;
       this.levels();
