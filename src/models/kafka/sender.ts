@@ -33,6 +33,10 @@ const NOT_RETRIABLE = new Set<ProduceError>(["INVALID_PRODUCER_EPOCH"]);
 
 const MAYBE_WRITTEN = new Set<ProduceError>(["NOT_ENOUGH_REPLICAS_AFTER_APPEND", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION"]);
 
+const REACH_UNKNOWN = 0;
+const REACH_YES = 1;
+const REACH_NO = 2;
+
 interface InFlight {
   request: ProduceRequest;
   broker: Broker;
@@ -64,6 +68,11 @@ export class Sender {
   /** Requests in flight per broker id, and batches on the wire per partition number (the producer's one topic). */
   private readonly perBroker: number[] = [];
   private readonly perPartition: number[] = [];
+  /** A pass's drained batches by broker id, and the brokers in the order their first batch was drained. */
+  private readonly drained: (ProducerBatch[] | undefined)[] = [];
+  private readonly drainOrder: Broker[] = [];
+  /** Per broker id during a pass: whether this client reaches it (REACH_*). */
+  private readonly reach: Int8Array;
   private wakeTimer = 0;
   private wakeAtUs = Infinity;
   private nextExpiryUs = 0;
@@ -82,6 +91,7 @@ export class Sender {
     private readonly rng: Rng,
     newProducerId: () => number,
   ) {
+    this.reach = new Int8Array(cluster.brokers.length);
     this.tm = cfg.idempotent ? new TransactionManager(newProducerId, this.onEpochBump, cfg.txn === undefined) : undefined;
     this.kinds = { wake: world.sim.registerKind("producer.sender"), timeout: world.sim.registerKind("producer.request-timeout") };
     cluster.onBrokerEvent((e) => {
@@ -118,13 +128,17 @@ export class Sender {
     if (now >= this.nextExpiryUs) for (const b of this.acc.expire(now, this.spec.deliveryTimeout)) this.finish(b, undefined);
     const tm = this.tm;
     tm?.beforeDrain();
-    const byBroker = new Map<Broker, ProducerBatch[]>();
+    const acc = this.acc;
+    const parts = acc.partitions();
+    const maxInFlight = this.spec.maxInFlight;
+    this.reach.fill(REACH_UNKNOWN);
     let blocked = false;
-    for (const p of this.acc.partitions()) {
-      const head = this.acc.readyHead(p, now);
+    for (let i = 0; i < parts.length; i++) {
+      const head = acc.readyHeadAt(i, now);
       if (!head) continue;
+      const p = parts[i];
       if (tm) {
-        const onWire = (this.perPartition[this.acc.slot(p)] ?? 0) > 0;
+        const onWire = (this.perPartition[acc.slot(p)] ?? 0) > 0;
         // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
         // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
         const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
@@ -136,34 +150,65 @@ export class Sender {
           // A later sequence of this id and epoch was accepted, so the broker holds this batch (it only accepts
           // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
           if (tm.isAckedAlready(head)) {
-            this.acc.shift(p);
+            acc.shiftAt(i);
             this.ack(head, -1);
             continue;
           }
         }
       }
-      const leader = this.cluster.leaderFor(this.spec.name, p);
+      const leader = this.leaderFor(p);
       // No leader, or its broker refuses connections: the batch waits (and may expire).
       if (!leader || !leader.alive) {
         blocked = true;
         continue;
       }
-      if ((this.perBroker[leader.id] ?? 0) >= this.spec.maxInFlight) continue;
-      let list = byBroker.get(leader);
-      if (!list) byBroker.set(leader, (list = []));
-      list.push(this.acc.shift(p)!);
+      if ((this.perBroker[leader.id] ?? 0) >= maxInFlight) continue;
+      let list = this.drained[leader.id];
+      if (list === undefined) {
+        this.drained[leader.id] = list = [];
+        this.drainOrder.push(leader);
+      }
+      list.push(acc.shiftAt(i)!);
     }
-    for (const [broker, batches] of byBroker) this.sendRequest(broker, batches);
-    const times = this.acc.nextTimes();
-    let next = times.readyUs;
+    if (this.drainOrder.length > 0) this.sendDrained();
+    acc.computeNextTimes();
+    let next = acc.nextReadyUs;
     // Something ready but not sent waits for an in-flight slot: an answer or a timeout wakes us then.
     if (next <= now) next = Infinity;
     if (blocked) next = Math.min(next, now + this.spec.retryBackoffMax);
     // Heads are the oldest batches of their partitions, so the first expiry is the oldest head's.
-    this.nextExpiryUs = times.oldestUs + this.spec.deliveryTimeout;
-    if (times.oldestUs < Infinity) next = Math.min(next, this.nextExpiryUs);
+    const oldestUs = acc.oldestHeadUs;
+    this.nextExpiryUs = oldestUs + this.spec.deliveryTimeout;
+    if (oldestUs < Infinity) next = Math.min(next, this.nextExpiryUs);
     if (next < Infinity) this.wake(Math.max(next, now + (next <= now ? 1 : 0)));
   };
+
+  /** One produce request per broker, in the order the pass first drained a batch for each. */
+  private sendDrained(): void {
+    const order = this.drainOrder;
+    for (let k = 0; k < order.length; k++) {
+      const broker = order[k];
+      const batches = this.drained[broker.id]!;
+      this.drained[broker.id] = undefined;
+      this.sendRequest(broker, batches);
+    }
+    order.length = 0;
+  }
+
+  /**
+   * cluster.leaderFor, with whether the client reaches a broker asked once per broker per pass: a stalled producer
+   * (every connection at max.in.flight) passes over every partition on each wake-up, and the network's
+   * reachability cannot change during a pass.
+   */
+  private leaderFor(p: Partition): Broker | undefined {
+    const id = p.leader;
+    if (id >= 0) {
+      let r = this.reach[id];
+      if (r === REACH_UNKNOWN) this.reach[id] = r = this.world.net.canReach(this.spec.name, this.cluster.brokers[id].name) ? REACH_YES : REACH_NO;
+      if (r === REACH_YES) return this.cluster.brokers[id];
+    }
+    return this.cluster.leaderFor(this.spec.name, p);
+  }
 
   private sendRequest(broker: Broker, batches: ProducerBatch[]): void {
     const sim = this.world.sim;
