@@ -271,7 +271,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   }
 
   readonly onCommitResponse = (r: { error: GroupError; offsets: CommitOffset[]; generation: number; sync: boolean }): void =>
-    this.deliver(this.commitResponse)(r);
+    this.delivered(this.incarnation, this.commitResponse, r);
 
   private commitResponse(r: { error: GroupError; sync: boolean }): void {
     const rebalancing = this.phase === "joining" || this.phase === "syncing";
@@ -306,9 +306,11 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       this.sim.cancel(this.idleTimer);
       this.idleTimer = 0;
     }
-    const work = this.pending;
-    this.pending = [];
-    for (const fn of work) fn();
+    if (this.pending.length > 0) {
+      const work = this.pending;
+      this.pending = [];
+      for (const fn of work) fn();
+    }
     if (!this.alive) return;
     if (this.closeRequested) return this.closeNow();
     if (this.pollExpired) {
