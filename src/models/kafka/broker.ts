@@ -109,6 +109,9 @@ export class Broker implements FaultTarget {
 
   // ---- produce ----
 
+  /** handleProduce as a network handler made once (a bound copy per request was garbage). */
+  readonly onProduceRequest = (req: ProduceRequest): void => this.handleProduce(req);
+
   /** A produce request reached this broker; appends run one request at a time, each taking appendTime. */
   handleProduce(req: ProduceRequest): void {
     const ready = this.world.sim.nowUs + Math.max(0, Math.round(this.cluster.appendSample()));

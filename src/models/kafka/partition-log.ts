@@ -13,19 +13,17 @@
 import { growInPlace } from "../../kernel/typed-arrays.ts";
 import { LogSegments, type RecordMeta, type RetentionConfig } from "./log-segments.ts";
 
-/** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
+/**
+ * A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. The
+ * columns travel packed in one plain array of small integers, `length` records each: message ids, leader
+ * epochs, producer ids, sequences, then the producer epoch (shifted left by one) with the batch-start bit. One
+ * young-generation array per fetch; six typed-array slices each cost an off-heap allocation and a finaliser.
+ */
 export interface LogChunk {
   baseOffset: number;
-  msgs: Int32Array;
-  epochs: Int32Array;
-  pids: Int32Array;
-  seqs: Int32Array;
-  /** The idempotent producer's epoch per record (0 without idempotence). */
-  producerEpochs: Uint16Array;
-  /** 1 where a producer batch starts. */
-  batchStarts: Uint8Array;
+  length: number;
+  data: number[];
 }
-
 
 export class PartitionLog {
   private msgIds = new Int32Array(64);
@@ -111,38 +109,43 @@ export class PartitionLog {
     let end = Math.min(this.logEndOffset, from + maxRecords);
     // Never split a batch: extend to the next batch start.
     while (end < this.logEndOffset && this.batchStart[end] === 0) end++;
-    return {
-      baseOffset: from,
-      msgs: this.msgIds.slice(from, end),
-      epochs: this.epochs.slice(from, end),
-      pids: this.pids.slice(from, end),
-      seqs: this.seqs.slice(from, end),
-      producerEpochs: this.producerEpochs.slice(from, end),
-      batchStarts: this.batchStart.slice(from, end),
-    };
+    const n = end - from;
+    // Filled by push, column after column: an array made at its full length would be holey (or a dictionary when long).
+    const data: number[] = [];
+    for (let o = from; o < end; o++) data.push(this.msgIds[o]);
+    for (let o = from; o < end; o++) data.push(this.epochs[o]);
+    for (let o = from; o < end; o++) data.push(this.pids[o]);
+    for (let o = from; o < end; o++) data.push(this.seqs[o]);
+    for (let o = from; o < end; o++) data.push((this.producerEpochs[o] << 1) | this.batchStart[o]);
+    return { baseOffset: from, length: n, data };
   }
 
   /** Appends a chunk replicated from the leader; it must start at this log's end. */
   appendChunk(c: LogChunk): void {
     if (c.baseOffset !== this.logEndOffset) throw new Error(`chunk at ${c.baseOffset} does not start at LEO ${this.logEndOffset}`);
-    const n = c.msgs.length;
+    const n = c.length;
+    const d = c.data;
     this.ensure(this.logEndOffset + n);
     const b = this.logEndOffset;
     if (this.segments) {
-      // A follower rolls its own segments, batch by batch, as the leader did.
+      // A follower rolls its own segments, batch by batch, as the leader did (message ids lead the packed data).
       let from = 0;
       for (let i = 1; i <= n; i++) {
-        if (i < n && c.batchStarts[i] === 0) continue;
-        this.segments.onBatch(b + from, c.msgs, from, i);
+        if (i < n && (d[4 * n + i] & 1) === 0) continue;
+        this.segments.onBatch(b + from, d, from, i);
         from = i;
       }
     }
-    this.msgIds.set(c.msgs, b);
-    this.epochs.set(c.epochs, b);
-    this.pids.set(c.pids, b);
-    this.seqs.set(c.seqs, b);
-    this.producerEpochs.set(c.producerEpochs, b);
-    this.batchStart.set(c.batchStarts, b);
+    for (let i = 0; i < n; i++) {
+      const o = b + i;
+      this.msgIds[o] = d[i];
+      this.epochs[o] = d[n + i];
+      this.pids[o] = d[2 * n + i];
+      this.seqs[o] = d[3 * n + i];
+      const packed = d[4 * n + i];
+      this.producerEpochs[o] = packed >>> 1;
+      this.batchStart[o] = packed & 1;
+    }
     this.logEndOffset = b + n;
   }
 

@@ -7,7 +7,7 @@ import { Op } from "../../history/history.ts";
 import type { Rng } from "../../kernel/rng.ts";
 import type { World } from "../../runner/world.ts";
 import type { ProducerSpec } from "../../scenario/schema.ts";
-import type { Broker, ProduceRequest, ProduceResponse } from "./broker.ts";
+import type { Broker, ProduceBatch, ProduceRequest, ProduceResponse } from "./broker.ts";
 import type { Cluster } from "./cluster.ts";
 import type { RecordAccumulator, ProducerBatch } from "./accumulator.ts";
 import type { ProduceError } from "./replica.ts";
@@ -37,11 +37,24 @@ const REACH_UNKNOWN = 0;
 const REACH_YES = 1;
 const REACH_NO = 2;
 
-interface InFlight {
-  request: ProduceRequest;
-  broker: Broker;
-  batches: ProducerBatch[];
-  timer: number;
+/**
+ * A produce request with what the sender keeps while it is unanswered. The sender finds its bookkeeping on the
+ * request the answer names, instead of in a Map keyed by the request object (a hash per request and answer).
+ */
+class InFlight implements ProduceRequest {
+  /** Still awaiting its answer or timeout (a late answer to a settled request is ignored). */
+  open = false;
+  timer = 0;
+  constructor(
+    readonly client: string,
+    readonly acks: 0 | 1 | -1,
+    readonly timeoutUs: number,
+    readonly batches: ProduceBatch[],
+    readonly onResponse: (r: ProduceResponse) => void,
+    readonly broker: Broker,
+    /** The producer's batches, in the order of `batches`. */
+    readonly sent: ProducerBatch[],
+  ) {}
 }
 
 export interface SenderConfig {
@@ -64,7 +77,8 @@ export interface SenderTxnHooks {
 }
 
 export class Sender {
-  private readonly inFlight = new Map<ProduceRequest, InFlight>();
+  /** Unanswered requests, oldest first. */
+  private readonly inFlight: InFlight[] = [];
   /** Requests in flight per broker id, and batches on the wire per partition number (the producer's one topic). */
   private readonly perBroker: number[] = [];
   private readonly perPartition: number[] = [];
@@ -219,14 +233,13 @@ export class Sender {
       b.attempts++;
       if (b.attempts > 1) for (const m of b.msgs) h.record(Op.ProduceRetry, now, m, this.actorId, b.partition.partition, -1, b.attempts);
     }
-    const request: ProduceRequest = {
-      client: this.spec.name,
-      acks: this.cfg.acks,
-      timeoutUs: this.spec.requestTimeout,
-      batches: batches.map((b) => ({ partition: b.partition, msgs: b.msgs, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, transactional: this.cfg.txn !== undefined })),
-      onResponse: this.onResponse,
-    };
-    this.world.net.send(this.spec.name, broker.name, broker.handleProduce.bind(broker), request, this.actorId);
+    const produceBatches: ProduceBatch[] = new Array(batches.length);
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      produceBatches[i] = { partition: b.partition, msgs: b.msgs, producerId: b.producerId, producerEpoch: b.producerEpoch, baseSequence: b.baseSequence, transactional: this.cfg.txn !== undefined };
+    }
+    const request = new InFlight(this.spec.name, this.cfg.acks, this.spec.requestTimeout, produceBatches, this.onResponse, broker, batches);
+    this.world.net.send(this.spec.name, broker.name, broker.onProduceRequest, request, this.actorId);
     if (this.cfg.acks === 0) {
       // Fire and forget: done once handed to the network; the offset is unknown (-1).
       for (const b of batches) this.ack(b, -1);
@@ -235,46 +248,48 @@ export class Sender {
     // In-flight batches also expire at delivery.timeout, which may come before request.timeout.
     let waitUs = this.spec.requestTimeout;
     for (const b of batches) waitUs = Math.min(waitUs, Math.max(1, b.createdUs + this.spec.deliveryTimeout - now));
-    const timer = sim.after(waitUs, this.onTimeout, request, this.kinds.timeout, this.actorId);
-    this.inFlight.set(request, { request, broker, batches, timer });
+    request.timer = sim.after(waitUs, this.onTimeout, request, this.kinds.timeout, this.actorId);
+    request.open = true;
+    this.inFlight.push(request);
     this.perBroker[broker.id] = (this.perBroker[broker.id] ?? 0) + 1;
     for (const b of batches) this.perPartition[this.acc.slot(b.partition)] = (this.perPartition[this.acc.slot(b.partition)] ?? 0) + 1;
   }
 
   private settle(request: ProduceRequest): InFlight | undefined {
-    const f = this.inFlight.get(request);
-    if (!f) return undefined;
-    this.inFlight.delete(request);
+    const f = request as InFlight;
+    if (!f.open) return undefined;
+    f.open = false;
+    this.inFlight.splice(this.inFlight.indexOf(f), 1);
     this.world.sim.cancel(f.timer);
     this.perBroker[f.broker.id]--;
-    for (const b of f.batches) this.perPartition[this.acc.slot(b.partition)]--;
+    for (const b of f.sent) this.perPartition[this.acc.slot(b.partition)]--;
     return f;
   }
 
   private readonly onResponse = (r: ProduceResponse): void => {
     const f = this.settle(r.request);
     if (!f) return;
-    f.batches.forEach((b, i) => {
+    for (let i = 0; i < f.sent.length; i++) {
       const res = r.results[i];
-      if (res.error === undefined) this.ack(b, res.baseOffset);
-      else this.failAttempt(b, res.error);
-    });
+      if (res.error === undefined) this.ack(f.sent[i], res.baseOffset);
+      else this.failAttempt(f.sent[i], res.error);
+    }
     this.wake(this.world.sim.nowUs);
   };
 
   private readonly onTimeout = (request: ProduceRequest): void => {
     const f = this.settle(request);
     if (!f) return;
-    for (const b of f.batches) this.failAttempt(b, "REQUEST_TIMED_OUT");
+    for (const b of f.sent) this.failAttempt(b, "REQUEST_TIMED_OUT");
     this.wake(this.world.sim.nowUs);
   };
 
   /** The broker died: its connection reset, so requests in flight to it have an unknown outcome. */
   private readonly connectionLost = (broker: Broker): void => {
-    for (const f of [...this.inFlight.values()]) {
+    for (const f of this.inFlight.slice()) {
       if (f.broker !== broker) continue;
-      this.settle(f.request);
-      for (const b of f.batches) this.failAttempt(b, "NETWORK_EXCEPTION");
+      this.settle(f);
+      for (const b of f.sent) this.failAttempt(b, "NETWORK_EXCEPTION");
     }
     this.wake(this.world.sim.nowUs);
   };
@@ -333,9 +348,9 @@ export class Sender {
 
   /** A producer crash: everything in flight or queued ends now (unknown if it may have been written). */
   abandonAll(): void {
-    for (const f of [...this.inFlight.values()]) {
-      this.settle(f.request);
-      for (const b of f.batches) {
+    for (const f of this.inFlight.slice()) {
+      this.settle(f);
+      for (const b of f.sent) {
         b.maybeWritten = true;
         this.finish(b, "NETWORK_EXCEPTION");
       }
