@@ -145,30 +145,17 @@ export class Sender {
     const acc = this.acc;
     const parts = acc.partitions();
     const maxInFlight = this.spec.maxInFlight;
-    this.reach.fill(REACH_UNKNOWN);
+    for (let b = 0; b < this.reach.length; b++) this.reach[b] = REACH_UNKNOWN;
     let blocked = false;
     for (let i = 0; i < parts.length; i++) {
       const head = acc.readyHeadAt(i, now);
       if (!head) continue;
       const p = parts[i];
       if (tm) {
-        const onWire = (this.perPartition[acc.slot(p)] ?? 0) > 0;
-        // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
-        // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
-        const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
-        if (head.baseSequence < 0 && (!mayDrainNew || (this.cfg.txn !== undefined && !this.cfg.txn.mayDrain(p)))) continue;
-        // A batch being retried keeps its sequence and goes alone, once nothing of its partition is on the
-        // wire; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
-        if (head.baseSequence >= 0) {
-          if (onWire) continue;
-          // A later sequence of this id and epoch was accepted, so the broker holds this batch (it only accepts
-          // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
-          if (tm.isAckedAlready(head)) {
-            acc.shiftAt(i);
-            this.ack(head, -1);
-            continue;
-          }
-        }
+        // Settled, a head without a sequence: the common case, nothing to re-number or to wait for.
+        if (tm.settled && head.baseSequence < 0) {
+          if (this.cfg.txn !== undefined && !this.cfg.txn.mayDrain(p)) continue;
+        } else if (this.holdForSequences(i, p, head, tm)) continue;
       }
       const leader = this.leaderFor(p);
       // No leader, or its broker refuses connections: the batch waits (and may expire).
@@ -197,6 +184,28 @@ export class Sender {
     if (next < Infinity) this.wake(Math.max(next, now + (next <= now ? 1 : 0)));
   };
 
+  /** Idempotence's drain rules for a partition's head; true when it stays (or was found acknowledged). */
+  private holdForSequences(i: number, p: Partition, head: ProducerBatch, tm: TransactionManager): boolean {
+    const onWire = (this.perPartition[this.acc.slot(p)] ?? 0) > 0;
+    // With nothing of the partition on the wire, re-number after an epoch bump first (it may give the head
+    // a new sequence); new batches wait while the partition is unresolved or still on an old epoch.
+    const mayDrainNew = tm.settled || (onWire ? tm.mayDrainNew(p) : tm.prepare(p));
+    if (head.baseSequence < 0 && (!mayDrainNew || (this.cfg.txn !== undefined && !this.cfg.txn.mayDrain(p)))) return true;
+    // A batch being retried keeps its sequence and goes alone, once nothing of its partition is on the
+    // wire; new batches wait behind it. So the broker sees sequences in order (Kafka's drain rule).
+    if (head.baseSequence >= 0) {
+      if (onWire) return true;
+      // A later sequence of this id and epoch was accepted, so the broker holds this batch (it only accepts
+      // sequences in order); it fell out of the broker's last-5 cache, so a retry would be refused. Done.
+      if (tm.isAckedAlready(head)) {
+        this.acc.shiftAt(i);
+        this.ack(head, -1);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** One produce request per broker, in the order the pass first drained a batch for each. */
   private sendDrained(): void {
     const order = this.drainOrder;
@@ -215,13 +224,20 @@ export class Sender {
    * reachability cannot change during a pass.
    */
   private leaderFor(p: Partition): Broker | undefined {
+    const brokers = this.cluster.brokers;
     const id = p.leader;
-    if (id >= 0) {
-      let r = this.reach[id];
-      if (r === REACH_UNKNOWN) this.reach[id] = r = this.world.net.canReach(this.spec.name, this.cluster.brokers[id].name) ? REACH_YES : REACH_NO;
-      if (r === REACH_YES) return this.cluster.brokers[id];
+    if (id >= 0 && this.reaches(id)) return brokers[id];
+    for (const b of p.replicas) {
+      const broker = brokers[b];
+      if (broker.alive && broker.replicas.get(p)!.isLeader && this.reaches(b)) return broker;
     }
-    return this.cluster.leaderFor(this.spec.name, p);
+    return id >= 0 ? brokers[id] : undefined;
+  }
+
+  private reaches(brokerId: number): boolean {
+    let r = this.reach[brokerId];
+    if (r === REACH_UNKNOWN) this.reach[brokerId] = r = this.world.net.canReach(this.spec.name, this.cluster.brokers[brokerId].name) ? REACH_YES : REACH_NO;
+    return r === REACH_YES;
   }
 
   private sendRequest(broker: Broker, batches: ProducerBatch[]): void {
