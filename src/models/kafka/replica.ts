@@ -125,8 +125,7 @@ export class Replica {
   }
 
   private epochStartOffset(): number {
-    for (let o = this.log.logEndOffset - 1; o >= 0; o--) if (this.log.epochAt(o) !== this.leaderEpoch) return o + 1;
-    return 0;
+    return this.log.epochStartOffset(this.leaderEpoch);
   }
 
   /** ISR members whose last caught-up time is older than replica.lag.time.max. */
