@@ -418,13 +418,16 @@ export class ConsumerDataPath {
     this.batchDone();
   };
 
+  /** The continuation of a commitSync after a batch, made once (a batch ends every few records). */
+  private readonly pollAgain = (): void => this.host.poll();
+
   private batchDone(): void {
     if (this.eos && !this.eos.commitDue()) return this.host.poll();
     if (this.eos) return this.eos.commitBatch(this.processedOffsets(), () => this.host.poll(), () => this.rewind());
     const mode = this.spec.commit.mode;
     const async = this.spec.processing.handoff === "async";
     const offsets = this.processedOffsets();
-    if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : () => this.host.poll());
+    if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : this.pollAgain);
     if (mode === "async-after-processing" && offsets.length > 0) this.commit(offsets, false);
     if (!async || !this.host.inPoll()) this.host.poll();
   }

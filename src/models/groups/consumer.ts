@@ -330,7 +330,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     }
     if (this.phase !== "stable" && !cooperative) return;
     // consumer.pause: partitions paused by the scenario, or all of them while the member is at its in-flight limit.
-    const fetchable = this.data.backpressurePaused() ? [] : this.owned.filter((tp) => !this.group.isPaused(tp));
+    const fetchable = this.data.backpressurePaused() ? [] : this.group.anyPaused ? this.owned.filter((tp) => !this.group.isPaused(tp)) : this.owned.slice();
     if (fetchable.length === 0) {
       // Nothing to fetch: poll(timeout) returns empty and the application polls again.
       if (this.phase === "stable" || cooperative) this.idleTimer = this.after(this.spec.fetchMaxWait, this.idlePoll, undefined);
