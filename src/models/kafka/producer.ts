@@ -209,7 +209,7 @@ export class Producer implements FaultTarget {
     this.arrivalTimer = this.world.sim.at(at, this.send, undefined, this.sendKind, this.actorId);
   }
 
-  /** The key's history id, its partition (murmur2, once per key of the key space) and its length, by key index. */
+  /** The history id of the key at `index`; the key is made, registered and its length kept on its first draw. */
   private keyOf(index: number): number {
     const ks = this.keySpace;
     if (ks.has(index)) return ks.keyId(index);
@@ -219,6 +219,7 @@ export class Producer implements FaultTarget {
     return id;
   }
 
+  /** murmur2 of the key, computed once per key of the key space. */
   private keyedPartition(index: number, keyId: number): number {
     const ks = this.keySpace;
     let p = ks.partition(index);
