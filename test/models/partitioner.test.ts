@@ -27,6 +27,12 @@ describe("Kafka's keyed partitioner", () => {
     expect(partitionForKey("é", 100)).toBe(toPositive(murmur2(new Uint8Array([0xc3, 0xa9]))) % 100);
   });
 
+  it("hashes an ASCII key the same as its encoded bytes, at any length and after a non-ASCII one", () => {
+    for (const key of ["key-17", "x".repeat(200), "é-1", "order-99", "\ud800", "key-17"]) {
+      expect(partitionForKey(key, 48)).toBe(toPositive(murmur2(keyBytes(key))) % 48);
+    }
+  });
+
   it("rejects a partition count below one", () => {
     expect(() => partitionForKey("a", 0)).toThrow(RangeError);
   });

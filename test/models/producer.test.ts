@@ -58,8 +58,8 @@ describe("record accumulator", () => {
 
   it("starts a new batch when the next record would pass batch.size", () => {
     const acc = new RecordAccumulator(100, 5000);
-    expect(acc.append(part, 1, 60, 0).created).toBe(true);
-    expect(acc.append(part, 2, 60, 0).created).toBe(true);
+    const first = acc.append(part, 1, 60, 0);
+    expect(acc.append(part, 2, 60, 0)).not.toBe(first);
     expect(acc.queueDepth(part)).toBe(2);
   });
 

@@ -9,7 +9,7 @@ import type { Rng } from "../../kernel/rng.ts";
 import { tpKey, type TopicPartition } from "./assignors.ts";
 import { commitMsgFor, type CommitOffset } from "./group-coordinator.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
-import { serveFetch } from "./consumer-fetch.ts";
+import { parkFetch } from "./consumer-fetch.ts";
 import { readCommittedInto } from "./read-committed.ts";
 import { SKIPPED } from "../kafka/partition.ts";
 import type { ReadProcessWrite } from "./read-process-write.ts";
@@ -21,6 +21,18 @@ export interface FetchedRecord {
   tp: TopicPartition;
   offset: number;
   msg: number;
+}
+
+interface FetchRequest {
+  inc: number;
+  seq: number;
+  tps: TopicPartition[];
+  leader: string;
+}
+
+interface FetchResponse {
+  seq: number;
+  records: FetchedRecord[];
 }
 
 /** What the data path needs from the member it belongs to (the member's process timers and its poll loop). */
@@ -56,6 +68,12 @@ export interface RecordProcessingHook {
   aborted?(host: DataPathHost): void;
   /** Exactly-once: commit the transaction at most this often (commit.interval.ms) instead of after every batch. */
   readonly commitIntervalUs?: number;
+}
+
+/** Whether `tp` is among `owned` (by topic and partition, as tpKey compares them). */
+function owns(owned: readonly TopicPartition[], tp: TopicPartition): boolean {
+  for (let i = 0; i < owned.length; i++) if (owned[i].partition === tp.partition && owned[i].topic === tp.topic) return true;
+  return false;
 }
 
 export class ConsumerDataPath {
@@ -270,24 +288,36 @@ export class ConsumerDataPath {
     return out;
   }
 
-  private readonly onFetchAtBroker = (req: { inc: number; seq: number; tps: TopicPartition[]; leader: string }): void => {
+  private readonly onFetchAtBroker = (req: FetchRequest): void => {
     if (req.inc !== this.host.incarnation()) return;
-    serveFetch(
+    // Most fetches find records at once: answer without building the long poll's closures.
+    const records = this.readAvailable(req.tps);
+    if (records.length > 0) return this.respond(req, records);
+    parkFetch(
       this.group.world.sim,
       req.tps.map((tp) => this.group.partition(tp)),
       () => this.readAvailable(req.tps),
       this.spec.fetchMaxWait,
       this.k.fetch,
       this.host.actorId,
-      (records) => this.respond(req, records),
+      (later) => this.respond(req, later),
     );
   };
 
-  private respond(req: { inc: number; seq: number; leader: string }, records: FetchedRecord[]): void {
-    this.group.world.net.send(req.leader, this.host.name, this.host.deliver(this.fetchResponse), { seq: req.seq, records }, this.host.actorId);
+  /** host.deliver(fetchResponse) for the incarnation that made it: one wrapper per incarnation, not one per answer. */
+  private fetchResponseHandler: ((res: FetchResponse) => void) | undefined;
+  private fetchResponseInc = -1;
+
+  private respond(req: FetchRequest, records: FetchedRecord[]): void {
+    const inc = this.host.incarnation();
+    if (this.fetchResponseHandler === undefined || this.fetchResponseInc !== inc) {
+      this.fetchResponseHandler = this.host.deliver(this.fetchResponse);
+      this.fetchResponseInc = inc;
+    }
+    this.group.world.net.send(req.leader, this.host.name, this.fetchResponseHandler, { seq: req.seq, records }, this.host.actorId);
   }
 
-  private readonly fetchResponse = (res: { seq: number; records: FetchedRecord[] }): void => {
+  private readonly fetchResponse = (res: FetchResponse): void => {
     if (res.seq !== this.fetchInFlight) return;
     this.fetchInFlight = 0;
     const now = this.nowUs;
@@ -354,7 +384,7 @@ export class ConsumerDataPath {
   private readonly batchEnd = (records: FetchedRecord[]): void => {
     for (const r of records) {
       this.finishRecord(r);
-      if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+      if (owns(this.host.owned(), r.tp)) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
       this.eos?.onProcessed(r);
     }
     this.queue = [];
@@ -381,12 +411,15 @@ export class ConsumerDataPath {
   private readonly processEnd = (r: FetchedRecord): void => {
     this.finishRecord(r);
     this.queue.shift();
-    if (this.host.owned().some((tp) => tpKey(tp) === tpKey(r.tp))) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
+    if (owns(this.host.owned(), r.tp)) this.processed.set(tpKey(r.tp), { tp: r.tp, offset: r.offset + 1 });
     this.eos?.onProcessed(r);
     if (this.queue.length > 0) return this.processNext();
     this.working = false;
     this.batchDone();
   };
+
+  /** The continuation of a commitSync after a batch, made once (a batch ends every few records). */
+  private readonly pollAgain = (): void => this.host.poll();
 
   private batchDone(): void {
     if (this.eos && !this.eos.commitDue()) return this.host.poll();
@@ -394,7 +427,7 @@ export class ConsumerDataPath {
     const mode = this.spec.commit.mode;
     const async = this.spec.processing.handoff === "async";
     const offsets = this.processedOffsets();
-    if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : () => this.host.poll());
+    if (mode === "sync-after-processing" && offsets.length > 0) return this.commit(offsets, true, async ? undefined : this.pollAgain);
     if (mode === "async-after-processing" && offsets.length > 0) this.commit(offsets, false);
     if (!async || !this.host.inPoll()) this.host.poll();
   }

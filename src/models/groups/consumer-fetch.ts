@@ -19,6 +19,19 @@ export function serveFetch<R>(
 ): void {
   const now = read();
   if (now.length > 0) return respond(now);
+  parkFetch(sim, parts, read, maxWaitUs, kind, id, respond);
+}
+
+/** The long-poll half of serveFetch, for a caller that already read nothing. */
+export function parkFetch<R>(
+  sim: Simulation,
+  parts: FetchablePartition[],
+  read: () => R[],
+  maxWaitUs: number,
+  kind: number,
+  id: number,
+  respond: (records: R[]) => void,
+): void {
   let done = false;
   const finish = (): void => {
     if (done) return;

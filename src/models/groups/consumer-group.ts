@@ -222,6 +222,11 @@ export class ConsumerGroup {
     return (leader ?? this.cluster.brokers.find((b) => b.alive) ?? this.cluster.brokers[0]).name;
   }
 
+  /** Whether any partition was ever paused by the scenario (else isPaused is false for every partition). */
+  get anyPaused(): boolean {
+    return this.paused.size > 0;
+  }
+
   isPaused(tp: TopicPartition): boolean {
     const until = this.paused.get(tpKey(tp));
     return until !== undefined && this.world.sim.nowUs < until;

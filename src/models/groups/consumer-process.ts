@@ -41,6 +41,19 @@ export abstract class ConsumerProcess {
   /** Wraps a network response handler so a crashed or paused process handles it correctly. */
   protected deliver<T>(fn: (r: T) => void): (r: T) => void {
     const inc = this.incarnation;
-    return (r: T) => this.dispatch({ inc, fn: fn as (a: unknown) => void, arg: r });
+    return (r: T) => this.delivered(inc, fn, r);
+  }
+
+  /**
+   * What deliver(fn)(r) does for a handler made under incarnation `inc`, without the wrapper, and without the
+   * record dispatch() takes unless a pause makes it wait (answers arrive once per request: no garbage per answer).
+   */
+  protected delivered<T>(inc: number, fn: (r: T) => void, r: T): void {
+    if (inc !== this.incarnation || !this.alive) return;
+    if (this.sim.nowUs < this.pausedUntilUs) {
+      this.sim.at(this.pausedUntilUs, this.dispatch, { inc, fn, arg: r } as Scheduled, this.timerKind, this.actorId);
+      return;
+    }
+    fn.call(this, r);
   }
 }

@@ -271,7 +271,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
   }
 
   readonly onCommitResponse = (r: { error: GroupError; offsets: CommitOffset[]; generation: number; sync: boolean }): void =>
-    this.deliver(this.commitResponse)(r);
+    this.delivered(this.incarnation, this.commitResponse, r);
 
   private commitResponse(r: { error: GroupError; sync: boolean }): void {
     const rebalancing = this.phase === "joining" || this.phase === "syncing";
@@ -306,9 +306,11 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
       this.sim.cancel(this.idleTimer);
       this.idleTimer = 0;
     }
-    const work = this.pending;
-    this.pending = [];
-    for (const fn of work) fn();
+    if (this.pending.length > 0) {
+      const work = this.pending;
+      this.pending = [];
+      for (const fn of work) fn();
+    }
     if (!this.alive) return;
     if (this.closeRequested) return this.closeNow();
     if (this.pollExpired) {
@@ -328,7 +330,7 @@ export class ConsumerMember extends ConsumerProcess implements FaultTarget, Grou
     }
     if (this.phase !== "stable" && !cooperative) return;
     // consumer.pause: partitions paused by the scenario, or all of them while the member is at its in-flight limit.
-    const fetchable = this.data.backpressurePaused() ? [] : this.owned.filter((tp) => !this.group.isPaused(tp));
+    const fetchable = this.data.backpressurePaused() ? [] : this.group.anyPaused ? this.owned.filter((tp) => !this.group.isPaused(tp)) : this.owned.slice();
     if (fetchable.length === 0) {
       // Nothing to fetch: poll(timeout) returns empty and the application polls again.
       if (this.phase === "stable" || cooperative) this.idleTimer = this.after(this.spec.fetchMaxWait, this.idlePoll, undefined);

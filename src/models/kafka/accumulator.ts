@@ -59,19 +59,21 @@ export class RecordAccumulator {
     return q;
   }
 
-  /** Adds a record; returns its batch and whether that batch is now full. */
-  append(p: Partition, msg: number, bytes: number, nowUs: number): { batch: ProducerBatch; full: boolean; created: boolean } {
+  /** Adds a record; returns its batch (no result object: this runs once per record). */
+  append(p: Partition, msg: number, bytes: number, nowUs: number): ProducerBatch {
     const q = this.byNumber[this.slot(p)] ?? this.createQueue(p);
     let b = q.length > 0 ? q[q.length - 1] : undefined;
-    let created = false;
     if (!b || b.attempts > 0 || (b.bytes > 0 && b.bytes + bytes > this.batchSize)) {
       b = new ProducerBatch(p, nowUs);
       q.push(b);
-      created = true;
     }
     b.msgs.push(msg);
     b.bytes += bytes;
-    return { batch: b, full: b.bytes >= this.batchSize, created };
+    return b;
+  }
+
+  isFull(b: ProducerBatch): boolean {
+    return b.bytes >= this.batchSize;
   }
 
   queueDepth(p: Partition): number {
@@ -81,25 +83,41 @@ export class RecordAccumulator {
   /** The head batch if it may be sent now. */
   readyHead(p: Partition, nowUs: number): ProducerBatch | undefined {
     const q = this.byNumber[this.slot(p)];
-    if (!q || q.length === 0) return undefined;
+    return q ? this.readyIn(q, nowUs) : undefined;
+  }
+
+  /** readyHead of the i-th partition of partitions(): the sender's pass visits them all by position. */
+  readyHeadAt(i: number, nowUs: number): ProducerBatch | undefined {
+    return this.readyIn(this.queues[i], nowUs);
+  }
+
+  private readyIn(q: ProducerBatch[], nowUs: number): ProducerBatch | undefined {
+    if (q.length === 0) return undefined;
     const b = q[0];
     if (b.retryAtUs > nowUs) return undefined;
     if (b.attempts > 0 || q.length > 1 || b.bytes >= this.batchSize || nowUs - b.createdUs >= this.lingerUs) return b;
     return undefined;
   }
 
-  /** When something next becomes ready (linger or backoff ends) and the oldest head's creation time, in one pass. */
-  nextTimes(): { readyUs: number; oldestUs: number } {
+  /** Set by computeNextTimes(): when something next becomes ready (linger or backoff ends), and the oldest head's creation time. */
+  nextReadyUs = Infinity;
+  oldestHeadUs = Infinity;
+
+  /** Both times in one pass, into nextReadyUs and oldestHeadUs (the sender asks after every pass). */
+  computeNextTimes(): void {
     let t = Infinity;
     let oldest = Infinity;
+    const lingerUs = this.lingerUs;
+    const batchSize = this.batchSize;
     for (const q of this.queues) {
       if (q.length === 0) continue;
       const b = q[0];
-      const at = b.attempts > 0 || q.length > 1 || b.bytes >= this.batchSize ? b.retryAtUs : Math.max(b.retryAtUs, b.createdUs + this.lingerUs);
+      const at = b.attempts > 0 || q.length > 1 || b.bytes >= batchSize ? b.retryAtUs : Math.max(b.retryAtUs, b.createdUs + lingerUs);
       if (at < t) t = at;
       if (b.createdUs < oldest) oldest = b.createdUs;
     }
-    return { readyUs: t, oldestUs: oldest };
+    this.nextReadyUs = t;
+    this.oldestHeadUs = oldest;
   }
 
   /** The partitions with a queue, in the order their first record arrived. */
@@ -109,6 +127,11 @@ export class RecordAccumulator {
 
   shift(p: Partition): ProducerBatch | undefined {
     return this.byNumber[this.slot(p)]?.shift();
+  }
+
+  /** shift of the i-th partition of partitions(). */
+  shiftAt(i: number): ProducerBatch | undefined {
+    return this.queues[i].shift();
   }
 
   /**

@@ -7,7 +7,8 @@ import type { World } from "../../runner/world.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import type { Partition } from "./partition.ts";
 import { Replica, type ProduceError } from "./replica.ts";
-import { ReplicaFetcher, type FetchRequest, type FetchResponse, type FetchAnswer } from "./replica-fetcher.ts";
+import { ReplicaFetcher, ANSWER_ERROR, NO_TRUNCATION, type FetchRequest, type FetchResponse } from "./replica-fetcher.ts";
+import type { LogChunk } from "./partition-log.ts";
 import type { Cluster } from "./cluster.ts";
 import { LogRetentionTask } from "./log-retention.ts";
 
@@ -109,6 +110,9 @@ export class Broker implements FaultTarget {
 
   // ---- produce ----
 
+  /** handleProduce as a network handler made once (a bound copy per request was garbage). */
+  readonly onProduceRequest = (req: ProduceRequest): void => this.handleProduce(req);
+
   /** A produce request reached this broker; appends run one request at a time, each taking appendTime. */
   handleProduce(req: ProduceRequest): void {
     const ready = this.world.sim.nowUs + Math.max(0, Math.round(this.cluster.appendSample()));
@@ -195,6 +199,9 @@ export class Broker implements FaultTarget {
 
   // ---- replication: leader side ----
 
+  /** handleFetch as a network handler made once (a bound copy per fetch was garbage). */
+  readonly onFetchRequest = (req: FetchRequest): void => this.handleFetch(req);
+
   /** A follower's fetch; answered at once when there is data, else parked until an append or the wait runs out. */
   handleFetch(req: FetchRequest): void {
     if (!this.alive) return;
@@ -230,29 +237,41 @@ export class Broker implements FaultTarget {
   /** Builds the answer; undefined when there is nothing to say yet and `force` is false (the fetch waits). */
   private answerFetch(req: FetchRequest, force: boolean): FetchResponse | undefined {
     const now = this.world.sim.nowUs;
-    const answers: FetchAnswer[] = [];
+    const n = req.replicas.length;
+    const hws: number[] = [];
+    const truncateTo: number[] = [];
+    const chunks: (LogChunk | undefined)[] = [];
     let anything = false;
-    for (const e of req.entries) {
-      const lr = this.replicas.get(e.replica.partition);
-      if (!lr || !lr.isLeader || lr.leaderEpoch !== e.leaderEpoch) {
-        answers.push({ replica: e.replica, leaderEpoch: e.leaderEpoch, error: true, hw: 0 });
+    for (let i = 0; i < n; i++) {
+      const replica = req.replicas[i];
+      const leaderEpoch = req.leaderEpochs[i];
+      const fetchOffset = req.fetchOffsets[i];
+      const lr = this.replicas.get(replica.partition);
+      if (!lr || !lr.isLeader || lr.leaderEpoch !== leaderEpoch) {
+        hws.push(ANSWER_ERROR);
+        truncateTo.push(NO_TRUNCATION);
+        chunks.push(undefined);
         anything = true;
         continue;
       }
-      if (e.truncate || e.fetchOffset > lr.log.logEndOffset) {
+      if (req.truncate[i] || fetchOffset > lr.log.logEndOffset) {
         // OffsetsForLeaderEpoch: where the follower's log stops matching ours.
-        const d = Math.min(e.replica.log.divergenceFrom(lr.log), e.fetchOffset);
-        answers.push({ replica: e.replica, leaderEpoch: e.leaderEpoch, error: false, truncateTo: d, hw: lr.log.highWatermark });
+        const d = Math.min(replica.log.divergenceFrom(lr.log), fetchOffset);
+        hws.push(lr.log.highWatermark);
+        truncateTo.push(d);
+        chunks.push(undefined);
         anything = true;
         continue;
       }
-      const rejoin = lr.onFollowerFetch(req.follower, e.fetchOffset, now);
+      const rejoin = lr.onFollowerFetch(req.follower, fetchOffset, now);
       if (rejoin) this.proposeIsr(lr, [...lr.isr, req.follower]);
-      const chunk = lr.log.chunk(e.fetchOffset, this.cluster.config.replicaFetchMaxRecords);
+      const chunk = lr.log.chunk(fetchOffset, this.cluster.config.replicaFetchMaxRecords);
       if (chunk) anything = true;
-      answers.push({ replica: e.replica, leaderEpoch: e.leaderEpoch, error: false, chunk, hw: lr.log.highWatermark });
+      hws.push(lr.log.highWatermark);
+      truncateTo.push(NO_TRUNCATION);
+      chunks.push(chunk);
     }
-    return anything || force ? { fetcher: req.fetcher, seq: req.seq, answers } : undefined;
+    return anything || force ? { fetcher: req.fetcher, seq: req.seq, replicas: req.replicas, leaderEpochs: req.leaderEpochs, hw: hws, truncateTo, chunks } : undefined;
   }
 
   /** Sends an AlterPartition to the controller; it decides and pushes the result back. */

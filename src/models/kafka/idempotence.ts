@@ -30,6 +30,9 @@ export type SequenceCheck =
   | { kind: "out-of-order"; expected: number }
   | { kind: "invalid-epoch"; current: number };
 
+/** The common answer, shared: check() runs for every idempotent batch. */
+const APPEND: SequenceCheck = Object.freeze({ kind: "append" });
+
 export class ProducerStateTable {
   private readonly byPid = new Map<number, ProducerEntry>();
 
@@ -40,17 +43,17 @@ export class ProducerStateTable {
 
   check(pid: number, firstSeq: number, count: number, epoch = 0): SequenceCheck {
     const e = this.byPid.get(pid);
-    if (!e) return { kind: "append" };
+    if (!e) return APPEND;
     const lastSeq = firstSeq + count - 1;
     if (epoch === e.epoch) {
       for (const b of e.batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", firstOffset: b.firstOffset };
     }
     if (epoch < e.epoch) return { kind: "invalid-epoch", current: e.epoch };
-    if (epoch > e.epoch) return firstSeq === 0 ? { kind: "append" } : { kind: "out-of-order", expected: 0 };
-    if (e.batches.length === 0) return { kind: "append" };
+    if (epoch > e.epoch) return firstSeq === 0 ? APPEND : { kind: "out-of-order", expected: 0 };
+    if (e.batches.length === 0) return APPEND;
     const expected = (e.batches[e.batches.length - 1].lastSeq + 1) | 0;
     // Sequences are 32-bit and wrap from Int.MAX to 0.
-    return firstSeq === (expected < 0 ? 0 : expected) ? { kind: "append" } : { kind: "out-of-order", expected };
+    return firstSeq === (expected < 0 ? 0 : expected) ? APPEND : { kind: "out-of-order", expected };
   }
 
   onAppend(pid: number, firstSeq: number, count: number, firstOffset: number, epoch = 0): void {

@@ -1,7 +1,9 @@
 // One replica's copy of a partition: an append-only log in growable typed arrays. Per record it keeps the
-// message id, the leader epoch it was written in (how replicas find where their logs diverge, as Kafka's
-// leader-epoch cache does), and the idempotent producer id and sequence (so a follower that becomes leader
-// still recognises duplicates). Offsets start at 0; logEndOffset (LEO) is the next offset to write.
+// message id and whether a producer batch starts there; per run of records written together (a batch, or the
+// part of one a replication fetch carried) the leader epoch it was written in (how replicas find where their
+// logs diverge, as Kafka's leader-epoch cache does), and the idempotent producer id, epoch and sequence (so a
+// follower that becomes leader still recognises duplicates). Offsets start at 0; logEndOffset (LEO) is the
+// next offset to write.
 //
 // The high watermark is set by the replica layer (HW = min LEO over the ISR, on the leader). Consumers read
 // only below it. After an unclean election a log can be truncated below offsets it once held, and retention
@@ -10,30 +12,41 @@
 // consumer's position is below the log start or past the log end — Kafka answers such a fetch with
 // OFFSET_OUT_OF_RANGE and the consumer applies auto.offset.reset. Deleted records stay in the arrays (offsets
 // index them directly); only the log start offset says they are gone.
-import { growInPlace } from "../../kernel/typed-arrays.ts";
+import { grow, growInPlace } from "../../kernel/typed-arrays.ts";
 import { LogSegments, type RecordMeta, type RetentionConfig } from "./log-segments.ts";
 
-/** A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered. */
+/**
+ * A slice of a log as shipped in a replication fetch: whole batches, copied at the leader when answered, as
+ * plain arrays (young-generation garbage, no off-heap buffer): per record the message id and the batch-start
+ * bit; per run of records that share their batch's attributes, where it starts and those attributes.
+ */
 export interface LogChunk {
   baseOffset: number;
-  msgs: Int32Array;
-  epochs: Int32Array;
-  pids: Int32Array;
-  seqs: Int32Array;
-  /** The idempotent producer's epoch per record (0 without idempotence). */
-  producerEpochs: Uint16Array;
-  /** 1 where a producer batch starts. */
-  batchStarts: Uint8Array;
+  msgs: number[];
+  batchStarts: number[];
+  runStarts: number[];
+  runEpochs: number[];
+  runPids: number[];
+  /** The sequence of the run's first record, unwrapped (-1: none). */
+  runSeqs: number[];
+  runProducerEpochs: number[];
 }
-
 
 export class PartitionLog {
   private msgIds = new Int32Array(64);
-  private epochs = new Int32Array(64);
-  private pids = new Int32Array(64);
-  private seqs = new Int32Array(64);
-  private producerEpochs = new Uint16Array(64);
   private batchStart = new Uint8Array(64);
+  /**
+   * Runs of records written together, in offset order: each starts at runStart and ends where the next begins
+   * (the last at the LEO). A batch's records share its epoch, producer id and producer epoch, and their
+   * sequences follow on from its first, so a run holds them once instead of once per record.
+   */
+  private runCount = 0;
+  private runStart = new Float64Array(16);
+  private runEpoch = new Int32Array(16);
+  private runPid = new Int32Array(16);
+  /** The first record's sequence as given (not wrapped to 32 bits), or -1 for records without one. */
+  private runSeq = new Float64Array(16);
+  private runProducerEpoch = new Uint16Array(16);
   logEndOffset = 0;
   highWatermark = 0;
   /** The first offset still in the log; records below it were deleted by retention. */
@@ -72,11 +85,39 @@ export class PartitionLog {
   private ensure(need: number): void {
     if (need <= this.msgIds.length) return;
     this.msgIds = growInPlace(this.msgIds, need);
-    this.epochs = growInPlace(this.epochs, need);
-    this.pids = growInPlace(this.pids, need);
-    this.seqs = growInPlace(this.seqs, need);
-    this.producerEpochs = growInPlace(this.producerEpochs, need);
     this.batchStart = growInPlace(this.batchStart, need);
+  }
+
+  /** Starts a run at the LEO (the records are appended after). */
+  private addRun(epoch: number, pid: number, seq: number, producerEpoch: number): void {
+    const i = this.runCount;
+    if (i === this.runStart.length) {
+      const n = 2 * i;
+      this.runStart = grow(this.runStart, n);
+      this.runEpoch = grow(this.runEpoch, n);
+      this.runPid = grow(this.runPid, n);
+      this.runSeq = grow(this.runSeq, n);
+      this.runProducerEpoch = grow(this.runProducerEpoch, n);
+    }
+    this.runStart[i] = this.logEndOffset;
+    this.runEpoch[i] = epoch;
+    this.runPid[i] = pid;
+    this.runSeq[i] = seq;
+    this.runProducerEpoch[i] = producerEpoch;
+    this.runCount = i + 1;
+  }
+
+  /** The run holding a stored offset (most lookups are near the end: that is checked first). */
+  private runOf(offset: number): number {
+    let hi = this.runCount - 1;
+    if (offset >= this.runStart[hi]) return hi;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.runStart[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** Appends one record as a batch of its own (single-replica use and tests). Returns its offset. */
@@ -93,12 +134,9 @@ export class PartitionLog {
     const n = msgs.length;
     this.ensure(base + n);
     this.segments?.onBatch(base, msgs);
+    if (n > 0) this.addRun(leaderEpoch, producerId, baseSequence < 0 ? -1 : baseSequence, producerEpoch);
     for (let i = 0; i < n; i++) {
       this.msgIds[base + i] = msgs[i];
-      this.epochs[base + i] = leaderEpoch;
-      this.pids[base + i] = producerId;
-      this.seqs[base + i] = baseSequence < 0 ? -1 : baseSequence + i;
-      this.producerEpochs[base + i] = producerEpoch;
       this.batchStart[base + i] = i === 0 ? 1 : 0;
     }
     this.logEndOffset = base + n;
@@ -111,15 +149,22 @@ export class PartitionLog {
     let end = Math.min(this.logEndOffset, from + maxRecords);
     // Never split a batch: extend to the next batch start.
     while (end < this.logEndOffset && this.batchStart[end] === 0) end++;
-    return {
-      baseOffset: from,
-      msgs: this.msgIds.slice(from, end),
-      epochs: this.epochs.slice(from, end),
-      pids: this.pids.slice(from, end),
-      seqs: this.seqs.slice(from, end),
-      producerEpochs: this.producerEpochs.slice(from, end),
-      batchStarts: this.batchStart.slice(from, end),
-    };
+    const c: LogChunk = { baseOffset: from, msgs: [], batchStarts: [], runStarts: [], runEpochs: [], runPids: [], runSeqs: [], runProducerEpochs: [] };
+    for (let o = from; o < end; o++) {
+      c.msgs.push(this.msgIds[o]);
+      c.batchStarts.push(this.batchStart[o]);
+    }
+    for (let r = this.runOf(from); r < this.runCount && this.runStart[r] < end; r++) {
+      // The first run may have begun before `from`: it ships from `from`, its sequence moved on to match.
+      const start = Math.max(this.runStart[r], from);
+      const seq = this.runSeq[r];
+      c.runStarts.push(start);
+      c.runEpochs.push(this.runEpoch[r]);
+      c.runPids.push(this.runPid[r]);
+      c.runSeqs.push(seq < 0 ? -1 : seq + (start - this.runStart[r]));
+      c.runProducerEpochs.push(this.runProducerEpoch[r]);
+    }
+    return c;
   }
 
   /** Appends a chunk replicated from the leader; it must start at this log's end. */
@@ -137,12 +182,15 @@ export class PartitionLog {
         from = i;
       }
     }
-    this.msgIds.set(c.msgs, b);
-    this.epochs.set(c.epochs, b);
-    this.pids.set(c.pids, b);
-    this.seqs.set(c.seqs, b);
-    this.producerEpochs.set(c.producerEpochs, b);
-    this.batchStart.set(c.batchStarts, b);
+    for (let r = 0; r < c.runStarts.length; r++) {
+      // addRun starts a run at the LEO: move it to each run's start in turn.
+      this.logEndOffset = c.runStarts[r];
+      this.addRun(c.runEpochs[r], c.runPids[r], c.runSeqs[r], c.runProducerEpochs[r]);
+    }
+    for (let i = 0; i < n; i++) {
+      this.msgIds[b + i] = c.msgs[i];
+      this.batchStart[b + i] = c.batchStarts[i];
+    }
     this.logEndOffset = b + n;
   }
 
@@ -151,6 +199,7 @@ export class PartitionLog {
     if (offset >= this.logEndOffset) return 0;
     const removed = this.logEndOffset - offset;
     this.logEndOffset = offset;
+    while (this.runCount > 0 && this.runStart[this.runCount - 1] >= offset) this.runCount--;
     if (this.highWatermark > offset) this.highWatermark = offset;
     if (this.flushedOffset > offset) this.flushedOffset = offset;
     // Cut below the log start (a new leader with less than we had deleted): start over at `offset`, empty.
@@ -183,24 +232,27 @@ export class PartitionLog {
   }
 
   epochAt(offset: number): number {
-    return offset >= 0 && offset < this.logEndOffset ? this.epochs[offset] : -1;
+    return offset >= 0 && offset < this.logEndOffset ? this.runEpoch[this.runOf(offset)] : -1;
   }
 
   pidAt(offset: number): number {
-    return this.pids[offset];
+    return this.runPid[this.runOf(offset)];
   }
 
+  /** The record's sequence, as a 32-bit column would hold it (a sequence past Int.MAX wraps), or -1. */
   seqAt(offset: number): number {
-    return this.seqs[offset];
+    const r = this.runOf(offset);
+    const seq = this.runSeq[r];
+    return seq < 0 ? -1 : (seq + (offset - this.runStart[r])) | 0;
   }
 
   producerEpochAt(offset: number): number {
-    return this.producerEpochs[offset];
+    return this.runProducerEpoch[this.runOf(offset)];
   }
 
   /** A transaction control marker: written with a producer id but no sequence (idempotent batches always have one). */
   isControlAt(offset: number): boolean {
-    return this.pids[offset] >= 0 && this.seqs[offset] < 0;
+    return this.pidAt(offset) >= 0 && this.seqAt(offset) < 0;
   }
 
   isBatchStart(offset: number): boolean {
@@ -209,7 +261,14 @@ export class PartitionLog {
 
   /** The leader epoch of the last record, or -1 for an empty log. */
   get lastEpoch(): number {
-    return this.logEndOffset === 0 ? -1 : this.epochs[this.logEndOffset - 1];
+    return this.logEndOffset === 0 ? -1 : this.runEpoch[this.runCount - 1];
+  }
+
+  /** Where the log's last stretch of records written in `epoch` starts (the LEO when the last record is of another). */
+  epochStartOffset(epoch: number): number {
+    let start = this.logEndOffset;
+    for (let r = this.runCount - 1; r >= 0 && this.runEpoch[r] === epoch; r--) start = this.runStart[r];
+    return start;
   }
 
   /**
@@ -222,7 +281,7 @@ export class PartitionLog {
     let hi = Math.min(this.logEndOffset, leader.logEndOffset);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.epochs[mid] === leader.epochs[mid]) lo = mid + 1;
+      if (this.epochAt(mid) === leader.epochAt(mid)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -236,10 +295,10 @@ export class PartitionLog {
   epochRanges(): [number, number][] {
     const out: [number, number][] = [];
     let prev = -2;
-    for (let o = 0; o < this.logEndOffset; o++) {
-      const e = this.epochs[o];
+    for (let r = 0; r < this.runCount; r++) {
+      const e = this.runEpoch[r];
       if (e !== prev) {
-        out.push([e, o]);
+        out.push([e, this.runStart[r]]);
         prev = e;
       }
     }

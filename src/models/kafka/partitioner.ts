@@ -44,12 +44,27 @@ export function keyBytes(key: string): Uint8Array {
   return encoder.encode(key);
 }
 
+/** Scratch for the UTF-8 bytes of an ASCII key (most keys), so hashing one allocates nothing. */
+let asciiScratch = new Uint8Array(64);
+
+/** The key's UTF-8 bytes: written into a reused buffer when the key is ASCII (one byte per char), else encoded. */
+function utf8Of(key: string): Uint8Array {
+  const n = key.length;
+  if (n > asciiScratch.length) asciiScratch = new Uint8Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return keyBytes(key);
+    asciiScratch[i] = c;
+  }
+  return asciiScratch.subarray(0, n);
+}
+
 /** The partition a string key lands in, exactly as Kafka's default partitioner computes it. */
 export function partitionForKey(key: string, numPartitions: number): number {
   if (!Number.isInteger(numPartitions) || numPartitions < 1) {
     throw new RangeError(`numPartitions must be a positive integer, got ${numPartitions}`);
   }
-  return toPositive(murmur2(keyBytes(key))) % numPartitions;
+  return toPositive(murmur2(utf8Of(key))) % numPartitions;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Rng } from "../../kernel/rng.ts";
 import { Op } from "../../history/history.ts";
 import type { World } from "../../runner/world.ts";
 import type { Cluster, Topic } from "./cluster.ts";
-import { KeyPartitionCache } from "./partitioner.ts";
+import { KeyPartitionCache, partitionForKey } from "./partitioner.ts";
 import type { ProducerSpec } from "../../scenario/schema.ts";
 import type { FaultTarget } from "../../faults/targets.ts";
 import { RecordAccumulator } from "./accumulator.ts";
@@ -19,6 +19,7 @@ import { ClientMetadata } from "./client-metadata.ts";
 import { ProducerTransactions } from "./producer-transactions.ts";
 import type { ProducerSerializer } from "../../schema/producer-serializer.ts";
 import { EventTimeStamper, stampEventTime } from "../../streams/event-time.ts";
+import { grow } from "../../kernel/typed-arrays.ts";
 
 export { resolveIdempotence };
 
@@ -59,6 +60,46 @@ export class KeyChooser {
   }
 }
 
+/**
+ * Per key index of the producer's key space, side by side in one typed column (a key drawn at random costs one
+ * cache line): the key's history id, its partition + 1 (0 = not hashed yet) and its length (0 = key not seen;
+ * a key is never empty, its index is part of it). A plain array filled at random indices turned sparse (a
+ * dictionary), and reading the key string's length for each record missed the cache.
+ */
+const KS_ID = 0;
+const KS_PARTITION = 1;
+const KS_LENGTH = 2;
+const KS_STRIDE = 4;
+
+class KeySpaceCache {
+  cells = new Int32Array(0);
+  has(index: number): boolean {
+    const at = index * KS_STRIDE + KS_LENGTH;
+    return at < this.cells.length && this.cells[at] > 0;
+  }
+  keyId(index: number): number {
+    return this.cells[index * KS_STRIDE + KS_ID];
+  }
+  keyLength(index: number): number {
+    return this.cells[index * KS_STRIDE + KS_LENGTH];
+  }
+  /** The partition, or -1 when not hashed yet. */
+  partition(index: number): number {
+    return this.cells[index * KS_STRIDE + KS_PARTITION] - 1;
+  }
+  setPartition(index: number, p: number): void {
+    this.cells[index * KS_STRIDE + KS_PARTITION] = p + 1;
+  }
+  set(index: number, keyId: number, length: number): void {
+    this.cells = grow(this.cells, (index + 1) * KS_STRIDE);
+    this.cells[index * KS_STRIDE + KS_ID] = keyId;
+    this.cells[index * KS_STRIDE + KS_LENGTH] = length;
+  }
+  forgetPartitions(): void {
+    for (let at = KS_PARTITION; at < this.cells.length; at += KS_STRIDE) this.cells[at] = 0;
+  }
+}
+
 export class Producer implements FaultTarget {
   readonly name: string;
   readonly kind = "producer" as const;
@@ -71,8 +112,7 @@ export class Producer implements FaultTarget {
   /** The topic's partitions as this producer's metadata knows them (added ones appear at a refresh). */
   private visible: Partition[];
   private readonly metadata: ClientMetadata;
-  private readonly keyIds: number[] = [];
-  private readonly partitionOfKey: number[] = [];
+  private readonly keySpace = new KeySpaceCache();
   private readonly nullKeyId: number;
   private readonly sticky: UniformStickyPartitioner;
   readonly accumulator: RecordAccumulator;
@@ -130,7 +170,7 @@ export class Producer implements FaultTarget {
   /** A metadata refresh saw more partitions: keys now hash over the new count (a key may move partition). */
   private partitionsChanged(count: number): void {
     this.partitions = new KeyPartitionCache(count);
-    this.partitionOfKey.length = 0;
+    this.keySpace.forgetPartitions();
     this.visible = this.topic.logs.slice(0, count);
   }
 
@@ -169,23 +209,26 @@ export class Producer implements FaultTarget {
     this.arrivalTimer = this.world.sim.at(at, this.send, undefined, this.sendKind, this.actorId);
   }
 
-  /** murmur2 of the key, computed once per key of the key space. */
-  private keyedPartition(index: number, keyId: number): number {
-    let p = this.partitionOfKey[index];
-    if (p === undefined) {
-      p = this.partitions.partition(this.world.history.keyNames[keyId]);
-      this.partitionOfKey[index] = p;
-    }
-    return p;
+  /** The history id of the key at `index`; the key is made, registered and its length kept on its first draw. */
+  private keyOf(index: number): number {
+    const ks = this.keySpace;
+    if (ks.has(index)) return ks.keyId(index);
+    const name = `${this.spec.keys.prefix}${index}`;
+    const id = this.world.history.key(name);
+    ks.set(index, id, name.length);
+    return id;
   }
 
-  private keyId(index: number): number {
-    let id = this.keyIds[index];
-    if (id === undefined) {
-      id = this.world.history.key(`${this.spec.keys.prefix}${index}`);
-      this.keyIds[index] = id;
+  /** murmur2 of the key, computed once per key of the key space. */
+  private keyedPartition(index: number, keyId: number): number {
+    const ks = this.keySpace;
+    let p = ks.partition(index);
+    if (p < 0) {
+      // Straight to the hash: this cache already holds it per key index, the partitioner's Map would only repeat it.
+      p = partitionForKey(this.world.history.keyNames[keyId], this.partitions.numPartitions);
+      ks.setPartition(index, p);
     }
-    return id;
+    return p;
   }
 
   private readonly send = (): void => {
@@ -193,7 +236,7 @@ export class Producer implements FaultTarget {
     const h = this.world.history;
     const nullKey = this.spec.keys.none;
     const keyIndex = nullKey ? -1 : this.keys.nextIndex();
-    const keyId = nullKey ? this.nullKeyId : this.keyId(keyIndex);
+    const keyId = nullKey ? this.nullKeyId : this.keyOf(keyIndex);
     const msg = h.newMessage(this.actorId, keyId, this.topic.actorId, now);
     const all = this.visible;
     const p = nullKey ? this.sticky.partition(all, this.depth) : all[this.keyedPartition(keyIndex, keyId)];
@@ -202,16 +245,15 @@ export class Producer implements FaultTarget {
     this.world.metrics.onProduced(now);
     this.sent++;
     // A schema-registry serializer may hold the record while it registers its schema, or fail it (refused).
-    if (this.serializer !== undefined && !this.serializer.serialize(msg, () => this.enqueueRecord(msg, p, keyId))) return this.scheduleNext(now, false);
-    this.enqueueRecord(msg, p, keyId);
+    // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
+    const bytes = this.spec.messageBytes + (nullKey ? 0 : this.keySpace.keyLength(keyIndex)) + 12;
+    if (this.serializer !== undefined && !this.serializer.serialize(msg, () => this.enqueueRecord(msg, p, bytes))) return this.scheduleNext(now, false);
+    this.enqueueRecord(msg, p, bytes);
     this.scheduleNext(now, false);
   };
 
   /** Hands a serialized record to the open transaction, or straight to the accumulator. */
-  private enqueueRecord(msg: number, p: Partition, keyId: number): void {
-    const h = this.world.history;
-    // Record size as the batch counts it: value + key + ~a dozen bytes of record overhead.
-    const bytes = this.spec.messageBytes + h.keyNames[keyId].length + 12;
+  private enqueueRecord(msg: number, p: Partition, bytes: number): void {
     if (this.txn) this.txn.send(msg, p, bytes);
     else this.appendRecord(p, msg, bytes);
   }
@@ -240,7 +282,8 @@ export class Producer implements FaultTarget {
   /** Puts a record into the accumulator (a transactional producer's does so once the record is in a transaction). */
   appendRecord(p: Partition, msg: number, bytes: number): void {
     const now = this.world.sim.nowUs;
-    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
+    const batch = this.accumulator.append(p, msg, bytes, now);
+    const full = this.accumulator.isFull(batch);
     if (this.spec.keys.none) this.sticky.onAppend(bytes, full || batch.attempts > 0, this.visible, this.depth);
     this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
   }
@@ -271,8 +314,8 @@ export class Producer implements FaultTarget {
       this.txn.send(msg, p, bytes);
       return msg;
     }
-    const { full, batch } = this.accumulator.append(p, msg, bytes, now);
-    this.sender.wake(full ? now : batch.createdUs + this.spec.lingerMs);
+    const batch = this.accumulator.append(p, msg, bytes, now);
+    this.sender.wake(this.accumulator.isFull(batch) ? now : batch.createdUs + this.spec.lingerMs);
     return msg;
   }
 

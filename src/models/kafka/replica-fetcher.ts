@@ -9,35 +9,39 @@ import type { LogChunk } from "./partition-log.ts";
 import type { Replica } from "./replica.ts";
 import type { Broker } from "./broker.ts";
 
-export interface FetchEntry {
-  replica: Replica;
-  fetchOffset: number;
-  leaderEpoch: number;
-  truncate: boolean;
-}
-
+/**
+ * One fetch for every partition the follower fetches from this leader, as parallel columns (one entry per
+ * partition, in the fetcher's order): a fetch goes out on every answer, so objects per partition were most of
+ * the replication's garbage.
+ */
 export interface FetchRequest {
   fetcher: ReplicaFetcher;
   seq: number;
   follower: number;
   followerName: string;
-  entries: FetchEntry[];
+  replicas: Replica[];
+  /** The follower's LEO per partition. */
+  fetchOffsets: number[];
+  leaderEpochs: number[];
+  /** The follower must first learn where to truncate (after a leader-epoch change). */
+  truncate: boolean[];
 }
 
-export interface FetchAnswer {
-  replica: Replica;
-  leaderEpoch: number;
-  error: boolean;
-  truncateTo?: number;
-  chunk?: LogChunk;
-  hw: number;
-}
-
+/** The answer, entry by entry for the request's partitions (`replicas` and `leaderEpochs` are the request's). */
 export interface FetchResponse {
   fetcher: ReplicaFetcher;
   seq: number;
-  answers: FetchAnswer[];
+  replicas: Replica[];
+  leaderEpochs: number[];
+  /** The leader's high watermark, or ANSWER_ERROR (not the leader, or another epoch). */
+  hw: number[];
+  /** Where the follower must truncate its log, or NO_TRUNCATION. */
+  truncateTo: number[];
+  chunks: (LogChunk | undefined)[];
 }
+
+export const ANSWER_ERROR = -1;
+export const NO_TRUNCATION = -1;
 
 export class ReplicaFetcher {
   private readonly replicas = new Set<Replica>();
@@ -72,13 +76,19 @@ export class ReplicaFetcher {
       this.backOff();
       return;
     }
-    const entries: FetchEntry[] = [];
+    const replicas: Replica[] = [];
+    const fetchOffsets: number[] = [];
+    const leaderEpochs: number[] = [];
+    const truncate: boolean[] = [];
     for (const r of this.replicas) {
-      entries.push({ replica: r, fetchOffset: r.log.logEndOffset, leaderEpoch: r.leaderEpoch, truncate: r.needsTruncation });
+      replicas.push(r);
+      fetchOffsets.push(r.log.logEndOffset);
+      leaderEpochs.push(r.leaderEpoch);
+      truncate.push(r.needsTruncation);
     }
     this.inFlight = true;
-    const req: FetchRequest = { fetcher: this, seq: ++this.seq, follower: this.broker.id, followerName: this.broker.name, entries };
-    this.world.net.send(this.broker.name, leader.name, leader.handleFetch.bind(leader), req, this.broker.id);
+    const req: FetchRequest = { fetcher: this, seq: ++this.seq, follower: this.broker.id, followerName: this.broker.name, replicas, fetchOffsets, leaderEpochs, truncate };
+    this.world.net.send(this.broker.name, leader.name, leader.onFetchRequest, req, this.broker.id);
     const cfg = this.broker.cluster.config;
     this.timer = this.world.sim.after(cfg.replicaSocketTimeoutUs + cfg.replicaFetchWaitMaxUs, this.timedOut, req.seq, this.kinds.timeout, this.broker.id);
   }
@@ -105,15 +115,17 @@ export class ReplicaFetcher {
     this.world.sim.cancel(this.timer);
     const h = this.world.history;
     let errors = false;
-    for (const a of resp.answers) {
-      const r = a.replica;
+    for (let i = 0; i < resp.replicas.length; i++) {
+      const r = resp.replicas[i];
       // The answer is stale if we moved on to another leader or epoch meanwhile.
-      if (!this.replicas.has(r) || r.leaderEpoch !== a.leaderEpoch) continue;
-      if (a.error) {
+      if (!this.replicas.has(r) || r.leaderEpoch !== resp.leaderEpochs[i]) continue;
+      const hw = resp.hw[i];
+      if (hw === ANSWER_ERROR) {
         errors = true;
         continue;
       }
-      const removed = r.applyFetch(a.truncateTo, a.chunk, a.hw);
+      const truncateTo = resp.truncateTo[i];
+      const removed = r.applyFetch(truncateTo === NO_TRUNCATION ? undefined : truncateTo, resp.chunks[i], hw);
       if (removed > 0) {
         h.record(Op.Truncate, this.world.sim.nowUs, removed, this.broker.actorId, r.partition.partition, r.log.logEndOffset, r.partition.topicActor);
       }

@@ -125,8 +125,7 @@ export class Replica {
   }
 
   private epochStartOffset(): number {
-    for (let o = this.log.logEndOffset - 1; o >= 0; o--) if (this.log.epochAt(o) !== this.leaderEpoch) return o + 1;
-    return 0;
+    return this.log.epochStartOffset(this.leaderEpoch);
   }
 
   /** ISR members whose last caught-up time is older than replica.lag.time.max. */
@@ -165,6 +164,10 @@ export class Replica {
   private completeDelayed(): void {
     if (this.delayed.length === 0) return;
     const hw = this.log.highWatermark;
+    // Called on every park and high-watermark move: most calls complete nothing, and then allocate nothing.
+    let any = false;
+    for (let i = 0; i < this.delayed.length && !any; i++) any = this.delayed[i].requiredOffset <= hw;
+    if (!any) return;
     const keep: DelayedProduce[] = [];
     const done: DelayedProduce[] = [];
     for (const d of this.delayed) (d.requiredOffset <= hw ? done : keep).push(d);

@@ -28,8 +28,24 @@ export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): nu
   return compareStrings(a.topic, b.topic) || a.partition - b.partition;
 }
 
+/**
+ * Keys built so far, by topic then partition. Consumers look partitions up by key on every record (positions,
+ * processed offsets, commits), and building the string each time allocated it and hashed it afresh in each Map;
+ * a key made once keeps its hash. Bounded: a process running many scenarios starts over past MAX_KEYED_TOPICS.
+ */
+const keysByTopic = new Map<string, string[]>();
+const MAX_KEYED_TOPICS = 4096;
+const MAX_KEYED_PARTITION = 1 << 16;
+
 export function tpKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
+  const partition = tp.partition;
+  if (!(partition >= 0 && partition < MAX_KEYED_PARTITION && (partition | 0) === partition)) return `${tp.topic}\u0000${partition}`;
+  let keys = keysByTopic.get(tp.topic);
+  if (keys === undefined) {
+    if (keysByTopic.size >= MAX_KEYED_TOPICS) keysByTopic.clear();
+    keysByTopic.set(tp.topic, (keys = []));
+  }
+  return (keys[partition] ??= `${tp.topic}\u0000${partition}`);
 }
 
 export function sortMembers<T extends AssignorMember>(members: readonly T[]): T[] {
