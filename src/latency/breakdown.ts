@@ -10,6 +10,7 @@ import { PERCENTILE_KEYS } from "../scenario/schema-latency.ts";
 import { formatDurationUs } from "../scenario/units.ts";
 import { collectLatencyRecords, newSubjectRecords, recordsTruncate, retriesPerMessage, scanLatencyRecords, type RecordSink, type SubjectRecords } from "./phases.ts";
 import { explainTail } from "./explain.ts";
+import { HdrTally } from "./hdr-tally.ts";
 import { histogramSummary } from "../metrics/collector.ts";
 import { KAFKA_PHASES, QUEUE_PHASES, type LatencyBreakdown, type LatencyExplanation, type LatencySubject } from "./types.ts";
 
@@ -22,9 +23,11 @@ const PERCENTILES: Record<(typeof PERCENTILE_KEYS)[number], number> = { p50: 50,
  * processing-end order), so a run that keeps no record still gets every figure. Destroy it when done.
  */
 class SubjectSummary implements RecordSink {
-  private readonly all = newHistogram();
-  private readonly bucket = newHistogram();
-  private readonly phaseHist: hdr.Histogram[];
+  private readonly all = new HdrTally();
+  /** The open time bucket's latencies, and the histogram its p99 is read from when it closes. */
+  private readonly bucket = new HdrTally();
+  private readonly bucketHist = newHistogram();
+  private readonly phaseTally: HdrTally[];
   private readonly phaseSum: Float64Array;
   private readonly p99Us: (number | null)[];
   private open = -1;
@@ -40,7 +43,7 @@ class SubjectSummary implements RecordSink {
     /** Store values as an Int32 record column would (see recordsTruncate). */
     private readonly truncate: boolean,
   ) {
-    this.phaseHist = Array.from({ length: phaseCount }, newHistogram);
+    this.phaseTally = Array.from({ length: phaseCount }, () => new HdrTally());
     this.phaseSum = new Float64Array(phaseCount);
     this.p99Us = new Array(bucketCount).fill(null);
   }
@@ -53,33 +56,42 @@ class SubjectSummary implements RecordSink {
     }
     const b = Math.min(this.bucketCount - 1, Math.floor(endUs / this.bucketUs));
     if (b !== this.open) {
-      if (this.open >= 0 && this.bucket.totalCount > 0) this.p99Us[this.open] = this.bucket.getValueAtPercentile(99);
-      this.bucket.reset();
+      this.closeBucket();
       this.open = b;
     }
     this.n++;
-    this.all.recordValue(latencyUs);
-    this.bucket.recordValue(latencyUs);
+    this.all.record(latencyUs);
+    this.bucket.record(latencyUs);
     this.latencySum += latencyUs;
     for (let p = 0; p < this.phaseCount; p++) {
       const v = phases[p];
       this.phaseSum[p] += v;
-      this.phaseHist[p].recordValue(v);
+      this.phaseTally[p].record(v);
     }
   }
 
+  private closeBucket(): void {
+    if (this.open >= 0 && this.bucket.totalCount > 0) {
+      this.bucketHist.reset();
+      this.bucket.addTo(this.bucketHist);
+      this.p99Us[this.open] = this.bucketHist.getValueAtPercentile(99);
+    }
+    this.bucket.reset();
+  }
+
   finish(): LatencySubject {
-    if (this.open >= 0 && this.bucket.totalCount > 0) this.p99Us[this.open] = this.bucket.getValueAtPercentile(99);
+    this.closeBucket();
     const names = this.kind === "group" ? KAFKA_PHASES : QUEUE_PHASES;
     const { n, phaseSum, latencySum } = this;
+    const p99 = (t: HdrTally) => withHistogram(t, (h) => h.getValueAtPercentile(99));
     return {
       kind: this.kind,
       name: this.name,
-      summary: histogramSummary(this.all),
+      summary: withHistogram(this.all, histogramSummary),
       phases: names.map((phase, p) => ({
         phase,
         meanUs: n > 0 ? Math.round(phaseSum[p] / n) : 0,
-        p99Us: n > 0 ? this.phaseHist[p].getValueAtPercentile(99) : 0,
+        p99Us: n > 0 ? p99(this.phaseTally[p]) : 0,
         share: latencySum > 0 ? Math.round((phaseSum[p] / latencySum) * 1000) / 1000 : 0,
       })),
       p99Us: this.p99Us,
@@ -87,9 +99,18 @@ class SubjectSummary implements RecordSink {
   }
 
   destroy(): void {
-    this.all.destroy();
-    this.bucket.destroy();
-    for (const x of this.phaseHist) x.destroy();
+    this.bucketHist.destroy();
+  }
+}
+
+/** `read` of a histogram holding the tally's values. */
+function withHistogram<T>(t: HdrTally, read: (h: hdr.Histogram) => T): T {
+  const h = newHistogram();
+  try {
+    t.addTo(h);
+    return read(h);
+  } finally {
+    h.destroy();
   }
 }
 
