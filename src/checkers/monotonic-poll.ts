@@ -4,7 +4,7 @@
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
-import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { isPositionRow, PartMap, topicOfRow, tpName } from "./groups/rows.ts";
 
 export const monotonicPoll: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
@@ -36,23 +36,27 @@ export const monotonicPoll: Checker = (h: History) => {
  * in between; returns the deliveries checked.
  */
 function backwardPolls(h: History, out: number[]): number {
-  const last = new Map<string, { offset: number; timeUs: number }>();
+  /** The member's last delivery row per (group, member, topic, partition) since its position was last set. */
+  const last = new PartMap();
   const opKind = h.opKind;
   const count = h.opCount;
   let checked = 0;
   for (let i = 0; i < count; i++) {
     const kind = opKind[i];
     if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
-    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
+    const group = h.opAux[i];
+    const topic = topicOfRow(h, i);
+    const partition = h.opPartition[i];
+    const member = h.opActor[i];
     if (kind !== Op.Deliver) {
-      last.delete(k);
+      last.delete(group, topic, partition, member);
       continue;
     }
     checked++;
     const offset = h.opOffset[i];
-    const prev = last.get(k);
-    last.set(k, { offset, timeUs: h.opTimeUs[i] });
-    if (prev !== undefined && offset <= prev.offset) out.push(i, prev.offset, prev.timeUs);
+    const prev = last.get(group, topic, partition, member);
+    last.set(group, topic, partition, member, i);
+    if (prev !== undefined && offset <= h.opOffset[prev]) out.push(i, h.opOffset[prev], h.opTimeUs[prev]);
   }
   return checked;
 }

@@ -5,7 +5,7 @@
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
-import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { isPositionRow, PartMap, topicOfRow, tpName } from "./groups/rows.ts";
 import { TransactionGaps } from "./txn-rows.ts";
 
 export const noPollSkip: Checker = (h: History) => {
@@ -41,26 +41,29 @@ export const noPollSkip: Checker = (h: History) => {
  */
 function forwardJumps(h: History, out: number[]): number {
   /** Next expected offset per (group, member, topic, partition); absent = unknown (no position row yet). */
-  const expected = new Map<string, number>();
+  const expected = new PartMap();
   const opKind = h.opKind;
   const count = h.opCount;
   let checked = 0;
   for (let i = 0; i < count; i++) {
     const kind = opKind[i];
     if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
-    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
+    const group = h.opAux[i];
+    const topic = topicOfRow(h, i);
+    const partition = h.opPartition[i];
+    const member = h.opActor[i];
     if (kind === Op.FetchPosition || kind === Op.OffsetReset) {
-      expected.set(k, h.opOffset[i]);
+      expected.set(group, topic, partition, member, h.opOffset[i]);
       continue;
     }
     if (kind !== Op.Deliver) {
-      expected.delete(k);
+      expected.delete(group, topic, partition, member);
       continue;
     }
     checked++;
     const offset = h.opOffset[i];
-    const want = expected.get(k);
-    expected.set(k, offset + 1);
+    const want = expected.get(group, topic, partition, member);
+    expected.set(group, topic, partition, member, offset + 1);
     if (want !== undefined && offset > want) out.push(i, want);
   }
   return checked;
