@@ -24,14 +24,18 @@ const PERCENTILES: Record<(typeof PERCENTILE_KEYS)[number], number> = { p50: 50,
  */
 class SubjectSummary implements RecordSink {
   private readonly all = new HdrTally();
-  /** The open time bucket's latencies, and the histogram its p99 is read from when it closes. */
-  private readonly bucket = new HdrTally();
-  private readonly bucketHist = newHistogram();
+  /**
+   * The open time bucket's latencies, recorded one by one: a bucket holds a few hundred records, mostly in
+   * distinct slots, so counting them first would save nothing.
+   */
+  private readonly bucket = newHistogram();
   private readonly phaseTally: HdrTally[];
   private readonly phaseSum: Float64Array;
   private readonly p99Us: (number | null)[];
   private open = -1;
-  private latencySum = 0;
+  // In a typed array, not a field: a field that starts as a small integer and turns into a double changes the
+  // object's shape mid-scan and sends the optimised scan back to the interpreter.
+  private readonly latencySum = new Float64Array(1);
   private n = 0;
 
   constructor(
@@ -61,8 +65,8 @@ class SubjectSummary implements RecordSink {
     }
     this.n++;
     this.all.record(latencyUs);
-    this.bucket.record(latencyUs);
-    this.latencySum += latencyUs;
+    this.bucket.recordValue(latencyUs);
+    this.latencySum[0] += latencyUs;
     for (let p = 0; p < this.phaseCount; p++) {
       const v = phases[p];
       this.phaseSum[p] += v;
@@ -71,18 +75,15 @@ class SubjectSummary implements RecordSink {
   }
 
   private closeBucket(): void {
-    if (this.open >= 0 && this.bucket.totalCount > 0) {
-      this.bucketHist.reset();
-      this.bucket.addTo(this.bucketHist);
-      this.p99Us[this.open] = this.bucketHist.getValueAtPercentile(99);
-    }
+    if (this.open >= 0 && this.bucket.totalCount > 0) this.p99Us[this.open] = this.bucket.getValueAtPercentile(99);
     this.bucket.reset();
   }
 
   finish(): LatencySubject {
     this.closeBucket();
     const names = this.kind === "group" ? KAFKA_PHASES : QUEUE_PHASES;
-    const { n, phaseSum, latencySum } = this;
+    const { n, phaseSum } = this;
+    const latencySum = this.latencySum[0];
     const p99 = (t: HdrTally) => withHistogram(t, (h) => h.getValueAtPercentile(99));
     return {
       kind: this.kind,
@@ -99,7 +100,7 @@ class SubjectSummary implements RecordSink {
   }
 
   destroy(): void {
-    this.bucketHist.destroy();
+    this.bucket.destroy();
   }
 }
 

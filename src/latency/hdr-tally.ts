@@ -20,7 +20,8 @@ function slotOf(v: number): number {
 function valueOf(slot: number): number {
   if (slot < 2048) return slot;
   const b = (slot >>> 10) - 1;
-  return (slot - (b << 10)) * 2 ** b;
+  // Below 2^11 shifted by at most 20: within 32 bits.
+  return (slot - (b << 10)) << b;
 }
 
 export class HdrTally {
@@ -31,14 +32,10 @@ export class HdrTally {
   private max = -Infinity;
   /** Values outside the slots, recorded one by one. */
   private others: number[] = [];
-
-  get totalCount(): number {
-    let n = this.others.length;
-    for (let i = 0; i < this.touchedCount; i++) n += this.counts[this.touched[i]];
-    return n;
-  }
+  totalCount = 0;
 
   record(v: number): void {
+    this.totalCount++;
     if (!(v >= 0 && v <= 0x7fffffff && v === Math.floor(v))) {
       this.others.push(v);
       return;
@@ -76,6 +73,7 @@ export class HdrTally {
   reset(): void {
     for (let i = 0; i < this.touchedCount; i++) this.counts[this.touched[i]] = 0;
     this.touchedCount = 0;
+    this.totalCount = 0;
     this.minNonZero = Infinity;
     this.max = -Infinity;
     this.others = [];

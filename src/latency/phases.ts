@@ -2,7 +2,7 @@
 // the hot path): one pass over the operation log remembers, per message, when it was appended, acknowledged,
 // stored, fetched or received, and at each processing end (consumer group) or ack (queue) cuts the record's life
 // into phases at monotone boundaries, so the phases of a record always sum to its end-to-end latency.
-import { Op, type History } from "../history/history.ts";
+import { Op, type History, type WideColumn } from "../history/history.ts";
 import { KAFKA_PHASES, QUEUE_PHASES } from "./types.ts";
 
 /** The processed records of one consumer group or queue, in processing-end order. */
@@ -136,18 +136,9 @@ class RecordsWriter implements RecordSink {
  */
 export function scanLatencyRecords<S extends RecordSink>(h: History, open: (kind: "group" | "queue", name: string, actor: number, count: number) => S): S[] {
   const n = h.messageCount;
-  const kinds = h.opKind;
-  const aux = h.opAux;
   // Rows per subject actor (groups and queues are distinct actors), and the order subjects first appear in.
   const rows = new Int32Array(h.actorNames.length);
-  const order: number[] = [];
-  for (let i = 0; i < h.opCount; i++) {
-    const k = kinds[i];
-    if (k !== Op.ProcessEnd && k !== Op.QueueAck) continue;
-    const a = aux[i];
-    if (a < 0 || a >= rows.length || h.opMsg[i] < 0 || h.opMsg[i] >= n) continue;
-    if (rows[a]++ === 0) order.push(a);
-  }
+  const order = countSubjectRows(h, rows);
   if (order.length === 0) return [];
   const sinkOf: (S | undefined)[] = new Array(h.actorNames.length);
   const isGroup = new Uint8Array(h.actorNames.length);
@@ -171,21 +162,71 @@ export function scanLatencyRecords<S extends RecordSink>(h: History, open: (kind
   // that some subject reads (an empty column ignores writes, and no subject of the other family reads it).
   const kafkaColumn = (): TimeColumn => (hasGroup ? timeColumn(wide, n) : EMPTY);
   const queueColumn = (): TimeColumn => (hasQueue ? timeColumn(wide, n) : EMPTY);
-  const appendFirstUs = kafkaColumn();
-  // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
-  const appendFirstOffset = hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY;
-  const appendLastUs = kafkaColumn();
-  const ackUs = kafkaColumn();
-  const enqueueUs = queueColumn();
-  const firstReceiveUs = queueColumn();
-  const lastReceiveUs = queueColumn();
+  const times: MessageTimes = {
+    fetched,
+    started,
+    appendFirstUs: kafkaColumn(),
+    // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
+    appendFirstOffset: hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY,
+    appendLastUs: kafkaColumn(),
+    ackUs: kafkaColumn(),
+    enqueueUs: queueColumn(),
+    firstReceiveUs: queueColumn(),
+    lastReceiveUs: queueColumn(),
+  };
+  readRecords(h, times, sinkOf, isGroup);
+  return order.map((a) => sinkOf[a]!);
+}
+
+/** Rows per subject actor; returns the subjects in the order they first appear. */
+function countSubjectRows(h: History, rows: Int32Array): number[] {
+  const n = h.messageCount;
+  const kinds = h.opKind;
+  const aux = h.opAux;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  const order: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = kinds[i];
+    if (k !== Op.ProcessEnd && k !== Op.QueueAck) continue;
+    const a = aux[i];
+    const m = opMsg[i];
+    if (a < 0 || a >= rows.length || m < 0 || m >= n) continue;
+    if (rows[a]++ === 0) order.push(a);
+  }
+  return order;
+}
+
+/** The per-message times the phases are cut at (t + 1; 0: none). */
+interface MessageTimes {
+  /** Per group actor. */
+  fetched: (TimeColumn | undefined)[];
+  started: (TimeColumn | undefined)[];
+  appendFirstUs: TimeColumn;
+  appendFirstOffset: TimeColumn | WideColumn;
+  appendLastUs: TimeColumn;
+  ackUs: TimeColumn;
+  enqueueUs: TimeColumn;
+  firstReceiveUs: TimeColumn;
+  lastReceiveUs: TimeColumn;
+}
+
+// The pass over every row, in a function of its own: a run compiles this loop once, apart from the setup.
+function readRecords(h: History, times: MessageTimes, sinkOf: (RecordSink | undefined)[], isGroup: Uint8Array): void {
+  const n = h.messageCount;
+  const kinds = h.opKind;
+  const aux = h.opAux;
+  const opMsg = h.opMsg;
+  const opTimeUs = h.opTimeUs;
+  const count = h.opCount;
+  const { fetched, started, appendFirstUs, appendFirstOffset, appendLastUs, ackUs, enqueueUs, firstReceiveUs, lastReceiveUs } = times;
   const b = new Float64Array(6);
   const phases = new Float64Array(5);
-  for (let i = 0; i < h.opCount; i++) {
+  for (let i = 0; i < count; i++) {
     const kind = kinds[i];
-    const m = h.opMsg[i];
+    const m = opMsg[i];
     if (m < 0 || m >= n) continue;
-    const t = h.opTimeUs[i];
+    const t = opTimeUs[i];
     switch (kind) {
       case Op.Append:
         if (appendFirstUs[m] === 0) {
@@ -248,7 +289,6 @@ export function scanLatencyRecords<S extends RecordSink>(h: History, open: (kind
       }
     }
   }
-  return order.map((a) => sinkOf[a]!);
 }
 
 function trim(s: SubjectRecords, count: number): SubjectRecords {
