@@ -26,12 +26,14 @@ function valueOf(slot: number): number {
 
 export class HdrTally {
   private readonly counts = new Uint32Array(SLOTS);
-  private touched = new Int32Array(64);
+  // Room for every slot from the start (pages are only touched as used): a field assigned again later makes the
+  // optimised code that read it as a constant start over.
+  private readonly touched = new Int32Array(SLOTS);
   private touchedCount = 0;
   private minNonZero = Infinity;
   private max = -Infinity;
   /** Values outside the slots, recorded one by one. */
-  private others: number[] = [];
+  private readonly others: number[] = [];
   totalCount = 0;
 
   record(v: number): void {
@@ -41,14 +43,7 @@ export class HdrTally {
       return;
     }
     const slot = slotOf(v);
-    if (this.counts[slot]++ === 0) {
-      if (this.touchedCount === this.touched.length) {
-        const bigger = new Int32Array(this.touched.length * 2);
-        bigger.set(this.touched);
-        this.touched = bigger;
-      }
-      this.touched[this.touchedCount++] = slot;
-    }
+    if (this.counts[slot]++ === 0) this.touched[this.touchedCount++] = slot;
     if (v > this.max) this.max = v;
     if (v !== 0 && v < this.minNonZero) this.minNonZero = v;
   }
@@ -76,6 +71,6 @@ export class HdrTally {
     this.totalCount = 0;
     this.minNonZero = Infinity;
     this.max = -Infinity;
-    this.others = [];
+    this.others.length = 0;
   }
 }
