@@ -9,7 +9,7 @@
 import { Op, type History } from "../history/history.ts";
 import type { Anomaly, Verdict } from "../report/result-types.ts";
 import { fmtS, type Checker } from "./verdict.ts";
-import { partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { PartMap, partKey, topicOfRow, tpName } from "./groups/rows.ts";
 import { LEAVE_REASONS, REBALANCE_CAUSES } from "../models/groups/group-coordinator.ts";
 import type { Scenario } from "../scenario/schema.ts";
 import { duplicationPermittedBy } from "./kafka-log.ts";
@@ -98,6 +98,10 @@ interface Commit {
   member: number;
   timeUs: number;
 }
+function commitAt(h: History, row: number | undefined): Commit | undefined {
+  return row === undefined ? undefined : { offset: h.opOffset[row], member: h.opActor[row], timeUs: h.opTimeUs[row] };
+}
+
 interface Position {
   offset: number;
   timeUs: number;
@@ -106,11 +110,16 @@ interface Position {
   disruption: string | undefined;
 }
 
+/** The row kinds the scan below reads. */
+const READ_KINDS = new Uint8Array(256);
+for (const k of [Op.Commit, Op.RebalanceStart, Op.ConsumerCrashed, Op.MemberLeft, Op.MemberJoined, Op.CommitRejected, Op.FetchPosition, Op.OffsetReset, Op.ProcessStart]) READ_KINDS[k] = 1;
+
 export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) => {
   const twice = appendedTwice(h);
   const retries = firstRetries(h, twice);
   const firstByGroup = new Map<number, FirstProcessing>();
-  const commits = new Map<string, Commit>();
+  /** The last commit row per (group, topic, partition): the commit a later position came from. */
+  const commitRow = new PartMap();
   const positions = new Map<string, Position>();
   const disruption = new Map<number, string>();
   /** Members the coordinator removed and that have not rejoined since: anything they process is a zombie's. */
@@ -119,13 +128,17 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
   const unexplained: Anomaly[] = [];
   let checked = 0;
   let explainedCount = 0;
-  for (let i = 0; i < h.opCount; i++) {
-    const kind = h.opKind[i];
+  const opKind = h.opKind;
+  const count = h.opCount;
+  for (let i = 0; i < count; i++) {
+    const kind = opKind[i];
+    // Most rows (sends, appends, acks, fetches, processing ends) say nothing here: one byte says so.
+    if (READ_KINDS[kind] === 0) continue;
     const group = h.opAux[i];
     const t = h.opTimeUs[i];
     switch (kind) {
       case Op.Commit:
-        commits.set(partKey(group, topicOfRow(h, i), h.opPartition[i]), { offset: h.opOffset[i], member: h.opActor[i], timeUs: t });
+        commitRow.set(group, topicOfRow(h, i), h.opPartition[i], -1, i);
         break;
       case Op.RebalanceStart:
         disruption.set(group, `the rebalance that began at ${fmtS(t)} (${REBALANCE_CAUSES[h.opPartition[i]] ?? "unknown cause"})`);
@@ -150,7 +163,7 @@ export const duplicatesExplained: Checker = (h: History, scenario?: Scenario) =>
           offset: h.opOffset[i],
           timeUs: t,
           reset: kind === Op.OffsetReset,
-          commit: commits.get(partKey(group, topic, h.opPartition[i])),
+          commit: commitAt(h, commitRow.get(group, topic, h.opPartition[i])),
           disruption: disruption.get(group),
         });
         break;

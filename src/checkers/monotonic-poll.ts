@@ -1,15 +1,15 @@
 // monotonic-poll: without its position being reset, a member never gets an offset of a partition at or
 // below one it already got (Jepsen's "nonmonotonic poll"). Rewinds are legal only through a position row:
 // a new assignment starting from the committed offset, or auto.offset.reset.
-import { Op, type History } from "../history/history.ts";
+import type { History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
-import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { topicOfRow, tpName } from "./groups/rows.ts";
+import { readPolls } from "./groups/polls.ts";
 
 export const monotonicPoll: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
-  const rewinds: number[] = [];
-  const checked = backwardPolls(h, rewinds);
+  const { checked, rewinds } = readPolls(h);
   for (let j = 0; j < rewinds.length; j += 3) {
     const i = rewinds[j];
     const prev = { offset: rewinds[j + 1], timeUs: rewinds[j + 2] };
@@ -29,30 +29,3 @@ export const monotonicPoll: Checker = (h: History) => {
   }
   return verdictOf("monotonic-poll", checked, anomalies, `every member's polls moved forward (${checked} deliveries checked)`, (n) => `${n} poll(s) went backwards`);
 };
-
-/**
- * The scan over every row, apart from the explanations so a sweep thread compiles a small loop once: pushes
- * (row, previous offset, its time) for each delivery at or below the member's previous one with no position row
- * in between; returns the deliveries checked.
- */
-function backwardPolls(h: History, out: number[]): number {
-  const last = new Map<string, { offset: number; timeUs: number }>();
-  const opKind = h.opKind;
-  const count = h.opCount;
-  let checked = 0;
-  for (let i = 0; i < count; i++) {
-    const kind = opKind[i];
-    if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
-    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
-    if (kind !== Op.Deliver) {
-      last.delete(k);
-      continue;
-    }
-    checked++;
-    const offset = h.opOffset[i];
-    const prev = last.get(k);
-    last.set(k, { offset, timeUs: h.opTimeUs[i] });
-    if (prev !== undefined && offset <= prev.offset) out.push(i, prev.offset, prev.timeUs);
-  }
-  return checked;
-}

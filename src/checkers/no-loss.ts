@@ -13,22 +13,20 @@ import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, groupsByTopic, PerGroupTable, verdictOf, type Checker } from "./verdict.ts";
 
 export const noLoss: Checker = (h: History, scenario) => {
-  const n = h.messageCount;
-  const ackRow = new Int32Array(n).fill(-1);
-  const appendRow = new Int32Array(n).fill(-1);
-  const processed = new PerGroupTable(n);
-  const commitRows: number[] = [];
-  scanRows(h, ackRow, appendRow, processed, commitRows);
-  // Highest committed offset per (group, partition), to explain where the group stood at the end.
-  const committed = lastCommits(h, commitRows);
+  // Each message's last Ack and Append row: the shared reading of the log has them.
   const finalLog = readKafkaLog(h);
+  const { ackRow, appendRow } = finalLog;
+  const processed = new PerGroupTable(h.messageCount);
+  scanProcessed(h, processed);
   const subscribed = groupsByTopic(h, scenario);
   const anomalies: Anomaly[] = [];
-  const skips = readSkips(h, scenario);
   const permitted = new Set<string>();
   let unpermitted = 0;
   const missing: number[] = [];
   const checked = unprocessedPairs(h, ackRow, subscribed, processed, missing);
+  // Only a record never processed is explained by where its group had committed and whether its position jumped.
+  const committed = missing.length > 0 ? lastCommits(h) : new Map<string, number>();
+  const skips = missing.length > 0 ? readSkips(h, scenario) : undefined;
   for (let j = 0; j < missing.length; j += 2) {
     const msg = missing[j];
     const a = ackRow[msg];
@@ -38,7 +36,7 @@ export const noLoss: Checker = (h: History, scenario) => {
     const hasFinalLog = finalLog.finalEnd.has(`${h.msgTopic[msg]}:${partition}`);
     const inLog = appendRow[msg] >= 0 && (!hasFinalLog || finalLog.survivingCount[msg] > 0);
     const at = committed.get(`${g.group}:${partition}`);
-    const skip = skips.explain(g.group, h.msgTopic[msg], partition, offset);
+    const skip = skips!.explain(g.group, h.msgTopic[msg], partition, offset);
     if (skip) permitted.add(skip.permittedBy);
     else unpermitted++;
     // Still in the log but behind the group's committed offset: the group moved past it without processing it
@@ -80,25 +78,18 @@ export const noLoss: Checker = (h: History, scenario) => {
 // of its own, apart from the explanations, so a sweep thread compiles small loops once and keeps them from one
 // seed to the next instead of re-optimising the whole checker every seed.
 
-/** Each message's Ack and Append row, each group's processing, and the commit rows in row order. */
-function scanRows(h: History, ackRow: Int32Array, appendRow: Int32Array, processed: PerGroupTable, commitRows: number[]): void {
+/** Each group's processing of each message. */
+function scanProcessed(h: History, processed: PerGroupTable): void {
   const opKind = h.opKind;
   const opMsg = h.opMsg;
   const count = h.opCount;
-  for (let i = 0; i < count; i++) {
-    const kind = opKind[i];
-    const msg = opMsg[i];
-    if (kind === Op.Ack) ackRow[msg] = i;
-    else if (kind === Op.Append) appendRow[msg] = i;
-    else if (kind === Op.ProcessEnd) processed.set(h.opAux[i], msg, i);
-    else if (kind === Op.Commit) commitRows.push(i);
-  }
+  for (let i = 0; i < count; i++) if (opKind[i] === Op.ProcessEnd) processed.set(h.opAux[i], opMsg[i], i);
 }
 
 /** The last committed offset per "group:partition" (commits in row order: the last one wins). */
-function lastCommits(h: History, commitRows: number[]): Map<string, number> {
+function lastCommits(h: History): Map<string, number> {
   const committed = new Map<string, number>();
-  for (const i of commitRows) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
+  for (let i = 0; i < h.opCount; i++) if (h.opKind[i] === Op.Commit) committed.set(`${h.opAux[i]}:${h.opPartition[i]}`, h.opOffset[i]);
   return committed;
 }
 

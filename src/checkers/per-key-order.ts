@@ -61,13 +61,15 @@ export const perKeyOrder: Checker = (h: History) => {
  * for the same producer and key, with that one; returns the first processings checked.
  */
 function lateFirstProcessings(h: History, out: { i: number; prev: Processed }[]): number {
-  // (group, producer, key) → highest send sequence processed so far, and the message that had it.
-  const last = new Map<number, Map<number, Processed>>();
+  // Per (group, producer), indexed by key id: the row + 1 of the first processing with the highest send
+  // sequence so far (0: none). Key ids are dense, so a column replaces a map entry and an object per record.
+  const last = new Map<number, Map<number, Int32Array>>();
   const seen = new PerGroupTable(h.messageCount);
   const opKind = h.opKind;
   const opMsg = h.opMsg;
   const opAux = h.opAux;
   const count = h.opCount;
+  const keyCount = h.keyNames.length;
   let checked = 0;
   for (let i = 0; i < count; i++) {
     if (opKind[i] !== Op.ProcessStart) continue;
@@ -76,14 +78,21 @@ function lateFirstProcessings(h: History, out: { i: number; prev: Processed }[])
     if (seen.get(group, msg) >= 0) continue;
     seen.set(group, msg, i);
     checked++;
-    let byKey = last.get(group);
-    if (byKey === undefined) last.set(group, (byKey = new Map()));
-    // Producer ids stay below 2^20 and key ids below 2^31, so the pair packs exactly into a double.
-    const k = h.msgProducer[msg] * 2 ** 31 + h.msgKey[msg];
+    let byProducer = last.get(group);
+    if (byProducer === undefined) last.set(group, (byProducer = new Map()));
+    const producer = h.msgProducer[msg];
+    let byKey = byProducer.get(producer);
+    if (byKey === undefined) byProducer.set(producer, (byKey = new Int32Array(keyCount)));
+    const key = h.msgKey[msg];
     const seq = h.msgKeySeq[msg];
-    const prev = byKey.get(k);
-    if (prev !== undefined && seq < prev.seq) out.push({ i, prev });
-    else byKey.set(k, { seq, msg, timeUs: h.opTimeUs[i], partition: h.opPartition[i] });
+    const prevRow = byKey[key] - 1;
+    if (prevRow >= 0 && seq < h.msgKeySeq[opMsg[prevRow]]) out.push({ i, prev: processedAt(h, prevRow) });
+    else byKey[key] = i + 1;
   }
   return checked;
+}
+
+function processedAt(h: History, row: number): Processed {
+  const msg = h.opMsg[row];
+  return { seq: h.msgKeySeq[msg], msg, timeUs: h.opTimeUs[row], partition: h.opPartition[row] };
 }

@@ -2,18 +2,18 @@
 // position is set (assignment, committed offset, auto.offset.reset), the next record it gets from that
 // partition must be at that position, and each later one at the previous + 1. Anything bigger skipped
 // records the member never saw (Jepsen's "poll skip"); a reset by auto.offset.reset is announced, not a skip.
-import { Op, type History } from "../history/history.ts";
+import type { History } from "../history/history.ts";
 import type { Anomaly } from "../report/result-types.ts";
 import { fmtS, verdictOf, type Checker } from "./verdict.ts";
-import { isPositionRow, partKey, topicOfRow, tpName } from "./groups/rows.ts";
+import { topicOfRow, tpName } from "./groups/rows.ts";
+import { readPolls } from "./groups/polls.ts";
 import { TransactionGaps } from "./txn-rows.ts";
 
 export const noPollSkip: Checker = (h: History) => {
   const anomalies: Anomaly[] = [];
   // Control markers and aborted records are never returned: the offset gaps they leave are not skips.
   const gaps = new TransactionGaps(h);
-  const jumps: number[] = [];
-  const checked = forwardJumps(h, jumps);
+  const { checked, jumps } = readPolls(h);
   for (let j = 0; j < jumps.length; j += 2) {
     const i = jumps[j];
     const want = jumps[j + 1];
@@ -34,34 +34,3 @@ export const noPollSkip: Checker = (h: History) => {
   }
   return verdictOf("no-poll-skip", checked, anomalies, `no poll skipped an offset (${checked} deliveries checked)`, (n) => `${n} poll(s) skipped offsets`);
 };
-
-/**
- * The scan over every row, apart from the explanations so a sweep thread compiles a small loop once: pushes
- * (row, expected offset) for each delivery past its member's expected position; returns the deliveries checked.
- */
-function forwardJumps(h: History, out: number[]): number {
-  /** Next expected offset per (group, member, topic, partition); absent = unknown (no position row yet). */
-  const expected = new Map<string, number>();
-  const opKind = h.opKind;
-  const count = h.opCount;
-  let checked = 0;
-  for (let i = 0; i < count; i++) {
-    const kind = opKind[i];
-    if (kind !== Op.Deliver && !isPositionRow(kind)) continue;
-    const k = partKey(h.opAux[i], topicOfRow(h, i), h.opPartition[i], h.opActor[i]);
-    if (kind === Op.FetchPosition || kind === Op.OffsetReset) {
-      expected.set(k, h.opOffset[i]);
-      continue;
-    }
-    if (kind !== Op.Deliver) {
-      expected.delete(k);
-      continue;
-    }
-    checked++;
-    const offset = h.opOffset[i];
-    const want = expected.get(k);
-    expected.set(k, offset + 1);
-    if (want !== undefined && offset > want) out.push(i, want);
-  }
-  return checked;
-}

@@ -8,8 +8,9 @@ import type { ExpectationOutcome, FaultWindow, LatencySummaryUs } from "../repor
 import type { Scenario } from "../scenario/schema.ts";
 import { PERCENTILE_KEYS } from "../scenario/schema-latency.ts";
 import { formatDurationUs } from "../scenario/units.ts";
-import { collectLatencyRecords, newSubjectRecords, retriesPerMessage, type SubjectRecords } from "./phases.ts";
+import { collectLatencyRecords, newSubjectRecords, recordsTruncate, retriesPerMessage, scanLatencyRecords, type RecordSink, type SubjectRecords } from "./phases.ts";
 import { explainTail } from "./explain.ts";
+import { HdrTally } from "./hdr-tally.ts";
 import { histogramSummary } from "../metrics/collector.ts";
 import { KAFKA_PHASES, QUEUE_PHASES, type LatencyBreakdown, type LatencyExplanation, type LatencySubject } from "./types.ts";
 
@@ -17,51 +18,116 @@ hdr.initWebAssemblySync();
 const newHistogram = () => hdr.build({ numberOfSignificantValueDigits: 3, useWebAssembly: true });
 const PERCENTILES: Record<(typeof PERCENTILE_KEYS)[number], number> = { p50: 50, p90: 90, p99: 99, p999: 99.9, max: 100 };
 
-/** Summary, phases and p99 per bucket of one subject's records (they come in processing-end order). */
-export function summariseSubject(r: SubjectRecords, bucketUs: number, bucketCount: number): LatencySubject {
-  const all = newHistogram();
-  const bucket = newHistogram();
-  const phaseHist = Array.from({ length: r.phaseCount }, newHistogram);
-  const phaseSum = new Float64Array(r.phaseCount);
-  const p99Us: (number | null)[] = new Array(bucketCount).fill(null);
-  let open = -1;
-  let latencySum = 0;
-  try {
-    for (let i = 0; i < r.latencyUs.length; i++) {
-      const b = Math.min(bucketCount - 1, Math.floor(r.endUs[i] / bucketUs));
-      if (b !== open) {
-        if (open >= 0 && bucket.totalCount > 0) p99Us[open] = bucket.getValueAtPercentile(99);
-        bucket.reset();
-        open = b;
-      }
-      all.recordValue(r.latencyUs[i]);
-      bucket.recordValue(r.latencyUs[i]);
-      latencySum += r.latencyUs[i];
-      for (let p = 0; p < r.phaseCount; p++) {
-        const v = r.phases[i * r.phaseCount + p];
-        phaseSum[p] += v;
-        phaseHist[p].recordValue(v);
-      }
+/**
+ * Summary, phases and p99 per bucket of one subject, fed its records as the log is read (they come in
+ * processing-end order), so a run that keeps no record still gets every figure. Destroy it when done.
+ */
+class SubjectSummary implements RecordSink {
+  private readonly all = new HdrTally();
+  /**
+   * The open time bucket's latencies, recorded one by one: a bucket holds a few hundred records, mostly in
+   * distinct slots, so counting them first would save nothing.
+   */
+  private readonly bucket = newHistogram();
+  private readonly phaseTally: HdrTally[];
+  private readonly phaseSum: Float64Array;
+  private readonly p99Us: (number | null)[];
+  private open = -1;
+  // In a typed array, not a field: a field that starts as a small integer and turns into a double changes the
+  // object's shape mid-scan and sends the optimised scan back to the interpreter.
+  private readonly latencySum = new Float64Array(1);
+  private n = 0;
+
+  constructor(
+    readonly kind: "group" | "queue",
+    readonly name: string,
+    private readonly phaseCount: number,
+    private readonly bucketUs: number,
+    private readonly bucketCount: number,
+    /** Store values as an Int32 record column would (see recordsTruncate). */
+    private readonly truncate: boolean,
+  ) {
+    this.phaseTally = Array.from({ length: phaseCount }, () => new HdrTally());
+    this.phaseSum = new Float64Array(phaseCount);
+    this.p99Us = new Array(bucketCount).fill(null);
+  }
+
+  add(_msg: number, endUs: number, latencyUs: number, phases: Float64Array): void {
+    if (this.truncate) {
+      endUs |= 0;
+      latencyUs |= 0;
+      for (let p = 0; p < this.phaseCount; p++) phases[p] = phases[p] | 0;
     }
-    if (open >= 0 && bucket.totalCount > 0) p99Us[open] = bucket.getValueAtPercentile(99);
-    const names = r.kind === "group" ? KAFKA_PHASES : QUEUE_PHASES;
-    const n = r.latencyUs.length;
+    const b = Math.min(this.bucketCount - 1, Math.floor(endUs / this.bucketUs));
+    if (b !== this.open) {
+      this.closeBucket();
+      this.open = b;
+    }
+    this.n++;
+    this.all.record(latencyUs);
+    this.bucket.recordValue(latencyUs);
+    this.latencySum[0] += latencyUs;
+    for (let p = 0; p < this.phaseCount; p++) {
+      const v = phases[p];
+      this.phaseSum[p] += v;
+      this.phaseTally[p].record(v);
+    }
+  }
+
+  private closeBucket(): void {
+    if (this.open >= 0 && this.bucket.totalCount > 0) this.p99Us[this.open] = this.bucket.getValueAtPercentile(99);
+    this.bucket.reset();
+  }
+
+  finish(): LatencySubject {
+    this.closeBucket();
+    const names = this.kind === "group" ? KAFKA_PHASES : QUEUE_PHASES;
+    const { n, phaseSum } = this;
+    const latencySum = this.latencySum[0];
+    const p99 = (t: HdrTally) => withHistogram(t, (h) => h.getValueAtPercentile(99));
     return {
-      kind: r.kind,
-      name: r.name,
-      summary: histogramSummary(all),
+      kind: this.kind,
+      name: this.name,
+      summary: withHistogram(this.all, histogramSummary),
       phases: names.map((phase, p) => ({
         phase,
         meanUs: n > 0 ? Math.round(phaseSum[p] / n) : 0,
-        p99Us: n > 0 ? phaseHist[p].getValueAtPercentile(99) : 0,
+        p99Us: n > 0 ? p99(this.phaseTally[p]) : 0,
         share: latencySum > 0 ? Math.round((phaseSum[p] / latencySum) * 1000) / 1000 : 0,
       })),
-      p99Us,
+      p99Us: this.p99Us,
     };
+  }
+
+  destroy(): void {
+    this.bucket.destroy();
+  }
+}
+
+/** `read` of a histogram holding the tally's values. */
+function withHistogram<T>(t: HdrTally, read: (h: hdr.Histogram) => T): T {
+  const h = newHistogram();
+  try {
+    t.addTo(h);
+    return read(h);
   } finally {
-    all.destroy();
-    bucket.destroy();
-    for (const x of phaseHist) x.destroy();
+    h.destroy();
+  }
+}
+
+/** The breakdown of every subject, from one reading of the log (no record is kept). */
+function summariseSubjects(h: History, bucketUs: number, bucketCount: number): LatencySubject[] {
+  const truncate = recordsTruncate(h);
+  const made: SubjectSummary[] = [];
+  try {
+    scanLatencyRecords(h, (kind, name) => {
+      const s = new SubjectSummary(kind, name, kind === "group" ? KAFKA_PHASES.length : QUEUE_PHASES.length, bucketUs, bucketCount, truncate);
+      made.push(s);
+      return s;
+    });
+    return made.map((s) => s.finish());
+  } finally {
+    for (const s of made) s.destroy();
   }
 }
 
@@ -126,8 +192,10 @@ function checkPercentiles(h: History, records: () => SubjectRecords | undefined,
 }
 
 export function analyseLatency(h: History, scenario: Scenario, input: LatencyAnalysisInput): LatencyAnalysis {
-  const records = collectLatencyRecords(h);
-  const subjects = records.map((r) => summariseSubject(r, input.bucketUs, input.bucketCount));
+  const subjects = summariseSubjects(h, input.bucketUs, input.bucketCount);
+  // The records themselves are read again only to explain a failed bound.
+  let kept: SubjectRecords[] | undefined;
+  const records = () => (kept ??= collectLatencyRecords(h));
   let retries: Uint16Array | undefined;
   const ctx = { faults: input.faults, retries: () => (retries ??= retriesPerMessage(h)) };
   const explanations: LatencyExplanation[] = [];
@@ -139,15 +207,15 @@ export function analyseLatency(h: History, scenario: Scenario, input: LatencyAna
     const pooledBounds: Bounds = {};
     for (const k of PERCENTILE_KEYS) if (spec[k] !== undefined) pooledBounds[k] = spec[k];
     // Copying every group's records into one is only worth it when the pooled bound failed and needs explaining.
-    const r = checkPercentiles(h, () => pooled(records), input.pooledSummary, pooledBounds, "all groups", ctx);
+    const r = checkPercentiles(h, () => pooled(records()), input.pooledSummary, pooledBounds, "all groups", ctx);
     pooledExplanation = r.explanation;
     if (r.explanation) explanations.push(r.explanation);
   }
 
   const entry = (kind: "group" | "queue", name: string, bounds: Bounds & { violated: boolean; maxLag?: number; lagAtEnd?: number }) => {
-    const i = records.findIndex((r) => r.kind === kind && r.name === name);
+    const i = subjects.findIndex((r) => r.kind === kind && r.name === name);
     const subject = `${kind} ${name}`;
-    const r = checkPercentiles(h, () => (i >= 0 ? records[i] : undefined), i >= 0 ? subjects[i].summary : undefined, bounds, subject, ctx);
+    const r = checkPercentiles(h, () => (i >= 0 ? records()[i] : undefined), i >= 0 ? subjects[i].summary : undefined, bounds, subject, ctx);
     const labels = PERCENTILE_KEYS.filter((k) => bounds[k] !== undefined).map((k) => `${k} <= ${formatDurationUs(bounds[k]!)}`);
     const lagCheck = (what: "maxLag" | "lagAtEnd", list: { group: string; records: number }[]) => {
       const b = bounds[what];

@@ -2,7 +2,7 @@
 // the hot path): one pass over the operation log remembers, per message, when it was appended, acknowledged,
 // stored, fetched or received, and at each processing end (consumer group) or ack (queue) cuts the record's life
 // into phases at monotone boundaries, so the phases of a record always sum to its end-to-end latency.
-import { Op, type History } from "../history/history.ts";
+import { Op, type History, type WideColumn } from "../history/history.ts";
 import { KAFKA_PHASES, QUEUE_PHASES } from "./types.ts";
 
 /** The processed records of one consumer group or queue, in processing-end order. */
@@ -78,13 +78,19 @@ function at(c: TimeColumn, m: number): number {
 }
 
 /**
- * Writes the phases between boundaries b[0] ≤ … ≤ b[last] at out[at…]; a missing boundary (NaN) takes the next
+ * Writes the phases between boundaries b[0] ≤ … ≤ b[last] to out; a missing boundary (NaN) takes the next
  * one's time, and each is clamped to be at least the previous, so the phases always sum to b[last] − b[0].
  */
-function writePhases(out: Float64Array | Int32Array, at: number, b: Float64Array, count: number): void {
+function writePhases(out: Float64Array, b: Float64Array, count: number): void {
   for (let i = count - 2; i >= 1; i--) if (b[i] !== b[i]) b[i] = b[i + 1];
   for (let i = 1; i < count; i++) if (b[i] < b[i - 1]) b[i] = b[i - 1];
-  for (let i = 1; i < count; i++) out[at + i - 1] = b[i] - b[i - 1];
+  for (let i = 1; i < count; i++) out[i - 1] = b[i] - b[i - 1];
+}
+
+/** Receives the processed records of one subject, in processing-end order. */
+export interface RecordSink {
+  /** `phases` holds the record's phaseCount phases; it is reused for the next record. */
+  add(msg: number, endUs: number, latencyUs: number, phases: Float64Array, partition: number): void;
 }
 
 /**
@@ -93,57 +99,134 @@ function writePhases(out: Float64Array | Int32Array, at: number, b: Float64Array
  * over the log: the first counts rows per subject so the columns are allocated once, at their size.
  */
 export function collectLatencyRecords(h: History): SubjectRecords[] {
-  const n = h.messageCount;
-  const kinds = h.opKind;
-  const aux = h.opAux;
-  // Rows per subject actor (groups and queues are distinct actors), and the order subjects first appear in.
-  const rows = new Int32Array(h.actorNames.length);
-  const order: number[] = [];
-  for (let i = 0; i < h.opCount; i++) {
-    const k = kinds[i];
-    if (k !== Op.ProcessEnd && k !== Op.QueueAck) continue;
-    const a = aux[i];
-    if (a < 0 || a >= rows.length || h.opMsg[i] < 0 || h.opMsg[i] >= n) continue;
-    if (rows[a]++ === 0) order.push(a);
-  }
-  if (order.length === 0) return [];
-  const subjectOf: (SubjectRecords | undefined)[] = new Array(h.actorNames.length);
-  const filled = new Int32Array(h.actorNames.length);
-  // Per group actor: when the message was last fetched and last started by that group.
-  const wide = needsWideTimes(h);
   // The records are the biggest arrays of the analysis: 32-bit when every value fits (times below 2^31 µs,
   // so latencies and phases, differences of such times, fit too), which saves 24-28 bytes a record.
   const narrow = timesBelow2e31(h);
+  const writers = scanLatencyRecords(h, (kind, name, actor, count) => new RecordsWriter(newSubjectRecords(kind, name, actor, count, narrow)));
+  // A row counted in the first pass but not kept (a group's ack row on a queue actor) leaves the tail unused.
+  return writers.map((w) => trim(w.records, w.filled));
+}
+
+/** True when a time column holds a value that an Int32 record column would not keep as it is. */
+export function recordsTruncate(h: History): boolean {
+  // Uint32 columns hold integers below 2^32: the records keep them exactly (Int32 when below 2^31, else Float64).
+  return !(h.opTimeUs instanceof Uint32Array && h.msgCreatedUs instanceof Uint32Array) && timesBelow2e31(h);
+}
+
+class RecordsWriter implements RecordSink {
+  filled = 0;
+  constructor(readonly records: SubjectRecords) {}
+  add(msg: number, endUs: number, latencyUs: number, phases: Float64Array, partition: number): void {
+    const s = this.records;
+    const r = this.filled++;
+    const P = s.phaseCount;
+    s.msg[r] = msg;
+    s.endUs[r] = endUs;
+    s.latencyUs[r] = latencyUs;
+    for (let p = 0; p < P; p++) s.phases[r * P + p] = phases[p];
+    s.partition[r] = partition;
+  }
+}
+
+/**
+ * The records of every subject handed to the sink `open` makes for it (with the subject's row count, an upper
+ * bound of its records), in processing-end order: the phases are computed once, here, whether the caller keeps
+ * the records (the explanation of a failed bound) or only summarises them (the breakdown of every run).
+ * Returns the sinks in subject order.
+ */
+export function scanLatencyRecords<S extends RecordSink>(h: History, open: (kind: "group" | "queue", name: string, actor: number, count: number) => S): S[] {
+  const n = h.messageCount;
+  // Rows per subject actor (groups and queues are distinct actors), and the order subjects first appear in.
+  const rows = new Int32Array(h.actorNames.length);
+  const order = countSubjectRows(h, rows);
+  if (order.length === 0) return [];
+  const sinkOf: (S | undefined)[] = new Array(h.actorNames.length);
+  const isGroup = new Uint8Array(h.actorNames.length);
+  // Per group actor: when the message was last fetched and last started by that group.
+  const wide = needsWideTimes(h);
   const fetched: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
   const started: (TimeColumn | undefined)[] = new Array(h.actorNames.length);
+  let hasGroup = false;
+  let hasQueue = false;
   for (const a of order) {
     const k = h.actorKinds[a] === "group" ? "group" : "queue";
-    subjectOf[a] = newSubjectRecords(k, h.actorNames[a], a, rows[a], narrow);
+    sinkOf[a] = open(k, h.actorNames[a], a, rows[a]);
     if (k === "group") {
+      isGroup[a] = 1;
+      hasGroup = true;
       fetched[a] = timeColumn(wide, n);
       started[a] = timeColumn(wide, n);
-    }
+    } else hasQueue = true;
   }
   // A column per message costs 8 bytes per message at the run's peak memory: build only the family's columns
   // that some subject reads (an empty column ignores writes, and no subject of the other family reads it).
-  const hasGroup = order.some((a) => subjectOf[a]!.kind === "group");
-  const hasQueue = order.some((a) => subjectOf[a]!.kind === "queue");
   const kafkaColumn = (): TimeColumn => (hasGroup ? timeColumn(wide, n) : EMPTY);
   const queueColumn = (): TimeColumn => (hasQueue ? timeColumn(wide, n) : EMPTY);
-  const appendFirstUs = kafkaColumn();
-  // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
-  const appendFirstOffset = hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY;
-  const appendLastUs = kafkaColumn();
-  const ackUs = kafkaColumn();
-  const enqueueUs = queueColumn();
-  const firstReceiveUs = queueColumn();
-  const lastReceiveUs = queueColumn();
+  const times: MessageTimes = {
+    fetched,
+    started,
+    appendFirstUs: kafkaColumn(),
+    // Read only where appendFirstUs is set; the history's own offset type holds every offset exactly.
+    appendFirstOffset: hasGroup ? new (h.opOffset.constructor as new (n: number) => typeof h.opOffset)(n) : EMPTY,
+    appendLastUs: kafkaColumn(),
+    ackUs: kafkaColumn(),
+    enqueueUs: queueColumn(),
+    firstReceiveUs: queueColumn(),
+    lastReceiveUs: queueColumn(),
+  };
+  readRecords(h, times, sinkOf, isGroup);
+  return order.map((a) => sinkOf[a]!);
+}
+
+/** Rows per subject actor; returns the subjects in the order they first appear. */
+function countSubjectRows(h: History, rows: Int32Array): number[] {
+  const n = h.messageCount;
+  const kinds = h.opKind;
+  const aux = h.opAux;
+  const opMsg = h.opMsg;
+  const count = h.opCount;
+  const order: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = kinds[i];
+    if (k !== Op.ProcessEnd && k !== Op.QueueAck) continue;
+    const a = aux[i];
+    const m = opMsg[i];
+    if (a < 0 || a >= rows.length || m < 0 || m >= n) continue;
+    if (rows[a]++ === 0) order.push(a);
+  }
+  return order;
+}
+
+/** The per-message times the phases are cut at (t + 1; 0: none). */
+interface MessageTimes {
+  /** Per group actor. */
+  fetched: (TimeColumn | undefined)[];
+  started: (TimeColumn | undefined)[];
+  appendFirstUs: TimeColumn;
+  appendFirstOffset: TimeColumn | WideColumn;
+  appendLastUs: TimeColumn;
+  ackUs: TimeColumn;
+  enqueueUs: TimeColumn;
+  firstReceiveUs: TimeColumn;
+  lastReceiveUs: TimeColumn;
+}
+
+// The pass over every row, in a function of its own: a run compiles this loop once, apart from the setup.
+function readRecords(h: History, times: MessageTimes, sinkOf: (RecordSink | undefined)[], isGroup: Uint8Array): void {
+  const n = h.messageCount;
+  const kinds = h.opKind;
+  const aux = h.opAux;
+  const opMsg = h.opMsg;
+  const opTimeUs = h.opTimeUs;
+  const count = h.opCount;
+  const { fetched, started, appendFirstUs, appendFirstOffset, appendLastUs, ackUs, enqueueUs, firstReceiveUs, lastReceiveUs } = times;
   const b = new Float64Array(6);
-  for (let i = 0; i < h.opCount; i++) {
+  const phases = new Float64Array(5);
+  for (let i = 0; i < count; i++) {
     const kind = kinds[i];
-    const m = h.opMsg[i];
+    const m = opMsg[i];
     if (m < 0 || m >= n) continue;
-    const t = h.opTimeUs[i];
+    const t = opTimeUs[i];
     switch (kind) {
       case Op.Append:
         if (appendFirstUs[m] === 0) {
@@ -167,8 +250,8 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
       }
       case Op.ProcessEnd: {
         const g = aux[i];
-        const s = subjectOf[g];
-        if (s === undefined || s.kind !== "group") break;
+        const s = sinkOf[g];
+        if (s === undefined || isGroup[g] === 0) break;
         const created = h.msgCreatedUs[m];
         const fetchUs = at(fetched[g]!, m);
         // The copy the consumer read: the first append when its offset matches, else the latest (a retry's copy).
@@ -179,12 +262,8 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         b[3] = fetchUs;
         b[4] = at(started[g]!, m);
         b[5] = t;
-        const r = filled[g]++;
-        s.msg[r] = m;
-        s.endUs[r] = t;
-        s.latencyUs[r] = t - created;
-        writePhases(s.phases, r * s.phaseCount, b, 6);
-        s.partition[r] = partitionCode(h.msgTopic[m], h.opPartition[i]);
+        writePhases(phases, b, 6);
+        s.add(m, t, t - created, phases, partitionCode(h.msgTopic[m], h.opPartition[i]));
         break;
       }
       case Op.QueueEnqueue:
@@ -196,26 +275,20 @@ export function collectLatencyRecords(h: History): SubjectRecords[] {
         break;
       case Op.QueueAck: {
         const q = aux[i];
-        const s = subjectOf[q];
-        if (s === undefined || s.kind !== "queue") break;
+        const s = sinkOf[q];
+        if (s === undefined || isGroup[q] === 1) break;
         const created = h.msgCreatedUs[m];
         b[0] = created;
         b[1] = at(enqueueUs, m);
         b[2] = at(firstReceiveUs, m);
         b[3] = at(lastReceiveUs, m);
         b[4] = t;
-        const r = filled[q]++;
-        s.msg[r] = m;
-        s.endUs[r] = t;
-        s.latencyUs[r] = t - created;
-        writePhases(s.phases, r * s.phaseCount, b, 5);
-        s.partition[r] = -1;
+        writePhases(phases, b, 5);
+        s.add(m, t, t - created, phases, -1);
         break;
       }
     }
   }
-  // A row counted in the first pass but not kept (a group's ack row on a queue actor) leaves the tail unused.
-  return order.map((a) => trim(subjectOf[a]!, filled[a]));
 }
 
 function trim(s: SubjectRecords, count: number): SubjectRecords {
