@@ -88,6 +88,8 @@ export class ConsumerDataPath {
   /** The fetch in flight (0: none); a response or timeout for another number is stale. */
   private fetchSeq = 0;
   private fetchInFlight = 0;
+  /** The request timeout of the fetch in flight; cancelled when its answer comes (0: none). */
+  private fetchTimer = 0;
   private nextPartition = 0;
   private readonly processSample: () => number;
   /** isolation.level=read_committed: fetches stop at the last stable offset and pass over aborted records. */
@@ -250,7 +252,7 @@ export class ConsumerDataPath {
     this.fetchInFlight = seq;
     this.group.world.net.send(name, leader, this.onFetchAtBroker, { inc: this.host.incarnation(), seq, tps, leader }, this.host.actorId);
     // request.timeout.ms (30 s by default): a fetch to a broker that died is given up and retried.
-    this.host.after(this.spec.fetchMaxWait + this.spec.requestTimeout, this.fetchTimeout, seq, this.k.fetch);
+    this.fetchTimer = this.host.after(this.spec.fetchMaxWait + this.spec.requestTimeout, this.fetchTimeout, seq, this.k.fetch);
   }
 
   private readonly fetchTimeout = (seq: number): void => {
@@ -320,6 +322,9 @@ export class ConsumerDataPath {
   private readonly fetchResponse = (res: FetchResponse): void => {
     if (res.seq !== this.fetchInFlight) return;
     this.fetchInFlight = 0;
+    // Answered: the timeout would only fire as a no-op, 30 s later, after a heap's worth of other timers.
+    this.group.world.sim.cancel(this.fetchTimer);
+    this.fetchTimer = 0;
     const now = this.nowUs;
     const out: FetchedRecord[] = [];
     const values = this.group.world.schemas?.deserializerFor(this.spec.name);
